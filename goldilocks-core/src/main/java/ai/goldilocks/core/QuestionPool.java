@@ -1,0 +1,275 @@
+package ai.goldilocks.core;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * An immutable, compact, indexed set of questions: the dataset a {@link Sampler} draws from.
+ *
+ * <p>Ids and texts are stored as UTF-8 in large shared chunks, so a pool of millions of questions
+ * costs little more than its text: per question 8 bytes of offset, about 6 bytes of hash index and
+ * the id's own bytes. {@link #get(int)} materialises a {@link Question} on demand.
+ *
+ * <p>Thread-safe (immutable after {@link Builder#build()}).
+ */
+public final class QuestionPool {
+  private static final int CHUNK_BITS = 24;
+  private static final int CHUNK_SIZE = 1 << CHUNK_BITS;
+
+  private final byte[][] chunks;
+  private final long[] offsets;
+  private final int[] idTable; // open addressing: index + 1, 0 = empty
+  private final Map<Integer, Map<String, String>> metadata;
+  private final long textBytes;
+
+  private QuestionPool(Builder b) {
+    this.chunks = b.chunks.toArray(new byte[0][]);
+    this.offsets = Arrays.copyOf(b.offsets, b.size);
+    this.idTable = b.idTable;
+    this.metadata = Map.copyOf(b.metadata);
+    this.textBytes = b.textBytes;
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder(16);
+  }
+
+  /** A pool of the given questions, in order. */
+  public static QuestionPool of(List<Question> questions) {
+    Builder b = new Builder(questions.size());
+    for (Question q : questions) {
+      b.add(q);
+    }
+    return b.build();
+  }
+
+  /** Number of questions. */
+  public int size() {
+    return offsets.length;
+  }
+
+  /** The question at {@code index}. */
+  public Question get(int index) {
+    Objects.checkIndex(index, offsets.length);
+    return new Question(id(index), text(index), metadata.getOrDefault(index, Map.of()));
+  }
+
+  /** The id of the question at {@code index}. */
+  public String id(int index) {
+    Objects.checkIndex(index, offsets.length);
+    byte[] c = chunks[(int) (offsets[index] >>> CHUNK_BITS)];
+    int pos = (int) (offsets[index] & (CHUNK_SIZE - 1));
+    int len = readVarint(c, pos);
+    pos += varintSize(len);
+    return new String(c, pos, len, StandardCharsets.UTF_8);
+  }
+
+  /** The text of the question at {@code index}. */
+  public String text(int index) {
+    Objects.checkIndex(index, offsets.length);
+    byte[] c = chunks[(int) (offsets[index] >>> CHUNK_BITS)];
+    int pos = (int) (offsets[index] & (CHUNK_SIZE - 1));
+    int idLen = readVarint(c, pos);
+    pos += varintSize(idLen) + idLen;
+    int len = readVarint(c, pos);
+    pos += varintSize(len);
+    return new String(c, pos, len, StandardCharsets.UTF_8);
+  }
+
+  /** Index of the question with this id, or -1 when the pool has no such question. */
+  public int indexOf(String id) {
+    Objects.requireNonNull(id, "id");
+    byte[] key = id.getBytes(StandardCharsets.UTF_8);
+    int mask = idTable.length - 1;
+    for (int slot = hash(key, 0, key.length) & mask; ; slot = (slot + 1) & mask) {
+      int v = idTable[slot];
+      if (v == 0) {
+        return -1;
+      }
+      if (idEquals(v - 1, key)) {
+        return v - 1;
+      }
+    }
+  }
+
+  /** Index of the question with this id; throws {@link IllegalArgumentException} naming it if absent. */
+  public int requireIndex(String id) {
+    int i = indexOf(id);
+    if (i < 0) {
+      throw new IllegalArgumentException("unknown question id '" + id + "' (not in this pool of " + size() + ")");
+    }
+    return i;
+  }
+
+  /** Total UTF-8 bytes of all question texts (what a memory budget may exclude). */
+  public long textBytes() {
+    return textBytes;
+  }
+
+  private boolean idEquals(int index, byte[] key) {
+    byte[] c = chunks[(int) (offsets[index] >>> CHUNK_BITS)];
+    int pos = (int) (offsets[index] & (CHUNK_SIZE - 1));
+    int len = readVarint(c, pos);
+    if (len != key.length) {
+      return false;
+    }
+    pos += varintSize(len);
+    return Arrays.equals(c, pos, pos + len, key, 0, len);
+  }
+
+  static int hash(byte[] b, int from, int len) {
+    int h = 0x9747b28c;
+    for (int i = from; i < from + len; i++) {
+      h = (h ^ b[i]) * 0x5bd1e995;
+      h ^= h >>> 15;
+    }
+    h ^= h >>> 13;
+    h *= 0x85ebca6b;
+    return h ^ (h >>> 16);
+  }
+
+  private static int readVarint(byte[] c, int pos) {
+    int v = 0;
+    int shift = 0;
+    while (true) {
+      byte b = c[pos++];
+      v |= (b & 0x7F) << shift;
+      if (b >= 0) {
+        return v;
+      }
+      shift += 7;
+    }
+  }
+
+  private static int varintSize(int v) {
+    int n = 1;
+    while ((v >>>= 7) != 0) {
+      n++;
+    }
+    return n;
+  }
+
+  private static int writeVarint(byte[] c, int pos, int v) {
+    while ((v & ~0x7F) != 0) {
+      c[pos++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    c[pos++] = (byte) v;
+    return pos;
+  }
+
+  /** Builds a {@link QuestionPool}; ids must be unique. Not thread-safe. */
+  public static final class Builder {
+    private final List<byte[]> chunks = new ArrayList<>();
+    private long[] offsets;
+    private int size;
+    private int[] idTable;
+    private final Map<Integer, Map<String, String>> metadata = new HashMap<>();
+    private byte[] current;
+    private int pos;
+    private long textBytes;
+
+    private Builder(int expected) {
+      offsets = new long[Math.max(16, expected)];
+      idTable = new int[tableSize(Math.max(16, expected))];
+    }
+
+    private static int tableSize(int n) {
+      long want = (long) Math.ceil(n / 0.7);
+      int cap = 16;
+      while (cap < want) {
+        cap <<= 1;
+      }
+      return cap;
+    }
+
+    /**
+     * Adds a question.
+     *
+     * @throws IllegalArgumentException if a question with the same id was added before
+     */
+    public Builder add(Question q) {
+      Objects.requireNonNull(q, "question");
+      byte[] id = q.id().getBytes(StandardCharsets.UTF_8);
+      byte[] text = q.text().getBytes(StandardCharsets.UTF_8);
+      int need = varintSize(id.length) + id.length + varintSize(text.length) + text.length;
+      if (need > CHUNK_SIZE) {
+        throw new IllegalArgumentException("question '" + q.id() + "' is too large: " + need + " bytes");
+      }
+      if (size + 1 > idTable.length * 0.7) {
+        rehash(idTable.length * 2);
+      }
+      int mask = idTable.length - 1;
+      int slot = hash(id, 0, id.length) & mask;
+      while (idTable[slot] != 0) {
+        if (Arrays.equals(id, idOf(idTable[slot] - 1))) {
+          throw new IllegalArgumentException("duplicate question id '" + q.id() + "'");
+        }
+        slot = (slot + 1) & mask;
+      }
+      if (current == null || pos + need > current.length) {
+        current = new byte[Math.max(need, Math.min(CHUNK_SIZE, Math.max(1 << 16, 2 * (current == null ? 0 : current.length))))];
+        chunks.add(current);
+        pos = 0;
+      }
+      if (size == offsets.length) {
+        offsets = Arrays.copyOf(offsets, offsets.length * 2);
+      }
+      offsets[size] = ((long) (chunks.size() - 1) << CHUNK_BITS) | pos;
+      pos = writeVarint(current, pos, id.length);
+      System.arraycopy(id, 0, current, pos, id.length);
+      pos += id.length;
+      pos = writeVarint(current, pos, text.length);
+      System.arraycopy(text, 0, current, pos, text.length);
+      pos += text.length;
+      textBytes += text.length;
+      if (!q.metadata().isEmpty()) {
+        metadata.put(size, q.metadata());
+      }
+      idTable[slot] = size + 1;
+      size++;
+      return this;
+    }
+
+    private byte[] idOf(int index) {
+      byte[] c = chunks.get((int) (offsets[index] >>> CHUNK_BITS));
+      int p = (int) (offsets[index] & (CHUNK_SIZE - 1));
+      int len = readVarint(c, p);
+      p += varintSize(len);
+      return Arrays.copyOfRange(c, p, p + len);
+    }
+
+    private void rehash(int cap) {
+      int[] t = new int[cap];
+      int mask = cap - 1;
+      for (int i = 0; i < size; i++) {
+        byte[] id = idOf(i);
+        int slot = hash(id, 0, id.length) & mask;
+        while (t[slot] != 0) {
+          slot = (slot + 1) & mask;
+        }
+        t[slot] = i + 1;
+      }
+      idTable = t;
+    }
+
+    /** Number of questions added so far. */
+    public int size() {
+      return size;
+    }
+
+    /** The pool. The builder must not be used afterwards. */
+    public QuestionPool build() {
+      if (current != null && pos < current.length / 2 && chunks.size() > 0) {
+        chunks.set(chunks.size() - 1, Arrays.copyOf(current, pos));
+      }
+      return new QuestionPool(this);
+    }
+  }
+}

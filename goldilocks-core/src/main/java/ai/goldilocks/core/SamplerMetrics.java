@@ -1,0 +1,37 @@
+package ai.goldilocks.core;
+
+import java.util.List;
+
+/**
+ * A snapshot of a sampler's counters.
+ *
+ * @param selections questions handed out
+ * @param feedbackAccepted feedback accepted
+ * @param duplicateFeedback feedback ignored as duplicate or unsolicited
+ * @param staleFeedback feedback ignored as stale
+ * @param zeroVarianceFraction fraction of accepted groups whose rewards were all equal
+ * @param meanPredictedUtility mean predicted utility of the hand-outs that had a prediction (NaN if none)
+ * @param meanObservedUtility mean observed utility (normalised reward std) of accepted feedback (NaN if none)
+ * @param teacherMaeUnseen the teacher's mean absolute error on the most recent batch of samples it
+ *     had not trained on yet (NaN when the sampler has no teacher or has not measured it yet)
+ * @param teacherUpdates number of completed teacher updates
+ * @param picksPerBand accepted feedback per band of observed success rate p_hat:
+ *     [p = 0, 0 &lt; p &le; 0.25, 0.25 &lt; p &lt; 0.75, 0.75 &le; p &lt; 1, p = 1]
+ */
+public record SamplerMetrics(
+    long selections,
+    long feedbackAccepted,
+    long duplicateFeedback,
+    long staleFeedback,
+    double zeroVarianceFraction,
+    double meanPredictedUtility,
+    double meanObservedUtility,
+    double teacherMaeUnseen,
+    long teacherUpdates,
+    List<Long> picksPerBand) {
+
+  /** Copies the band list. */
+  public SamplerMetrics {
+    picksPerBand = List.copyOf(picksPerBand);
+  }
+}

@@ -1,0 +1,46 @@
+package ai.goldilocks.core;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
+/**
+ * The teacher: predicts, for any question of a {@link QuestionPool} (seen or not), how useful it is
+ * to the student now, as the utility sqrt(p (1 - p)) in [0, 0.5] where p is the student's success
+ * rate; and learns from labelled feedback.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>{@link #predict} returns values in [0, 0.5] and is thread-safe; it may run concurrently
+ *       with {@link #train} (implementations train on a private copy and publish new weights
+ *       atomically), so selection never waits for training.
+ *   <li>{@link #train} is never called concurrently with itself, {@link #writeState} or
+ *       {@link #readState}: the owning sampler serialises these calls.
+ *   <li>Determinism: the same seed, the same calls in the same order give the same predictions.
+ *   <li>{@link #readState} restores exactly what {@link #writeState} wrote; on malformed input it
+ *       throws and leaves the predictor unchanged.
+ * </ul>
+ */
+public interface UtilityPredictor {
+
+  /** A short name for logs and metrics. */
+  String name();
+
+  /**
+   * Scores candidates: {@code out[j]} = predicted utility of {@code pool.get(candidates[j])} for
+   * {@code j < count}.
+   */
+  void predict(QuestionPool pool, int[] candidates, int count, double[] out);
+
+  /**
+   * Trains on labelled examples: question indices into {@code pool} and targets in [0, 0.5],
+   * oldest first, for the given number of passes.
+   */
+  void train(QuestionPool pool, int[] questions, double[] targets, int count, int epochs);
+
+  /** Writes the complete state (weights, optimizer moments, RNG). */
+  void writeState(DataOutput out) throws IOException;
+
+  /** Restores a state written by {@link #writeState}; all-or-nothing. */
+  void readState(DataInput in) throws IOException;
+}

@@ -1,0 +1,17 @@
+package ai.goldilocks.core.grpo;
+
+/**
+ * The GRPO loss of a batch and its derivative with respect to every token's log-probability.
+ *
+ * <p>An engine trains the policy by back-propagating {@code sum_it coefficient[i][t] * logprob[i][t]}
+ * with the coefficients held constant: its gradient with respect to the parameters equals the
+ * gradient of {@link #loss()}.
+ *
+ * @param loss the aggregated loss
+ * @param coefficients d loss / d newLogProb[i][t], same shape as the batch (0 for masked tokens)
+ * @param normaliser the aggregation denominator for the batch-level loss types (total tokens for
+ *     BNPO/DAPO, N L for DR_GRPO, N for GRPO); for gradient accumulation over micro-batches of a
+ *     DAPO batch, multiply loss and coefficients by {@code normaliser / totalTokensOfAllMicroBatches}
+ * @param metrics diagnostics
+ */
+public record GrpoResult(double loss, double[][] coefficients, double normaliser, GrpoMetrics metrics) {}

@@ -1,0 +1,11 @@
+package ai.goldilocks.core.grpo;
+
+/** How group-relative advantages r - mean(group) are scaled. */
+public enum RewardScaling {
+  /** Divide by the group's reward standard deviation plus epsilon (GRPO). */
+  GROUP,
+  /** Divide by the whole batch's reward standard deviation plus epsilon. */
+  BATCH,
+  /** Do not scale (Dr. GRPO): advantages are r - mean(group). */
+  NONE
+}

@@ -1,0 +1,130 @@
+package ai.goldilocks.core.predictor;
+
+import ai.goldilocks.core.QuestionPool;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.WeakHashMap;
+import java.util.stream.IntStream;
+
+/**
+ * Cheap features of a question's text that carry signs of difficulty: {@value #DIM} values in
+ * [-1, 1]. Eight describe numbers and structure (length, how many numbers, their digit counts,
+ * operators, words, LaTeX commands); the rest are signed hashes of character trigrams (digits
+ * folded to one symbol, so "417+86" and "902+13" share shape) and lower-cased words.
+ *
+ * <p>{@link #table(QuestionPool)} computes the features of a whole pool once, in parallel, and
+ * keeps them as one byte per value (8-bit quantised), i.e. {@value #DIM} bytes per question; the
+ * table is shared by every predictor that uses the same pool.
+ */
+public final class TextFeatures {
+  /** Number of features per question. */
+  public static final int DIM = 32;
+  static final int NUMERIC = 8;
+  private static final Map<QuestionPool, byte[]> TABLES = Collections.synchronizedMap(new WeakHashMap<>());
+
+  private TextFeatures() {}
+
+  /** Features of {@code text} into {@code out[0..DIM)}. */
+  public static void compute(String text, float[] out) {
+    Objects.requireNonNull(text, "text");
+    java.util.Arrays.fill(out, 0, DIM, 0f);
+    int len = text.length();
+    int numbers = 0;
+    int maxDigits = 0;
+    int digits = 0;
+    int ops = 0;
+    int words = 0;
+    int latex = 0;
+    int run = 0;
+    boolean inWord = false;
+    int wordHash = 0;
+    int tokens = 0;
+    char p1 = ' ';
+    char p2 = ' ';
+    float[] hashed = new float[DIM - NUMERIC];
+    for (int i = 0; i <= len; i++) {
+      char ch = i < len ? text.charAt(i) : ' ';
+      boolean digit = ch >= '0' && ch <= '9';
+      if (digit) {
+        run++;
+        digits++;
+      } else if (run > 0) {
+        numbers++;
+        maxDigits = Math.max(maxDigits, run);
+        run = 0;
+      }
+      switch (ch) {
+        case '+', '-', '*', '/', '^', '=', '\u00d7', '\u00f7' -> ops++;
+        case '\\' -> latex++;
+        default -> { }
+      }
+      boolean letter = Character.isLetter(ch);
+      if (letter) {
+        wordHash = 31 * wordHash + Character.toLowerCase(ch);
+        inWord = true;
+      } else if (inWord) {
+        words++;
+        addHash(hashed, wordHash * 0x9E3779B1 + 17);
+        tokens++;
+        wordHash = 0;
+        inWord = false;
+      }
+      if (i < len) {
+        char c = digit ? '0' : Character.toLowerCase(ch);
+        if (i >= 2) {
+          addHash(hashed, ((p2 * 31 + p1) * 31 + c) * 0x85EBCA6B);
+          tokens++;
+        }
+        p2 = p1;
+        p1 = c;
+      }
+    }
+    out[0] = (float) Math.min(1.0, Math.log1p(len) / Math.log1p(2000));
+    out[1] = numbers / (numbers + 4f);
+    out[2] = Math.min(1f, maxDigits / 12f);
+    out[3] = digits / (digits + 20f);
+    out[4] = ops / (ops + 4f);
+    out[5] = words / (words + 20f);
+    out[6] = len == 0 ? 0f : (float) digits / len;
+    out[7] = latex / (latex + 4f);
+    float scale = tokens == 0 ? 0f : (float) (1.0 / Math.sqrt(tokens));
+    for (int j = 0; j < hashed.length; j++) {
+      out[NUMERIC + j] = Math.max(-1f, Math.min(1f, 2f * hashed[j] * scale));
+    }
+  }
+
+  private static void addHash(float[] hashed, int h) {
+    h ^= h >>> 16;
+    int bucket = Math.floorMod(h, hashed.length);
+    hashed[bucket] += (h & 0x40000000) != 0 ? 1f : -1f;
+  }
+
+  /**
+   * The quantised feature table of a pool: question {@code i}'s features are bytes
+   * {@code [i * DIM, (i + 1) * DIM)}, value = byte / 127. Computed once per pool and cached.
+   */
+  public static byte[] table(QuestionPool pool) {
+    Objects.requireNonNull(pool, "pool");
+    byte[] t = TABLES.get(pool);
+    if (t != null) {
+      return t;
+    }
+    synchronized (TextFeatures.class) {
+      t = TABLES.get(pool);
+      if (t == null) {
+        byte[] table = new byte[Math.multiplyExact(pool.size(), DIM)];
+        IntStream.range(0, pool.size()).parallel().forEach(i -> {
+          float[] f = new float[DIM];
+          compute(pool.text(i), f);
+          for (int j = 0; j < DIM; j++) {
+            table[i * DIM + j] = (byte) Math.round(f[j] * 127f);
+          }
+        });
+        TABLES.put(pool, table);
+        t = table;
+      }
+    }
+    return t;
+  }
+}

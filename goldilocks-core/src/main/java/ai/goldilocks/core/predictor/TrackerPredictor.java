@@ -1,0 +1,106 @@
+package ai.goldilocks.core.predictor;
+
+import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.UtilityPredictor;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A per-question tracker: a question's predicted utility is the mean of its targets in the latest
+ * training window; a question absent from the window gets the window's overall mean. It cannot
+ * tell unseen questions apart: a baseline, and a component of {@link BlendPredictor}.
+ */
+public final class TrackerPredictor implements UtilityPredictor {
+  private static final int STATE_VERSION = 1;
+
+  private record Snapshot(Map<Integer, double[]> perQuestion, double globalMean) {}
+
+  private volatile Snapshot snapshot = new Snapshot(Map.of(), 0.25);
+
+  /** A tracker with prior 0.25 for every question. */
+  public TrackerPredictor() {}
+
+  @Override
+  public String name() {
+    return "tracker";
+  }
+
+  @Override
+  public void predict(QuestionPool pool, int[] candidates, int count, double[] out) {
+    Snapshot s = snapshot;
+    for (int j = 0; j < count; j++) {
+      double[] e = s.perQuestion.get(candidates[j]);
+      out[j] = e == null ? s.globalMean : e[0] / e[1];
+    }
+  }
+
+  /** Number of window samples of question {@code index} (0 if unseen). */
+  public int observations(int index) {
+    double[] e = snapshot.perQuestion.get(index);
+    return e == null ? 0 : (int) e[1];
+  }
+
+  @Override
+  public void train(QuestionPool pool, int[] questions, double[] targets, int count, int epochs) {
+    if (count == 0) {
+      return;
+    }
+    Map<Integer, double[]> map = new HashMap<>();
+    double sum = 0;
+    for (int i = 0; i < count; i++) {
+      if (!(targets[i] >= 0 && targets[i] <= 0.5)) {
+        throw new IllegalArgumentException("target[" + i + "] = " + targets[i] + " is outside [0, 0.5]");
+      }
+      double[] e = map.computeIfAbsent(questions[i], k -> new double[2]);
+      e[0] += targets[i];
+      e[1] += 1;
+      sum += targets[i];
+    }
+    snapshot = new Snapshot(map, sum / count);
+  }
+
+  @Override
+  public void writeState(DataOutput out) throws IOException {
+    Snapshot s = snapshot;
+    out.writeInt(STATE_VERSION);
+    out.writeDouble(s.globalMean);
+    int[] keys = s.perQuestion.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
+    out.writeInt(keys.length);
+    for (int k : keys) {
+      double[] e = s.perQuestion.get(k);
+      out.writeInt(k);
+      out.writeDouble(e[0]);
+      out.writeDouble(e[1]);
+    }
+  }
+
+  @Override
+  public void readState(DataInput in) throws IOException {
+    int version = in.readInt();
+    if (version != STATE_VERSION) {
+      throw new IOException("unsupported tracker state version " + version);
+    }
+    double mean = in.readDouble();
+    if (!(mean >= 0 && mean <= 0.5)) {
+      throw new IOException("corrupt tracker state: mean " + mean);
+    }
+    int n = in.readInt();
+    if (n < 0) {
+      throw new IOException("corrupt tracker state: " + n + " entries");
+    }
+    Map<Integer, double[]> map = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      int k = in.readInt();
+      double s = in.readDouble();
+      double c = in.readDouble();
+      if (k < 0 || !(c >= 1) || !(s >= 0 && s <= 0.5 * c)) {
+        throw new IOException("corrupt tracker state: entry (" + k + ", " + s + ", " + c + ")");
+      }
+      map.put(k, new double[] {s, c});
+    }
+    snapshot = new Snapshot(map, mean);
+  }
+}

@@ -1,0 +1,472 @@
+package ai.goldilocks.core.sampler;
+
+import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.Selection;
+import ai.goldilocks.core.UtilityPredictor;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Goldilocks teacher-driven sampler (arXiv 2602.14868).
+ *
+ * <p>Each pick draws {@code K} random candidates (not already in the batch), scores them with the
+ * teacher ({@link UtilityPredictor}) and takes the best, or with probability {@code epsilon} a
+ * random candidate. Feedback becomes the target y = sqrt(p_hat (1 - p_hat)) (the normalised reward
+ * standard deviation for non-binary rewards) and enters a sliding-window replay buffer. Every
+ * {@code updateEvery} new samples the teacher's mean absolute error on those not-yet-trained-on
+ * samples is recorded, then the teacher trains for {@code epochs} passes over the window.
+ *
+ * <p>In {@link UpdateMode#ASYNCHRONOUS} mode (the default) the update runs on a background thread
+ * and {@link #next} never waits for it; which teacher version serves a pick then depends on
+ * timing. {@link UpdateMode#SYNCHRONOUS} trains inside the {@code feedback} call that completes
+ * the batch of new samples, which makes runs exactly reproducible.
+ */
+public final class GoldilocksSampler extends AbstractSampler {
+  private static final Logger LOG = LoggerFactory.getLogger(GoldilocksSampler.class);
+
+  /** When the teacher trains. */
+  public enum UpdateMode {
+    /** On the caller's thread, inside {@code feedback}: deterministic. */
+    SYNCHRONOUS,
+    /** On a background thread: selection never waits for training. */
+    ASYNCHRONOUS
+  }
+
+  private final UtilityPredictor predictor;
+  private final int candidates;
+  private final double epsilon;
+  private final int window;
+  private final int updateEvery;
+  private final int epochs;
+  private final UpdateMode mode;
+
+  // replay buffer: ring of (index, target), chronological from head
+  private final int[] bufIndex;
+  private final double[] bufTarget;
+  private int bufStart;
+  private int bufSize;
+  // samples received since the last update, not yet trained on
+  private final int[] newIndex;
+  private final double[] newTarget;
+  private int newCount;
+  private double lastMae = Double.NaN;
+  private final List<double[]> maeHistory = new ArrayList<>();
+  private long samplesReceived;
+  private long updates;
+
+  private final int[] cand;
+  private final double[] scores;
+  private final IntSet seen = new IntSet();
+
+  private final ReentrantLock trainLock = new ReentrantLock();
+  private final ExecutorService executor;
+  private boolean updateQueued;
+
+  private GoldilocksSampler(Builder b) {
+    super(b.pool, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag);
+    this.predictor = Objects.requireNonNull(b.predictor, "predictor must be set");
+    this.candidates = b.candidates;
+    this.epsilon = b.epsilon;
+    this.window = b.window;
+    this.updateEvery = b.updateEvery;
+    this.epochs = b.epochs;
+    this.mode = b.mode;
+    this.bufIndex = new int[window];
+    this.bufTarget = new double[window];
+    this.newIndex = new int[updateEvery];
+    this.newTarget = new double[updateEvery];
+    this.cand = new int[candidates];
+    this.scores = new double[candidates];
+    this.executor = mode == UpdateMode.ASYNCHRONOUS
+        ? Executors.newSingleThreadExecutor(r -> {
+          Thread t = new Thread(r, "goldilocks-teacher");
+          t.setDaemon(true);
+          return t;
+        })
+        : null;
+  }
+
+  /** A builder over {@code pool}. */
+  public static Builder builder(QuestionPool pool) {
+    return new Builder(pool);
+  }
+
+  /** The teacher. */
+  public UtilityPredictor predictor() {
+    return predictor;
+  }
+
+  @Override
+  String kind() {
+    return "goldilocks";
+  }
+
+  @Override
+  void pick(int batchSize, IntSet batch, List<Selection> out) {
+    for (int b = 0; b < batchSize; b++) {
+      int c = drawCandidates(candidates, batch, b, cand, seen);
+      predictor.predict(pool, cand, c, scores);
+      int best;
+      if (rng.nextDouble() < epsilon) {
+        best = rng.nextInt(c);
+      } else {
+        best = 0;
+        for (int j = 1; j < c; j++) {
+          if (scores[j] > scores[best]) {
+            best = j;
+          }
+        }
+      }
+      int idx = cand[best];
+      batch.add(idx);
+      double u = scores[best];
+      if (!(u >= 0 && u <= 0.5)) {
+        throw new IllegalStateException("predictor " + predictor.name() + " returned utility " + u + " outside [0, 0.5]");
+      }
+      out.add(new Selection(pool.get(idx), idx, u));
+    }
+  }
+
+  @Override
+  void learn(int index, double utility, double successRate, int groupSize) {
+    newIndex[newCount] = index;
+    newTarget[newCount] = utility;
+    newCount++;
+    samplesReceived++;
+    if (newCount < updateEvery) {
+      return;
+    }
+    // Validation before training: the teacher has never trained on these samples.
+    double[] pred = new double[newCount];
+    predictor.predict(pool, newIndex, newCount, pred);
+    double mae = 0;
+    for (int i = 0; i < newCount; i++) {
+      mae += Math.abs(pred[i] - newTarget[i]);
+    }
+    lastMae = mae / newCount;
+    maeHistory.add(new double[] {samplesReceived, lastMae});
+    for (int i = 0; i < newCount; i++) {
+      int slot = (bufStart + bufSize) % window;
+      if (bufSize == window) {
+        bufStart = (bufStart + 1) % window;
+      } else {
+        bufSize++;
+      }
+      bufIndex[slot] = newIndex[i];
+      bufTarget[slot] = newTarget[i];
+    }
+    newCount = 0;
+    if (mode == UpdateMode.SYNCHRONOUS) {
+      trainNow();
+    } else if (!updateQueued) {
+      updateQueued = true;
+      executor.execute(this::trainInBackground);
+    }
+  }
+
+  /** Trains on the current window; caller holds {@link #lock} (synchronous mode). */
+  private void trainNow() {
+    int[] idx = new int[bufSize];
+    double[] y = new double[bufSize];
+    snapshot(idx, y);
+    predictor.train(pool, idx, y, bufSize, epochs);
+    updates++;
+  }
+
+  private void snapshot(int[] idx, double[] y) {
+    for (int i = 0; i < bufSize; i++) {
+      int s = (bufStart + i) % window;
+      idx[i] = bufIndex[s];
+      y[i] = bufTarget[s];
+    }
+  }
+
+  private void trainInBackground() {
+    trainLock.lock();
+    try {
+      int[] idx;
+      double[] y;
+      int n;
+      synchronized (lock) {
+        updateQueued = false;
+        n = bufSize;
+        idx = new int[n];
+        y = new double[n];
+        snapshot(idx, y);
+      }
+      predictor.train(pool, idx, y, n, epochs);
+      synchronized (lock) {
+        updates++;
+      }
+    } catch (RuntimeException e) {
+      LOG.error("teacher update failed; the teacher keeps its previous weights", e);
+    } finally {
+      trainLock.unlock();
+    }
+  }
+
+  /** Blocks until queued teacher updates have finished (no-op in synchronous mode). */
+  public void awaitUpdates() {
+    if (executor == null) {
+      return;
+    }
+    try {
+      executor.submit(() -> {}).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  void quiesced(IoAction action) throws IOException {
+    trainLock.lock();
+    try {
+      action.run();
+    } finally {
+      trainLock.unlock();
+    }
+  }
+
+  @Override
+  double teacherMae() {
+    return lastMae;
+  }
+
+  @Override
+  long teacherUpdateCount() {
+    return updates;
+  }
+
+  /**
+   * Teacher MAE on unseen samples over the run: rows of (samples received, MAE), one per update.
+   */
+  public List<double[]> maeHistory() {
+    synchronized (lock) {
+      List<double[]> copy = new ArrayList<>(maeHistory.size());
+      for (double[] r : maeHistory) {
+        copy.add(r.clone());
+      }
+      return copy;
+    }
+  }
+
+  @Override
+  void writeExtra(DataOutputStream out) throws IOException {
+    {
+      out.writeInt(window);
+      out.writeInt(updateEvery);
+      out.writeInt(bufSize);
+      for (int i = 0; i < bufSize; i++) {
+        int s = (bufStart + i) % window;
+        out.writeInt(bufIndex[s]);
+        out.writeDouble(bufTarget[s]);
+      }
+      out.writeInt(newCount);
+      for (int i = 0; i < newCount; i++) {
+        out.writeInt(newIndex[i]);
+        out.writeDouble(newTarget[i]);
+      }
+      out.writeDouble(lastMae);
+      out.writeLong(samplesReceived);
+      out.writeLong(updates);
+      out.writeInt(maeHistory.size());
+      for (double[] r : maeHistory) {
+        out.writeDouble(r[0]);
+        out.writeDouble(r[1]);
+      }
+      ByteArrayOutputStream p = new ByteArrayOutputStream();
+      DataOutputStream pd = new DataOutputStream(p);
+      predictor.writeState(pd);
+      pd.flush();
+      StateCodec.writeBytes(out, p.toByteArray());
+    }
+  }
+
+  @Override
+  IoAction readExtra(DataInputStream in) throws IOException {
+    int w = in.readInt();
+    int u = in.readInt();
+    if (w != window || u != updateEvery) {
+      throw new IOException("sampler state has window " + w + " and updateEvery " + u
+          + ", this sampler is configured with " + window + " and " + updateEvery);
+    }
+    int n = in.readInt();
+    if (n < 0 || n > window) {
+      throw new IOException("corrupt sampler state: replay buffer size " + n);
+    }
+    int[] bi = new int[n];
+    double[] bt = new double[n];
+    for (int i = 0; i < n; i++) {
+      bi[i] = checkIndex(in.readInt());
+      bt[i] = checkTarget(in.readDouble());
+    }
+    int m = in.readInt();
+    if (m < 0 || m >= updateEvery) {
+      throw new IOException("corrupt sampler state: " + m + " pending samples");
+    }
+    int[] ni = new int[m];
+    double[] nt = new double[m];
+    for (int i = 0; i < m; i++) {
+      ni[i] = checkIndex(in.readInt());
+      nt[i] = checkTarget(in.readDouble());
+    }
+    double mae = in.readDouble();
+    long received = in.readLong();
+    long upd = in.readLong();
+    int h = in.readInt();
+    if (h < 0 || h > in.available() / 16) {
+      throw new IOException("corrupt sampler state: MAE history of " + h + " rows");
+    }
+    List<double[]> hist = new ArrayList<>(h);
+    for (int i = 0; i < h; i++) {
+      hist.add(new double[] {in.readDouble(), in.readDouble()});
+    }
+    byte[] predictorState = StateCodec.readBytes(in);
+    return () -> {
+      predictor.readState(new DataInputStream(new ByteArrayInputStream(predictorState)));
+      bufStart = 0;
+      bufSize = n;
+      System.arraycopy(bi, 0, bufIndex, 0, n);
+      System.arraycopy(bt, 0, bufTarget, 0, n);
+      newCount = m;
+      System.arraycopy(ni, 0, newIndex, 0, m);
+      System.arraycopy(nt, 0, newTarget, 0, m);
+      lastMae = mae;
+      samplesReceived = received;
+      updates = upd;
+      maeHistory.clear();
+      maeHistory.addAll(hist);
+    };
+  }
+
+  private int checkIndex(int i) throws IOException {
+    if (i < 0 || i >= pool.size()) {
+      throw new IOException("corrupt sampler state: question index " + i + " outside the pool of " + pool.size());
+    }
+    return i;
+  }
+
+  private static double checkTarget(double y) throws IOException {
+    if (!(y >= 0 && y <= 0.5)) {
+      throw new IOException("corrupt sampler state: utility target " + y + " outside [0, 0.5]");
+    }
+    return y;
+  }
+
+  @Override
+  public void close() {
+    if (executor != null) {
+      executor.shutdown();
+      try {
+        executor.awaitTermination(1, TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "GoldilocksSampler[K=" + candidates + ", epsilon=" + epsilon + ", window=" + window
+        + ", updateEvery=" + updateEvery + ", epochs=" + epochs + ", mode=" + mode
+        + ", predictor=" + predictor.name() + ", pool=" + pool.size() + "]";
+  }
+
+  /** Configures a {@link GoldilocksSampler}. Defaults follow {@code method.md}. */
+  public static final class Builder extends SamplerBuilder<Builder> {
+    private UtilityPredictor predictor;
+    private int candidates = 16;
+    private double epsilon = 0.1;
+    private int window = 4096;
+    private int updateEvery = 64;
+    private int epochs = 3;
+    private UpdateMode mode = UpdateMode.ASYNCHRONOUS;
+
+    private Builder(QuestionPool pool) {
+      super(pool);
+    }
+
+    /** The teacher (required). */
+    public Builder predictor(UtilityPredictor predictor) {
+      this.predictor = Objects.requireNonNull(predictor, "predictor");
+      return this;
+    }
+
+    /** Candidates drawn per pick, K (default 16). */
+    public Builder candidates(int k) {
+      if (k < 1) {
+        throw new IllegalArgumentException("candidates must be >= 1, got " + k);
+      }
+      this.candidates = k;
+      return this;
+    }
+
+    /** Probability of a random candidate instead of the best (default 0.1). */
+    public Builder epsilon(double epsilon) {
+      if (!(epsilon >= 0 && epsilon <= 1)) {
+        throw new IllegalArgumentException("epsilon must be in [0, 1], got " + epsilon);
+      }
+      this.epsilon = epsilon;
+      return this;
+    }
+
+    /** Replay buffer size in samples (default 4096). */
+    public Builder window(int samples) {
+      if (samples < 1) {
+        throw new IllegalArgumentException("window must be >= 1, got " + samples);
+      }
+      this.window = samples;
+      return this;
+    }
+
+    /** New samples between teacher updates, N (default 64). */
+    public Builder updateEvery(int samples) {
+      if (samples < 1) {
+        throw new IllegalArgumentException("updateEvery must be >= 1, got " + samples);
+      }
+      this.updateEvery = samples;
+      return this;
+    }
+
+    /** Passes over the window per update (default 3). */
+    public Builder epochs(int epochs) {
+      if (epochs < 1) {
+        throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+      }
+      this.epochs = epochs;
+      return this;
+    }
+
+    /** Synchronous (reproducible) or asynchronous (default) teacher updates. */
+    public Builder updateMode(UpdateMode mode) {
+      this.mode = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /** Builds the sampler; checks that a predictor is set and the window holds an update's samples. */
+    public GoldilocksSampler build() {
+      if (predictor == null) {
+        throw new IllegalStateException("a predictor (teacher) must be set");
+      }
+      if (updateEvery > window) {
+        throw new IllegalStateException("updateEvery (" + updateEvery + ") must not exceed window (" + window + ")");
+      }
+      return new GoldilocksSampler(this);
+    }
+  }
+
+}

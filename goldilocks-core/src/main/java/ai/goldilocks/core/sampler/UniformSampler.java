@@ -1,0 +1,71 @@
+package ai.goldilocks.core.sampler;
+
+import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.Selection;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.util.List;
+
+/**
+ * Uniform random sampling, the default of TRL's GRPO trainer: each pick is a uniformly random
+ * question not yet in the batch. Makes no prediction ({@link Selection#predictedUtility()} is NaN)
+ * and learns nothing, but counts feedback like every sampler.
+ */
+public final class UniformSampler extends AbstractSampler {
+
+  private UniformSampler(Builder b) {
+    super(b.pool, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag);
+  }
+
+  /** A builder over {@code pool}. */
+  public static Builder builder(QuestionPool pool) {
+    return new Builder(pool);
+  }
+
+  @Override
+  String kind() {
+    return "uniform";
+  }
+
+  @Override
+  void pick(int batchSize, IntSet batch, List<Selection> out) {
+    int n = pool.size();
+    if (batchSize * 2 > n) {
+      int[] cand = new int[batchSize];
+      int c = drawCandidates(batchSize, batch, 0, cand, new IntSet());
+      for (int i = 0; i < c; i++) {
+        out.add(new Selection(pool.get(cand[i]), cand[i], Double.NaN));
+      }
+      return;
+    }
+    while (out.size() < batchSize) {
+      int i = rng.nextInt(n);
+      if (batch.add(i)) {
+        out.add(new Selection(pool.get(i), i, Double.NaN));
+      }
+    }
+  }
+
+  @Override
+  void learn(int index, double utility, double successRate, int groupSize) {}
+
+  @Override
+  void writeExtra(DataOutputStream out) {}
+
+  @Override
+  IoAction readExtra(DataInputStream in) {
+    return () -> {};
+  }
+
+  /** Configures a {@link UniformSampler}. */
+  public static final class Builder extends SamplerBuilder<Builder> {
+    private Builder(QuestionPool pool) {
+      super(pool);
+    }
+
+    /** Builds the sampler. */
+    public UniformSampler build() {
+      return new UniformSampler(this);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package ai.goldilocks.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class QuestionPoolTest {
+
+  @Test
+  void storesAndFindsQuestionsIncludingUnicodeAndMetadata() {
+    QuestionPool.Builder b = QuestionPool.builder();
+    for (int i = 0; i < 100_000; i++) {
+      b.add(new Question("id-" + i, "Berechne " + i + " × 2 = ? π", i % 1000 == 0 ? Map.of("source", "s" + i) : Map.of()));
+    }
+    QuestionPool pool = b.build();
+    assertEquals(100_000, pool.size());
+    for (int i = 0; i < 100_000; i += 997) {
+      assertEquals(i, pool.indexOf("id-" + i));
+      assertEquals("Berechne " + i + " × 2 = ? π", pool.text(i));
+      assertEquals("id-" + i, pool.id(i));
+    }
+    assertEquals(Map.of("source", "s3000"), pool.get(3000).metadata());
+    assertEquals(Map.of(), pool.get(3001).metadata());
+    assertEquals(-1, pool.indexOf("id-100000"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pool.requireIndex("nope"));
+    assertTrue(e.getMessage().contains("'nope'"));
+  }
+
+  @Test
+  void rejectsDuplicateIds() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> QuestionPool.of(List.of(new Question("a", "x"), new Question("b", "y"), new Question("a", "z"))));
+    assertTrue(e.getMessage().contains("duplicate question id 'a'"), e.getMessage());
+  }
+
+  @Test
+  void feedbackValidatesItsInput() {
+    assertThrows(IllegalArgumentException.class, () -> new RolloutFeedback("q", new double[] {1}, 0));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new RolloutFeedback("q", new double[] {1, Double.POSITIVE_INFINITY}, 0));
+    assertTrue(e.getMessage().contains("reward[1]"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> new RolloutFeedback("q", new double[] {1, 0}, -1));
+    RolloutFeedback f = new RolloutFeedback("q", new double[] {1, 0, 0, 1}, 0);
+    assertEquals(0.5, f.rewardStd(), 1e-15); // population std of {1,0,0,1}
+    assertEquals(0.0, new RolloutFeedback("q", new double[] {0.1, 0.1, 0.1}, 0).rewardStd(), 0);
+  }
+}
