@@ -1,0 +1,42 @@
+package ai.goldilocks.grpo.sim;
+
+import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.UtilityPredictor;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.util.Objects;
+
+/**
+ * A "teacher" that knows the simulated student's true utility of every question: used with
+ * epsilon 0 it makes the Goldilocks sampler the oracle, the upper bound of best-of-K selection.
+ * Only possible in simulation. Stateless: training does nothing.
+ */
+public final class OraclePredictor implements UtilityPredictor {
+  private final SimulatedStudent student;
+
+  /** An oracle over {@code student}. */
+  public OraclePredictor(SimulatedStudent student) {
+    this.student = Objects.requireNonNull(student, "student");
+  }
+
+  @Override
+  public String name() {
+    return "oracle";
+  }
+
+  @Override
+  public void predict(QuestionPool pool, int[] candidates, int count, double[] out) {
+    for (int j = 0; j < count; j++) {
+      out[j] = student.utility(candidates[j]);
+    }
+  }
+
+  @Override
+  public void train(QuestionPool pool, int[] questions, double[] targets, int count, int epochs) {}
+
+  @Override
+  public void writeState(DataOutput out) {}
+
+  @Override
+  public void readState(DataInput in) {}
+}

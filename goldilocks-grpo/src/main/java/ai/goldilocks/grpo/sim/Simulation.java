@@ -1,0 +1,188 @@
+package ai.goldilocks.grpo.sim;
+
+import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.RolloutFeedback;
+import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.Sampler;
+import ai.goldilocks.core.Selection;
+import ai.goldilocks.core.UtilityPredictor;
+import ai.goldilocks.core.predictor.BlendPredictor;
+import ai.goldilocks.core.predictor.FeaturePredictor;
+import ai.goldilocks.core.sampler.BetaThompsonSampler;
+import ai.goldilocks.core.sampler.DynamicFilter;
+import ai.goldilocks.core.sampler.GoldilocksSampler;
+import ai.goldilocks.core.sampler.UniformSampler;
+import ai.goldilocks.grpo.tasks.ArithmeticTask;
+import ai.goldilocks.grpo.tasks.ArithmeticTasks;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs samplers on a {@link SimulatedStudent} over synthetic arithmetic tasks at an equal rollout
+ * budget, the way a cache simulator replays a trace against eviction policies.
+ *
+ * <p>Known sampler names: {@code goldilocks} (feature MLP teacher), {@code goldilocks-blend}
+ * (feature MLP blended with a per-question tracker), {@code uniform}, {@code dynamic-filter}
+ * (DAPO over uniform), {@code beta-thompson} (MoPPS), {@code oracle}. More can be registered with
+ * {@link #register}. Runs are deterministic: teachers update synchronously.
+ */
+public final class Simulation {
+  private static final Logger LOG = LoggerFactory.getLogger(Simulation.class);
+
+  /** Everything a sampler factory may use. */
+  public record Context(QuestionPool pool, SimulatedStudent student, SimulationConfig config, long seed) {}
+
+  private final SimulationConfig config;
+  private final java.util.Map<String, Function<Context, Sampler>> factories = new java.util.LinkedHashMap<>();
+
+  /** A simulation with the built-in samplers. */
+  public Simulation(SimulationConfig config) {
+    this.config = Objects.requireNonNull(config, "config");
+    register("goldilocks", c -> goldilocks(c, FeaturePredictor.builder().seed(c.seed()).build(), 0.1));
+    register("goldilocks-blend", c -> goldilocks(c, new BlendPredictor(FeaturePredictor.builder().seed(c.seed()).build()), 0.1));
+    register("uniform", c -> UniformSampler.builder(c.pool()).seed(c.seed()).build());
+    register("dynamic-filter", c -> UniformSampler.builder(c.pool()).seed(c.seed()).build());
+    register("beta-thompson", c -> BetaThompsonSampler.builder(c.pool()).candidates(c.config().candidates()).seed(c.seed()).build());
+    register("oracle", c -> goldilocks(c, new OraclePredictor(c.student()), 0.0));
+  }
+
+  /** A Goldilocks sampler with the given teacher, synchronous updates, the config's K. */
+  public static GoldilocksSampler goldilocks(Context c, UtilityPredictor predictor, double epsilon) {
+    return GoldilocksSampler.builder(c.pool()).predictor(predictor).candidates(c.config().candidates()).epsilon(epsilon)
+        .seed(c.seed()).updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).build();
+  }
+
+  /** Adds or replaces a sampler under {@code name}. */
+  public Simulation register(String name, Function<Context, Sampler> factory) {
+    factories.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(factory, "factory"));
+    return this;
+  }
+
+  /** Names of the registered samplers. */
+  public List<String> samplers() {
+    return List.copyOf(factories.keySet());
+  }
+
+  /** The scenario of one seed: tasks, pool, hidden difficulties. */
+  private record Scenario(QuestionPool pool, double[] difficulty, int[] validation) {}
+
+  private Scenario scenario(long seed) {
+    int n = config.questions();
+    int v = config.validationQuestions();
+    List<ArithmeticTask> tasks = ArithmeticTasks.generate(n + v, config.maxDigits(), seed * 31 + 7, "t");
+    QuestionPool.Builder b = QuestionPool.builder();
+    double[] difficulty = new double[n + v];
+    Rng noise = new Rng(seed ^ 0x6A09E667F3BCC909L);
+    for (int i = 0; i < n + v; i++) {
+      ArithmeticTask t = tasks.get(i);
+      if (i < n) {
+        b.add(t.toQuestion());
+      }
+      difficulty[i] = t.structuralDifficulty() + config.difficultyNoise() * noise.nextGaussian();
+    }
+    int[] validation = new int[v];
+    for (int i = 0; i < v; i++) {
+      validation[i] = n + i;
+    }
+    return new Scenario(b.build(), difficulty, validation);
+  }
+
+  /** Runs one sampler for one seed. */
+  public SimulationResult run(String samplerName, long seed) {
+    Function<Context, Sampler> factory = factories.get(samplerName);
+    if (factory == null) {
+      throw new IllegalArgumentException("unknown sampler '" + samplerName + "'; known: " + factories.keySet());
+    }
+    Scenario sc = scenario(seed);
+    SimulatedStudent student = new SimulatedStudent(sc.difficulty, config.initialSkill(), config.slope(), config.learningRate());
+    double initialAccuracy = student.expectedAccuracy(sc.validation);
+    long start = System.nanoTime();
+    Rng rollouts = new Rng(seed * 1_000_003L + 17);
+    Rng oracleDraws = new Rng(seed * 7_919L + 3);
+    int b = config.batchSize();
+    int g = config.groupSize();
+    int k = config.candidates();
+    long budget = config.rolloutBudget();
+    long spent = 0;
+    long updates = 0;
+    long groups = 0;
+    long zeroGroups = 0;
+    double pickedUtility = 0;
+    double oracleUtility = 0;
+    double maeSum = 0;
+    int maeCount = 0;
+    try (Sampler sampler = factory.apply(new Context(sc.pool, student, config, seed))) {
+      DynamicFilter filter = samplerName.equals("dynamic-filter") ? new DynamicFilter(sampler, 2.0, 8) : null;
+      while (spent < budget) {
+        double[] stds;
+        List<Selection> picks = new ArrayList<>();
+        if (filter != null) {
+          final long version = updates;
+          DynamicFilter.Batch batch = filter.fill(b, version, s -> {
+            picks.add(s);
+            return student.rollout(s.poolIndex(), g, rollouts);
+          });
+          spent += batch.rolloutsSpent();
+          groups += batch.groupsRolledOut();
+          zeroGroups += batch.groupsDropped();
+          stds = new double[batch.groups().size()];
+          for (int i = 0; i < stds.length; i++) {
+            stds[i] = new RolloutFeedback("x", batch.groups().get(i).rewards(), 0).rewardStd();
+          }
+          for (Selection s : picks) {
+            // utilities were measured before this step's update, like the other samplers'
+            pickedUtility += student.utility(s.poolIndex());
+            oracleUtility += bestOfK(student, sc.pool.size(), k, oracleDraws);
+          }
+        } else {
+          List<Selection> sel = sampler.next(b);
+          stds = new double[sel.size()];
+          for (int i = 0; i < sel.size(); i++) {
+            Selection s = sel.get(i);
+            pickedUtility += student.utility(s.poolIndex());
+            oracleUtility += bestOfK(student, sc.pool.size(), k, oracleDraws);
+            double[] r = student.rollout(s.poolIndex(), g, rollouts);
+            RolloutFeedback fb = new RolloutFeedback(s.question().id(), r, updates);
+            sampler.feedback(fb);
+            stds[i] = fb.rewardStd();
+            groups++;
+            zeroGroups += fb.isZeroVariance() ? 1 : 0;
+            spent += g;
+          }
+        }
+        student.train(stds);
+        updates++;
+      }
+      if (sampler instanceof GoldilocksSampler gs && !(gs.predictor() instanceof OraclePredictor)) {
+        for (double[] row : gs.maeHistory()) {
+          maeSum += row[1];
+          maeCount++;
+        }
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    SimulationResult r = new SimulationResult(samplerName, seed, pickedUtility / oracleUtility, (double) zeroGroups / groups,
+        student.expectedAccuracy(sc.validation), initialAccuracy, spent, updates, maeCount == 0 ? Double.NaN : maeSum / maeCount,
+        seconds);
+    LOG.info("{} seed {}: ratio {} zeroVar {} acc {} -> {} ({} rollouts, {} updates, {} s)", samplerName, seed,
+        fmt(r.oracleUtilityRatio()), fmt(r.zeroVarianceFraction()), fmt(initialAccuracy), fmt(r.finalAccuracy()), spent, updates,
+        fmt(seconds));
+    return r;
+  }
+
+  private static String fmt(double v) {
+    return String.format("%.3f", v);
+  }
+
+  private static double bestOfK(SimulatedStudent student, int n, int k, Rng rng) {
+    double best = 0;
+    for (int j = 0; j < k; j++) {
+      best = Math.max(best, student.utility(rng.nextInt(n)));
+    }
+    return best;
+  }
+}
