@@ -1,13 +1,147 @@
 package ai.goldilocks.examples;
 
+import ai.goldilocks.core.Question;
+import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.RolloutFeedback;
+import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.Selection;
+import ai.goldilocks.core.predictor.FeaturePredictor;
+import ai.goldilocks.core.predictor.TextFeatures;
+import ai.goldilocks.core.sampler.GoldilocksSampler;
+import ai.goldilocks.grpo.tasks.ArithmeticTasks;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code perf}: selection throughput and memory. */
-@Command(name = "perf", mixinStandardHelpOptions = true, description = "Selection throughput, latency, teacher-update time and memory.")
+/**
+ * {@code perf}: selection throughput and latency of the Goldilocks sampler with the feature
+ * teacher, the teacher's update time, and heap bytes per registered question.
+ */
+@Command(name = "perf", mixinStandardHelpOptions = true,
+    description = "Selection throughput and latency (K = 16, 64), teacher-update time, heap bytes per question.")
 final class PerfCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(PerfCommand.class);
+
+  @Option(names = "--questions", description = "Registered questions (default: ${DEFAULT-VALUE}, OpenMathReasoning cot).",
+      defaultValue = "3200000")
+  int questions;
+
+  @Option(names = "--selections", description = "Timed selections per K (default: ${DEFAULT-VALUE}).", defaultValue = "200000")
+  int selections;
+
+  @Option(names = "--json", description = "Print one JSON object on stdout.")
+  boolean json;
+
+  private static long usedHeap() {
+    Runtime rt = Runtime.getRuntime();
+    long best = Long.MAX_VALUE;
+    for (int i = 0; i < 4; i++) {
+      System.gc();
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      best = Math.min(best, rt.totalMemory() - rt.freeMemory());
+    }
+    return best;
+  }
+
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("questions", questions);
+    out.put("availableProcessors", Runtime.getRuntime().availableProcessors());
+    out.put("javaVersion", System.getProperty("java.version"));
+
+    long before = usedHeap();
+    long t0 = System.nanoTime();
+    QuestionPool.Builder b = QuestionPool.builder();
+    ArithmeticTasks.forEach(questions, 8, 42, "omr-", t -> b.add(
+        new Question(t.id(), "Problem: compute " + t.prompt().replace("=", "") + " and write the exact result.")));
+    QuestionPool pool = b.build();
+    long buildMs = (System.nanoTime() - t0) / 1_000_000;
+    t0 = System.nanoTime();
+    TextFeatures.table(pool);
+    long featureMs = (System.nanoTime() - t0) / 1_000_000;
+    FeaturePredictor predictor = FeaturePredictor.builder().build();
+    GoldilocksSampler sizing = GoldilocksSampler.builder(pool).predictor(predictor).build();
+    long after = usedHeap();
+    double perQuestion = (after - before - pool.textBytes()) / (double) questions;
+    LOG.info("pool of {} built in {} ms, features in {} ms; heap {} MB incl. {} MB of text: {} bytes/question excluding text",
+        questions, buildMs, featureMs, (after - before) >> 20, pool.textBytes() >> 20, String.format("%.1f", perQuestion));
+    sizing.close();
+    out.put("poolBuildMillis", buildMs);
+    out.put("featureTableMillis", featureMs);
+    out.put("textBytesPerQuestion", Json.round(pool.textBytes() / (double) questions, 1));
+    out.put("heapBytesPerQuestion", Json.round(perQuestion, 1));
+
+    // teacher update: one training call over a full window (4096 samples, 3 epochs)
+    Rng rng = new Rng(7);
+    int[] idx = new int[4096];
+    double[] y = new double[4096];
+    for (int i = 0; i < idx.length; i++) {
+      idx[i] = rng.nextInt(pool.size());
+      y[i] = 0.5 * rng.nextDouble();
+    }
+    predictor.train(pool, idx, y, idx.length, 3); // warm-up
+    long[] updates = new long[5];
+    for (int i = 0; i < updates.length; i++) {
+      long s = System.nanoTime();
+      predictor.train(pool, idx, y, idx.length, 3);
+      updates[i] = System.nanoTime() - s;
+    }
+    Arrays.sort(updates);
+    out.put("teacherUpdateMillis", Json.round(updates[updates.length / 2] / 1e6, 2));
+    out.put("teacherUpdate", "window 4096, 3 epochs, minibatch 32, median of 5");
+
+    for (int k : new int[] {16, 64}) {
+      out.put("K" + k, measure(pool, k, rng));
+    }
+    if (json) {
+      System.out.println(Json.GSON.toJson(out));
+    } else {
+      out.forEach((key, v) -> System.out.println(key + ": " + v));
+    }
     return 0;
+  }
+
+  /** Times single selections on this thread while asynchronous teacher updates run in the background. */
+  private Map<String, Object> measure(QuestionPool pool, int k, Rng rng) {
+    try (GoldilocksSampler s = GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder().build()).candidates(k).build()) {
+      int warm = Math.min(20_000, selections);
+      long[] lat = new long[selections];
+      long total = 0;
+      for (int i = -warm; i < selections; i++) {
+        long start = System.nanoTime();
+        List<Selection> sel = s.next(1);
+        long d = System.nanoTime() - start;
+        if (i >= 0) {
+          lat[i] = d;
+          total += d;
+        }
+        double[] r = new double[8];
+        for (int j = 0; j < 8; j++) {
+          r[j] = rng.nextDouble() < 0.5 ? 1 : 0;
+        }
+        s.feedback(new RolloutFeedback(sel.get(0).question().id(), r, 0));
+      }
+      s.awaitUpdates();
+      Arrays.sort(lat);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("selectionsPerSecond", Math.round(selections / (total / 1e9)));
+      m.put("p50Micros", Json.round(lat[selections / 2] / 1e3, 2));
+      m.put("p99Micros", Json.round(lat[(int) (selections * 0.99)] / 1e3, 2));
+      m.put("maxMicros", Json.round(lat[selections - 1] / 1e3, 2));
+      m.put("teacherUpdatesDuringRun", s.metrics().teacherUpdates());
+      LOG.info("K={}: {}", k, m);
+      return m;
+    }
   }
 }

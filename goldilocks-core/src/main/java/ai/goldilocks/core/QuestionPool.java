@@ -12,7 +12,7 @@ import java.util.Objects;
  * An immutable, compact, indexed set of questions: the dataset a {@link Sampler} draws from.
  *
  * <p>Ids and texts are stored as UTF-8 in large shared chunks, so a pool of millions of questions
- * costs little more than its text: per question 8 bytes of offset, about 6 bytes of hash index and
+ * costs little more than its text: per question 4 bytes of offset, about 5 bytes of hash index and
  * the id's own bytes. {@link #get(int)} materialises a {@link Question} on demand.
  *
  * <p>Thread-safe (immutable after {@link Builder#build()}).
@@ -20,9 +20,12 @@ import java.util.Objects;
 public final class QuestionPool {
   private static final int CHUNK_BITS = 24;
   private static final int CHUNK_SIZE = 1 << CHUNK_BITS;
+  /** Records start at multiples of 4 bytes; an offset is (chunk << 22) | (position / 4): 512 chunks, 8 GiB. */
+  private static final int UNIT_BITS = CHUNK_BITS - 2;
+  private static final int MAX_CHUNKS = 1 << (31 - UNIT_BITS);
 
   private final byte[][] chunks;
-  private final long[] offsets;
+  private final int[] offsets;
   private final int[] idTable; // open addressing: index + 1, 0 = empty
   private final Map<Integer, Map<String, String>> metadata;
   private final long textBytes;
@@ -60,11 +63,19 @@ public final class QuestionPool {
     return new Question(id(index), text(index), metadata.getOrDefault(index, Map.of()));
   }
 
+  private byte[] chunkOf(int index) {
+    return chunks[offsets[index] >>> UNIT_BITS];
+  }
+
+  private int positionOf(int index) {
+    return (offsets[index] & ((1 << UNIT_BITS) - 1)) << 2;
+  }
+
   /** The id of the question at {@code index}. */
   public String id(int index) {
     Objects.checkIndex(index, offsets.length);
-    byte[] c = chunks[(int) (offsets[index] >>> CHUNK_BITS)];
-    int pos = (int) (offsets[index] & (CHUNK_SIZE - 1));
+    byte[] c = chunkOf(index);
+    int pos = positionOf(index);
     int len = readVarint(c, pos);
     pos += varintSize(len);
     return new String(c, pos, len, StandardCharsets.UTF_8);
@@ -73,8 +84,8 @@ public final class QuestionPool {
   /** The text of the question at {@code index}. */
   public String text(int index) {
     Objects.checkIndex(index, offsets.length);
-    byte[] c = chunks[(int) (offsets[index] >>> CHUNK_BITS)];
-    int pos = (int) (offsets[index] & (CHUNK_SIZE - 1));
+    byte[] c = chunkOf(index);
+    int pos = positionOf(index);
     int idLen = readVarint(c, pos);
     pos += varintSize(idLen) + idLen;
     int len = readVarint(c, pos);
@@ -86,8 +97,8 @@ public final class QuestionPool {
   public int indexOf(String id) {
     Objects.requireNonNull(id, "id");
     byte[] key = id.getBytes(StandardCharsets.UTF_8);
-    int mask = idTable.length - 1;
-    for (int slot = hash(key, 0, key.length) & mask; ; slot = (slot + 1) & mask) {
+    int cap = idTable.length;
+    for (int slot = Math.floorMod(hash(key, 0, key.length), cap); ; slot = slot + 1 == cap ? 0 : slot + 1) {
       int v = idTable[slot];
       if (v == 0) {
         return -1;
@@ -113,8 +124,8 @@ public final class QuestionPool {
   }
 
   private boolean idEquals(int index, byte[] key) {
-    byte[] c = chunks[(int) (offsets[index] >>> CHUNK_BITS)];
-    int pos = (int) (offsets[index] & (CHUNK_SIZE - 1));
+    byte[] c = chunkOf(index);
+    int pos = positionOf(index);
     int len = readVarint(c, pos);
     if (len != key.length) {
       return false;
@@ -167,7 +178,7 @@ public final class QuestionPool {
   /** Builds a {@link QuestionPool}; ids must be unique. Not thread-safe. */
   public static final class Builder {
     private final List<byte[]> chunks = new ArrayList<>();
-    private long[] offsets;
+    private int[] offsets;
     private int size;
     private int[] idTable;
     private final Map<Integer, Map<String, String>> metadata = new HashMap<>();
@@ -176,17 +187,12 @@ public final class QuestionPool {
     private long textBytes;
 
     private Builder(int expected) {
-      offsets = new long[Math.max(16, expected)];
+      offsets = new int[Math.max(16, expected)];
       idTable = new int[tableSize(Math.max(16, expected))];
     }
 
     private static int tableSize(int n) {
-      long want = (long) Math.ceil(n / 0.7);
-      int cap = 16;
-      while (cap < want) {
-        cap <<= 1;
-      }
-      return cap;
+      return (int) Math.min(Integer.MAX_VALUE - 8, Math.max(16, (long) Math.ceil(n / 0.75) + 1));
     }
 
     /**
@@ -196,32 +202,41 @@ public final class QuestionPool {
      */
     public Builder add(Question q) {
       Objects.requireNonNull(q, "question");
+      if (offsets == null) {
+        throw new IllegalStateException("this builder has already built its pool");
+      }
       byte[] id = q.id().getBytes(StandardCharsets.UTF_8);
       byte[] text = q.text().getBytes(StandardCharsets.UTF_8);
       int need = varintSize(id.length) + id.length + varintSize(text.length) + text.length;
       if (need > CHUNK_SIZE) {
         throw new IllegalArgumentException("question '" + q.id() + "' is too large: " + need + " bytes");
       }
-      if (size + 1 > idTable.length * 0.7) {
-        rehash(idTable.length * 2);
+      if (size + 1 > idTable.length * 0.75) {
+        rehash(tableSize(2 * size + 2));
       }
-      int mask = idTable.length - 1;
-      int slot = hash(id, 0, id.length) & mask;
+      int cap = idTable.length;
+      int slot = Math.floorMod(hash(id, 0, id.length), cap);
       while (idTable[slot] != 0) {
         if (Arrays.equals(id, idOf(idTable[slot] - 1))) {
           throw new IllegalArgumentException("duplicate question id '" + q.id() + "'");
         }
-        slot = (slot + 1) & mask;
+        slot = slot + 1 == cap ? 0 : slot + 1;
       }
+      pos = (pos + 3) & ~3;
       if (current == null || pos + need > current.length) {
-        current = new byte[Math.max(need, Math.min(CHUNK_SIZE, Math.max(1 << 16, 2 * (current == null ? 0 : current.length))))];
+        if (chunks.size() == MAX_CHUNKS) {
+          throw new IllegalStateException("question pool is full: ids and texts exceed " + MAX_CHUNKS + " chunks of 16 MiB");
+        }
+        // just under 16 MiB: a humongous array of exactly 2^24 bytes plus header would waste most of a G1 region
+        int grow = Math.min(CHUNK_SIZE - 4096, Math.max(1 << 16, 2 * (current == null ? 0 : current.length)));
+        current = new byte[Math.max(need, grow)];
         chunks.add(current);
         pos = 0;
       }
       if (size == offsets.length) {
         offsets = Arrays.copyOf(offsets, offsets.length * 2);
       }
-      offsets[size] = ((long) (chunks.size() - 1) << CHUNK_BITS) | pos;
+      offsets[size] = ((chunks.size() - 1) << UNIT_BITS) | (pos >>> 2);
       pos = writeVarint(current, pos, id.length);
       System.arraycopy(id, 0, current, pos, id.length);
       pos += id.length;
@@ -238,8 +253,8 @@ public final class QuestionPool {
     }
 
     private byte[] idOf(int index) {
-      byte[] c = chunks.get((int) (offsets[index] >>> CHUNK_BITS));
-      int p = (int) (offsets[index] & (CHUNK_SIZE - 1));
+      byte[] c = chunks.get(offsets[index] >>> UNIT_BITS);
+      int p = (offsets[index] & ((1 << UNIT_BITS) - 1)) << 2;
       int len = readVarint(c, p);
       p += varintSize(len);
       return Arrays.copyOfRange(c, p, p + len);
@@ -247,12 +262,11 @@ public final class QuestionPool {
 
     private void rehash(int cap) {
       int[] t = new int[cap];
-      int mask = cap - 1;
       for (int i = 0; i < size; i++) {
         byte[] id = idOf(i);
-        int slot = hash(id, 0, id.length) & mask;
+        int slot = Math.floorMod(hash(id, 0, id.length), cap);
         while (t[slot] != 0) {
-          slot = (slot + 1) & mask;
+          slot = slot + 1 == cap ? 0 : slot + 1;
         }
         t[slot] = i + 1;
       }
@@ -264,12 +278,28 @@ public final class QuestionPool {
       return size;
     }
 
-    /** The pool. The builder must not be used afterwards. */
+    /**
+     * The pool. The builder hands its storage to the pool and must not be used afterwards.
+     *
+     * @throws IllegalStateException if called twice
+     */
     public QuestionPool build() {
-      if (current != null && pos < current.length / 2 && chunks.size() > 0) {
+      if (offsets == null) {
+        throw new IllegalStateException("build() was already called on this builder");
+      }
+      if (current != null && pos < current.length) {
         chunks.set(chunks.size() - 1, Arrays.copyOf(current, pos));
       }
-      return new QuestionPool(this);
+      if (idTable.length > tableSize(size) + 16) {
+        rehash(tableSize(size));
+      }
+      QuestionPool pool = new QuestionPool(this);
+      offsets = null;
+      idTable = null;
+      chunks.clear();
+      metadata.clear();
+      current = null;
+      return pool;
     }
   }
 }

@@ -23,6 +23,13 @@ public final class ArithmeticTasks {
    * @param maxDigits largest operand length, 1 to 18
    */
   public static List<ArithmeticTask> generate(int n, int maxDigits, long seed, String idPrefix) {
+    List<ArithmeticTask> out = new ArrayList<>(n);
+    forEach(n, maxDigits, seed, idPrefix, out::add);
+    return out;
+  }
+
+  /** Generates {@code n} tasks into {@code sink} without holding them: the same tasks as {@link #generate}. */
+  public static void forEach(int n, int maxDigits, long seed, String idPrefix, java.util.function.Consumer<ArithmeticTask> sink) {
     if (n < 0) {
       throw new IllegalArgumentException("n must be >= 0, got " + n);
     }
@@ -30,11 +37,9 @@ public final class ArithmeticTasks {
       throw new IllegalArgumentException("maxDigits must be in [1, 18], got " + maxDigits);
     }
     Rng rng = new Rng(seed);
-    List<ArithmeticTask> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      out.add(one(rng, maxDigits, idPrefix + i));
+      sink.accept(one(rng, maxDigits, idPrefix + i));
     }
-    return out;
   }
 
   private static long number(Rng rng, int digits) {

@@ -1,0 +1,50 @@
+package ai.goldilocks.grpo.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigInteger;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ArithmeticTasksTest {
+
+  @Test
+  void carriesAndBorrowsByHand() {
+    // 999 + 1: units 9+1=10 carry, tens 9+0+1=10 carry, hundreds 9+0+1=10 carry -> 3
+    assertEquals(3, ArithmeticTasks.addCarries(999, 1));
+    // 123 + 456: no column reaches 10 -> 0
+    assertEquals(0, ArithmeticTasks.addCarries(123, 456));
+    // 1000 - 1: units 0-1 borrow, tens 0-0-1 borrow, hundreds 0-0-1 borrow, thousands 1-0-1=0 -> 3
+    assertEquals(3, ArithmeticTasks.subBorrows(1000, 1));
+    // 58 * 7: 8*7=56 carry 5, 5*7+5=40 carry 4 -> 2 columns with a carry
+    assertEquals(2, ArithmeticTasks.mulCarries(58, 7));
+  }
+
+  @Test
+  void answersAreCorrectAndGenerationIsDeterministic() {
+    List<ArithmeticTask> a = ArithmeticTasks.generate(2000, 8, 5, "t");
+    List<ArithmeticTask> b = ArithmeticTasks.generate(2000, 8, 5, "t");
+    assertEquals(a, b);
+    for (ArithmeticTask t : a) {
+      String expr = t.prompt().substring(0, t.prompt().length() - 1);
+      BigInteger value;
+      if (expr.contains("*")) {
+        String[] p = expr.split("\\*");
+        value = new BigInteger(p[0]).multiply(new BigInteger(p[1]));
+      } else if (expr.contains("-")) {
+        String[] p = expr.split("-");
+        value = new BigInteger(p[0]).subtract(new BigInteger(p[1]));
+      } else {
+        value = BigInteger.ZERO;
+        for (String p : expr.split("\\+")) {
+          value = value.add(new BigInteger(p));
+        }
+      }
+      assertEquals(value.toString(), t.answer(), t.prompt());
+      assertEquals(1.0, ArithmeticTasks.reward(t, " " + t.answer() + "\n"));
+      assertEquals(0.0, ArithmeticTasks.reward(t, t.answer() + "0"));
+      assertTrue(t.structuralDifficulty() > 0 && t.structuralDifficulty() < 20, t.toString());
+    }
+  }
+}
