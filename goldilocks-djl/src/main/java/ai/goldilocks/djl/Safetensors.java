@@ -1,0 +1,198 @@
+package ai.goldilocks.djl;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reads and writes the safetensors format in Java. Reading converts F16 and BF16 to F32 in Java
+ * (a BF16 array aborts DJL's CPU engine); writing is F32, atomic (temporary file, then move).
+ */
+public final class Safetensors {
+  private static final long MAX_HEADER = 100L << 20;
+
+  private Safetensors() {}
+
+  /** A tensor: shape and row-major float values. */
+  public record Tensor(long[] shape, float[] values) {
+    /** Checks that the values fill the shape. */
+    public Tensor {
+      long n = 1;
+      for (long s : shape) {
+        n *= s;
+      }
+      if (n != values.length) {
+        throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " needs " + n + " values, got " + values.length);
+      }
+    }
+  }
+
+  /** Writes tensors (in the map's order) to {@code file} atomically. */
+  public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+    JsonObject header = new JsonObject();
+    if (metadata != null && !metadata.isEmpty()) {
+      JsonObject meta = new JsonObject();
+      metadata.forEach(meta::addProperty);
+      header.add("__metadata__", meta);
+    }
+    long offset = 0;
+    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+      JsonObject t = new JsonObject();
+      t.addProperty("dtype", "F32");
+      com.google.gson.JsonArray shape = new com.google.gson.JsonArray();
+      for (long s : e.getValue().shape()) {
+        shape.add(s);
+      }
+      t.add("shape", shape);
+      com.google.gson.JsonArray off = new com.google.gson.JsonArray();
+      off.add(offset);
+      offset += 4L * e.getValue().values().length;
+      off.add(offset);
+      t.add("data_offsets", off);
+      header.add(e.getKey(), t);
+    }
+    byte[] h = new Gson().toJson(header).getBytes(StandardCharsets.UTF_8);
+    int pad = (8 - h.length % 8) % 8;
+    byte[] hp = java.util.Arrays.copyOf(h, h.length + pad);
+    java.util.Arrays.fill(hp, h.length, hp.length, (byte) ' ');
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try (OutputStream out = Files.newOutputStream(tmp)) {
+      ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(hp.length);
+      out.write(len.array());
+      out.write(hp);
+      for (Tensor t : tensors.values()) {
+        ByteBuffer b = ByteBuffer.allocate(4 * t.values().length).order(ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(t.values());
+        out.write(b.array());
+      }
+    }
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * Reads every tensor of {@code file} as F32.
+   *
+   * @throws IOException naming the file and the problem: truncated, bad header, unsupported dtype,
+   *     offsets outside the data
+   */
+  public static Map<String, Tensor> read(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = ch.size();
+      if (size < 8) {
+        throw new IOException(file + ": not a safetensors file (" + size + " bytes)");
+      }
+      ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      readFully(ch, lenBuf, 0, file);
+      long headerLen = lenBuf.flip().getLong();
+      if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > size) {
+        throw new IOException(file + ": corrupt safetensors header length " + headerLen + " (file has " + size + " bytes)");
+      }
+      ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
+      readFully(ch, hb, 8, file);
+      JsonObject header;
+      try {
+        header = new Gson().fromJson(new String(hb.array(), StandardCharsets.UTF_8), JsonObject.class);
+      } catch (JsonParseException e) {
+        throw new IOException(file + ": corrupt safetensors header: " + e.getMessage(), e);
+      }
+      if (header == null) {
+        throw new IOException(file + ": empty safetensors header");
+      }
+      long dataStart = 8 + headerLen;
+      long dataLen = size - dataStart;
+      Map<String, Tensor> out = new LinkedHashMap<>();
+      for (Map.Entry<String, JsonElement> e : header.entrySet()) {
+        if (e.getKey().equals("__metadata__")) {
+          continue;
+        }
+        JsonObject t = e.getValue().getAsJsonObject();
+        String dtype = t.get("dtype").getAsString();
+        var shapeArr = t.getAsJsonArray("shape");
+        long[] shape = new long[shapeArr.size()];
+        long n = 1;
+        for (int i = 0; i < shape.length; i++) {
+          shape[i] = shapeArr.get(i).getAsLong();
+          n *= shape[i];
+        }
+        var offs = t.getAsJsonArray("data_offsets");
+        long begin = offs.get(0).getAsLong();
+        long end = offs.get(1).getAsLong();
+        int width = switch (dtype) {
+          case "F32" -> 4;
+          case "F16", "BF16" -> 2;
+          default -> throw new IOException(file + ": tensor '" + e.getKey() + "' has unsupported dtype " + dtype);
+        };
+        if (begin < 0 || end > dataLen || end - begin != n * width) {
+          throw new IOException(file + ": tensor '" + e.getKey() + "' has offsets [" + begin + ", " + end + ") that do not fit "
+              + dtype + " " + java.util.Arrays.toString(shape) + " in " + dataLen + " data bytes (truncated file?)");
+        }
+        if (n > Integer.MAX_VALUE) {
+          throw new IOException(file + ": tensor '" + e.getKey() + "' is too large for one array");
+        }
+        ByteBuffer data = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, data, dataStart + begin, file);
+        data.flip();
+        float[] values = new float[(int) n];
+        switch (dtype) {
+          case "F32" -> data.asFloatBuffer().get(values);
+          case "BF16" -> {
+            for (int i = 0; i < n; i++) {
+              values[i] = Float.intBitsToFloat((data.getShort() & 0xFFFF) << 16);
+            }
+          }
+          default -> {
+            for (int i = 0; i < n; i++) {
+              values[i] = halfToFloat(data.getShort());
+            }
+          }
+        }
+        out.put(e.getKey(), new Tensor(shape, values));
+      }
+      return out;
+    } catch (IllegalStateException | UnsupportedOperationException | NullPointerException e) {
+      throw new IOException(file + ": malformed safetensors header: " + e, e);
+    }
+  }
+
+  /** IEEE 754 binary16 to binary32 (Java 17 has no Float.float16ToFloat). */
+  static float halfToFloat(short h) {
+    int bits = h & 0xFFFF;
+    int sign = (bits & 0x8000) << 16;
+    int exp = (bits >>> 10) & 0x1F;
+    int mant = bits & 0x3FF;
+    if (exp == 0x1F) {
+      return Float.intBitsToFloat(sign | 0x7F800000 | (mant << 13));
+    }
+    if (exp == 0) {
+      if (mant == 0) {
+        return Float.intBitsToFloat(sign);
+      }
+      float v = mant * 0x1.0p-24f;
+      return sign == 0 ? v : -v;
+    }
+    return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
+  }
+
+  private static void readFully(FileChannel ch, ByteBuffer buf, long pos, Path file) throws IOException {
+    while (buf.hasRemaining()) {
+      int r = ch.read(buf, pos);
+      if (r < 0) {
+        throw new IOException(file + ": truncated safetensors file");
+      }
+      pos += r;
+    }
+  }
+}

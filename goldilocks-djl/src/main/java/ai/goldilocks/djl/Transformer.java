@@ -1,0 +1,198 @@
+package ai.goldilocks.djl;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.goldilocks.core.Rng;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The network shared by the policy (causal) and the teacher (bidirectional): parameters as plain
+ * NDArrays owned by one manager, the forward pass written with NDArray operations, and a KV cache.
+ *
+ * <p>Operations always start from an activation (created in the caller's step manager), never from
+ * a parameter, so every intermediate array belongs to the step scope and is freed with it.
+ */
+final class Transformer implements AutoCloseable {
+  final TransformerConfig config;
+  final NDManager manager;
+  final Map<String, NDArray> params = new LinkedHashMap<>();
+  private final boolean causal;
+
+  Transformer(TransformerConfig config, boolean causal, Device device, long seed) {
+    this.config = config;
+    this.causal = causal;
+    this.manager = NDManager.newBaseManager(device);
+    Rng rng = new Rng(seed);
+    int d = config.dModel();
+    add("tok_emb", normal(rng, 0.02, config.vocabSize(), d));
+    add("pos_emb", normal(rng, 0.01, config.maxLength(), d));
+    double resid = 0.02 / Math.sqrt(2.0 * config.layers());
+    for (int l = 0; l < config.layers(); l++) {
+      String p = "blocks." + l + ".";
+      add(p + "ln1.weight", full(1f, d));
+      add(p + "ln1.bias", full(0f, d));
+      add(p + "attn.qkv.weight", normal(rng, 0.02, d, 3 * d));
+      add(p + "attn.qkv.bias", full(0f, 3 * d));
+      add(p + "attn.out.weight", normal(rng, resid, d, d));
+      add(p + "attn.out.bias", full(0f, d));
+      add(p + "ln2.weight", full(1f, d));
+      add(p + "ln2.bias", full(0f, d));
+      add(p + "mlp.fc.weight", normal(rng, 0.02, d, config.ffn()));
+      add(p + "mlp.fc.bias", full(0f, config.ffn()));
+      add(p + "mlp.proj.weight", normal(rng, resid, config.ffn(), d));
+      add(p + "mlp.proj.bias", full(0f, d));
+    }
+    add("ln_f.weight", full(1f, d));
+    add("ln_f.bias", full(0f, d));
+  }
+
+  private void add(String name, NDArray a) {
+    a.setName(name);
+    a.setRequiresGradient(true);
+    params.put(name, a);
+  }
+
+  private NDArray normal(Rng rng, double std, int... shape) {
+    int n = 1;
+    for (int s : shape) {
+      n *= s;
+    }
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) (rng.nextGaussian() * std);
+    }
+    long[] sh = new long[shape.length];
+    for (int i = 0; i < shape.length; i++) {
+      sh[i] = shape[i];
+    }
+    return manager.create(v, new Shape(sh));
+  }
+
+  private NDArray full(float value, int n) {
+    return manager.full(new Shape(n), value, DataType.FLOAT32);
+  }
+
+  NDArray p(String name) {
+    return params.get(name);
+  }
+
+  /** Per-layer cached keys and values, (B, H, T, hd) each, owned by the generation scope. */
+  static final class KvCache {
+    final NDArray[] keys;
+    final NDArray[] values;
+    int length;
+
+    KvCache(int layers) {
+      keys = new NDArray[layers];
+      values = new NDArray[layers];
+    }
+  }
+
+  /**
+   * Hidden states after the final LayerNorm, (B, T, d), for tokens (B, T) at positions
+   * {@code [offset, offset + T)}. With a cache, attends to cached keys too and appends to it.
+   */
+  NDArray hidden(NDManager scope, NDArray tokens, int offset, KvCache cache, NDArray keyPadding) {
+    long b = tokens.getShape().get(0);
+    long t = tokens.getShape().get(1);
+    if (offset + t > config.maxLength()) {
+      throw new IllegalArgumentException("sequence of " + (offset + t) + " tokens exceeds maxLength " + config.maxLength());
+    }
+    int d = config.dModel();
+    int h = config.heads();
+    int hd = d / h;
+    NDArray x = p("tok_emb").get(scope, new NDIndex("{}", tokens.reshape(-1))).reshape(b, t, d);
+    x = x.add(p("pos_emb").get(scope, new NDIndex(offset + ":" + (offset + t))));
+    NDArray mask = null;
+    long total = offset + t;
+    if (causal && t > 1) {
+      float[] m = new float[(int) (t * total)];
+      for (int i = 0; i < t; i++) {
+        for (int j = 0; j < total; j++) {
+          m[(int) (i * total + j)] = j > offset + i ? -1e9f : 0f;
+        }
+      }
+      mask = scope.create(m, new Shape(1, 1, t, total));
+    }
+    if (keyPadding != null) {
+      // (B, T) with 1 = real token, 0 = padding -> additive (B, 1, 1, T)
+      NDArray pad = keyPadding.toType(DataType.FLOAT32, false).sub(1f).mul(1e9f).reshape(b, 1, 1, total);
+      mask = mask == null ? pad : pad.add(mask);
+    }
+    double scale = 1.0 / Math.sqrt(hd);
+    for (int l = 0; l < config.layers(); l++) {
+      String pre = "blocks." + l + ".";
+      NDArray a = layerNorm(x, p(pre + "ln1.weight"), p(pre + "ln1.bias"));
+      NDArray qkv = a.matMul(p(pre + "attn.qkv.weight")).add(p(pre + "attn.qkv.bias"));
+      NDList parts = qkv.split(3, 2);
+      NDArray q = parts.get(0).reshape(b, t, h, hd).transpose(0, 2, 1, 3);
+      NDArray k = parts.get(1).reshape(b, t, h, hd).transpose(0, 2, 1, 3);
+      NDArray v = parts.get(2).reshape(b, t, h, hd).transpose(0, 2, 1, 3);
+      if (cache != null) {
+        if (cache.keys[l] != null) {
+          k = cache.keys[l].concat(k, 2);
+          v = cache.values[l].concat(v, 2);
+        }
+        cache.keys[l] = k;
+        cache.values[l] = v;
+      }
+      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);
+      if (mask != null) {
+        scores = scores.add(mask);
+      }
+      NDArray att = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, d);
+      x = x.add(att.matMul(p(pre + "attn.out.weight")).add(p(pre + "attn.out.bias")));
+      NDArray m2 = layerNorm(x, p(pre + "ln2.weight"), p(pre + "ln2.bias"));
+      NDArray f = gelu(m2.matMul(p(pre + "mlp.fc.weight")).add(p(pre + "mlp.fc.bias")));
+      x = x.add(f.matMul(p(pre + "mlp.proj.weight")).add(p(pre + "mlp.proj.bias")));
+    }
+    if (cache != null) {
+      cache.length = (int) total;
+    }
+    return layerNorm(x, p("ln_f.weight"), p("ln_f.bias"));
+  }
+
+  /** Logits (B, T, V) through the tied embedding. */
+  NDArray logits(NDArray hidden) {
+    NDArray embT = p("tok_emb").transpose();
+    embT.attach(hidden.getManager());
+    return hidden.matMul(embT);
+  }
+
+  static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
+    NDArray mean = x.mean(new int[] {-1}, true);
+    NDArray c = x.sub(mean);
+    NDArray var = c.mul(c).mean(new int[] {-1}, true);
+    return c.div(var.add(1e-5f).sqrt()).mul(gamma).add(beta);
+  }
+
+  static NDArray gelu(NDArray x) {
+    // tanh approximation
+    NDArray inner = x.mul(x).mul(0.044715f).add(1f).mul(x).mul((float) Math.sqrt(2 / Math.PI));
+    return inner.tanh().add(1f).mul(x).mul(0.5f);
+  }
+
+  List<NDArray> parameters() {
+    return new ArrayList<>(params.values());
+  }
+
+  /** Copies values (not gradients) from another model of the same config. */
+  void copyFrom(Transformer other) {
+    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      e.getValue().set(other.params.get(e.getKey()).toFloatArray());
+    }
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,619 @@
+package ai.goldilocks.djl;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.goldilocks.core.Rng;
+import ai.goldilocks.grpo.Completion;
+import ai.goldilocks.grpo.Policy;
+import ai.goldilocks.grpo.SamplingConfig;
+import ai.goldilocks.grpo.Sequence;
+import ai.goldilocks.grpo.TrainStats;
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A decoder-only transformer policy on DJL (PyTorch engine): pre-LayerNorm blocks, causal
+ * attention, learned positions, tied output embedding. Samples G completions per prompt in one
+ * batch with a KV cache; trains through the per-token coefficients of goldilocks-core's GRPO maths
+ * with AdamW and gradient clipping; a supervised step for warm starts; safetensors checkpoints.
+ *
+ * <p>Runs on the GPU when the engine reports one, else on the CPU. Every step runs in its own
+ * NDManager scope, so memory stays flat. Not thread-safe.
+ */
+public final class TransformerPolicy implements Policy {
+  private final TransformerConfig config;
+  private final TextTokenizer tokenizer;
+  private final Transformer model;
+  private final AdamW optimizer;
+  private Transformer reference;
+  private long version;
+
+  private TransformerPolicy(TransformerConfig config, TextTokenizer tokenizer, long seed, double learningRate, double weightDecay,
+      double clipNorm) {
+    Offline.ensure();
+    this.config = Objects.requireNonNull(config, "config");
+    this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+    if (tokenizer.vocabSize() > config.vocabSize()) {
+      throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " tokens, model vocabulary " + config.vocabSize());
+    }
+    this.model = new Transformer(config, true, defaultDevice(), seed);
+    this.optimizer = new AdamW(model.manager, model.parameters(), learningRate, weightDecay, clipNorm);
+  }
+
+  /** The engine's default device: a GPU when there is one. */
+  public static Device defaultDevice() {
+    Offline.ensure();
+    return Engine.getEngine("PyTorch").defaultDevice();
+  }
+
+  /** A builder. */
+  public static Builder builder(TransformerConfig config, TextTokenizer tokenizer) {
+    return new Builder(config, tokenizer);
+  }
+
+  /** The model size. */
+  public TransformerConfig config() {
+    return config;
+  }
+
+  /** The tokenizer. */
+  public TextTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** The device the weights live on. */
+  public Device device() {
+    return model.manager.getDevice();
+  }
+
+  /** The optimizer's learning rate (settable for warm-up and decay schedules). */
+  public void setLearningRate(double lr) {
+    if (!(lr >= 0) || !Double.isFinite(lr)) {
+      throw new IllegalArgumentException("learning rate must be finite and >= 0, got " + lr);
+    }
+    optimizer.learningRate = lr;
+  }
+
+  @Override
+  public int[] encode(String text) {
+    return tokenizer.encode(text);
+  }
+
+  @Override
+  public String decode(int[] tokens) {
+    return tokenizer.decode(tokens);
+  }
+
+  @Override
+  public long version() {
+    return version;
+  }
+
+  /** Freezes a copy of the current weights as the KL reference (needed when beta &gt; 0). */
+  public void snapshotReference() {
+    if (reference == null) {
+      reference = new Transformer(config, true, device(), 0);
+    }
+    reference.copyFrom(model);
+  }
+
+  /** Log-probabilities under the frozen reference; throws if {@link #snapshotReference} was never called. */
+  public double[][] referenceLogProbs(List<Sequence> sequences, double temperature) {
+    if (reference == null) {
+      throw new IllegalStateException("no reference model: call snapshotReference() first");
+    }
+    return logProbs(reference, sequences, temperature);
+  }
+
+  // ---------------------------------------------------------------- generation
+
+  @Override
+  public List<Completion> generate(String prompt, int n, SamplingConfig sampling, long seed) {
+    return generate(encode(prompt), n, sampling, seed, true);
+  }
+
+  /**
+   * Samples {@code n} completions of the prompt tokens. With {@code useCache} false every step
+   * re-runs the whole prefix (for measurement and tests).
+   */
+  public List<Completion> generate(int[] prompt, int n, SamplingConfig sampling, long seed, boolean useCache) {
+    if (n < 1) {
+      throw new IllegalArgumentException("n must be >= 1, got " + n);
+    }
+    if (prompt.length == 0) {
+      throw new IllegalArgumentException("empty prompt");
+    }
+    int maxNew = Math.min(sampling.maxNewTokens(), config.maxLength() - prompt.length);
+    if (maxNew < 1) {
+      throw new IllegalArgumentException("prompt of " + prompt.length + " tokens leaves no room in maxLength " + config.maxLength());
+    }
+    Rng rng = new Rng(seed);
+    int[][] out = new int[n][maxNew];
+    double[][] lps = new double[n][maxNew];
+    int[] len = new int[n];
+    boolean[] done = new boolean[n];
+    int eos = tokenizer.eosId();
+    int v = config.vocabSize();
+    try (NDManager scope = model.manager.newSubManager()) {
+      Transformer.KvCache cache = useCache ? new Transformer.KvCache(config.layers()) : null;
+      int[] rows = new int[n * prompt.length];
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(prompt, 0, rows, i * prompt.length, prompt.length);
+      }
+      NDArray input = scope.create(rows, new Shape(n, prompt.length));
+      int offset = 0;
+      int[][] full = new int[n][];
+      for (int i = 0; i < n; i++) {
+        full[i] = Arrays.copyOf(prompt, prompt.length + maxNew);
+      }
+      for (int step = 0; step < maxNew; step++) {
+        float[] last;
+        try (NDManager stepScope = scope.newSubManager()) {
+          NDArray x = input;
+          if (!useCache) {
+            int t = prompt.length + step;
+            int[] flat = new int[n * t];
+            for (int i = 0; i < n; i++) {
+              System.arraycopy(full[i], 0, flat, i * t, t);
+            }
+            x = stepScope.create(flat, new Shape(n, t));
+          }
+          NDArray h = model.hidden(useCache ? scope : stepScope, x, useCache ? offset : 0, cache, null);
+          long t = h.getShape().get(1);
+          NDArray lastH = h.get(new NDIndex(":, " + (t - 1) + ":" + t + ", :"));
+          last = model.logits(lastH).toFloatArray();
+          if (useCache) {
+            offset += (int) x.getShape().get(1);
+          }
+        }
+        int[] next = new int[n];
+        boolean all = true;
+        for (int i = 0; i < n; i++) {
+          if (done[i]) {
+            next[i] = eos;
+            continue;
+          }
+          double[] logp = logSoftmax(last, i * v, v, sampling.temperature());
+          int tok = sampleTopP(logp, sampling.topP(), rng);
+          next[i] = tok;
+          out[i][len[i]] = tok;
+          lps[i][len[i]] = logp[tok];
+          len[i]++;
+          full[i][prompt.length + step] = tok;
+          if (tok == eos) {
+            done[i] = true;
+          }
+          all &= done[i];
+        }
+        if (all) {
+          break;
+        }
+        if (useCache) {
+          input = scope.create(next, new Shape(n, 1));
+        }
+      }
+    }
+    List<Completion> result = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      int[] toks = Arrays.copyOf(out[i], len[i]);
+      boolean stopped = len[i] > 0 && toks[len[i] - 1] == eos;
+      int[] textToks = stopped ? Arrays.copyOf(toks, len[i] - 1) : toks;
+      result.add(new Completion(new Sequence(prompt, toks), Arrays.copyOf(lps[i], len[i]), tokenizer.decode(textToks), !stopped));
+    }
+    return result;
+  }
+
+  static double[] logSoftmax(float[] logits, int from, int v, double temperature) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int j = 0; j < v; j++) {
+      max = Math.max(max, logits[from + j] / temperature);
+    }
+    double sum = 0;
+    for (int j = 0; j < v; j++) {
+      sum += Math.exp(logits[from + j] / temperature - max);
+    }
+    double lse = max + Math.log(sum);
+    double[] out = new double[v];
+    for (int j = 0; j < v; j++) {
+      out[j] = logits[from + j] / temperature - lse;
+    }
+    return out;
+  }
+
+  static int sampleTopP(double[] logp, double topP, Rng rng) {
+    int v = logp.length;
+    if (topP >= 1) {
+      double u = rng.nextDouble();
+      double c = 0;
+      for (int j = 0; j < v; j++) {
+        c += Math.exp(logp[j]);
+        if (u < c) {
+          return j;
+        }
+      }
+      return v - 1;
+    }
+    Integer[] order = new Integer[v];
+    for (int j = 0; j < v; j++) {
+      order[j] = j;
+    }
+    Arrays.sort(order, (a, b) -> Double.compare(logp[b], logp[a]));
+    double mass = 0;
+    int keep = 0;
+    while (keep < v && mass < topP) {
+      mass += Math.exp(logp[order[keep]]);
+      keep++;
+    }
+    double u = rng.nextDouble() * mass;
+    double c = 0;
+    for (int j = 0; j < keep; j++) {
+      c += Math.exp(logp[order[j]]);
+      if (u < c) {
+        return order[j];
+      }
+    }
+    return order[keep - 1];
+  }
+
+  // ---------------------------------------------------------------- scoring and training
+
+  /** A padded batch: tokens (B, T), completion start and length per row. */
+  private record Batch(int[] flat, int b, int t, int[] start, int[] count) {}
+
+  private Batch pack(List<Sequence> sequences) {
+    if (sequences.isEmpty()) {
+      throw new IllegalArgumentException("empty batch");
+    }
+    int t = 0;
+    for (Sequence s : sequences) {
+      t = Math.max(t, s.length());
+    }
+    if (t > config.maxLength()) {
+      throw new IllegalArgumentException("a sequence of " + t + " tokens exceeds maxLength " + config.maxLength());
+    }
+    int b = sequences.size();
+    int[] flat = new int[b * t];
+    Arrays.fill(flat, tokenizer.padId());
+    int[] start = new int[b];
+    int[] count = new int[b];
+    for (int i = 0; i < b; i++) {
+      int[] toks = sequences.get(i).tokens();
+      for (int j = 0; j < toks.length; j++) {
+        if (toks[j] < 0 || toks[j] >= config.vocabSize()) {
+          throw new IllegalArgumentException("sequence " + i + " token " + j + " = " + toks[j] + " is outside the vocabulary");
+        }
+      }
+      System.arraycopy(toks, 0, flat, i * t, toks.length);
+      start[i] = sequences.get(i).prompt().length - 1; // position whose logits predict the first completion token
+      count[i] = sequences.get(i).completion().length;
+    }
+    return new Batch(flat, b, t, start, count);
+  }
+
+  /** Per-position log-probs (B, T-1) of the next token, temperature applied; and optionally entropies. */
+  private static NDArray[] tokenLogProbs(Transformer m, NDManager scope, Batch batch, double temperature, boolean entropy) {
+    NDArray tokens = scope.create(batch.flat, new Shape(batch.b, batch.t));
+    NDArray h = m.hidden(scope, tokens, 0, null, null);
+    NDArray logits = m.logits(h).get(new NDIndex(":, 0:" + (batch.t - 1) + ", :")).div((float) temperature);
+    NDArray lsm = logits.logSoftmax(-1);
+    NDArray targets = tokens.get(new NDIndex(":, 1:" + batch.t)).toType(DataType.INT64, false).expandDims(-1);
+    NDArray lp = lsm.gather(targets, -1).squeeze(-1);
+    NDArray ent = entropy ? lsm.exp().mul(lsm).sum(new int[] {-1}).neg() : null;
+    return new NDArray[] {lp, ent};
+  }
+
+  private static double[][] completionValues(float[] all, Batch batch) {
+    double[][] out = new double[batch.b][];
+    int w = batch.t - 1;
+    for (int i = 0; i < batch.b; i++) {
+      out[i] = new double[batch.count[i]];
+      for (int j = 0; j < batch.count[i]; j++) {
+        out[i][j] = all[i * w + batch.start[i] + j];
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public double[][] logProbs(List<Sequence> sequences, double temperature) {
+    return logProbs(model, sequences, temperature);
+  }
+
+  private double[][] logProbs(Transformer m, List<Sequence> sequences, double temperature) {
+    Batch batch = pack(sequences);
+    try (NDManager scope = model.manager.newSubManager()) {
+      return completionValues(tokenLogProbs(m, scope, batch, temperature, false)[0].toFloatArray(), batch);
+    }
+  }
+
+  /**
+   * Full-sequence logits (B, T, V) as a float array, for tests and diagnostics.
+   */
+  public float[] logits(int[] tokens) {
+    try (NDManager scope = model.manager.newSubManager()) {
+      NDArray x = scope.create(tokens, new Shape(1, tokens.length));
+      return model.logits(model.hidden(scope, x, 0, null, null)).toFloatArray();
+    }
+  }
+
+  @Override
+  public TrainStats train(List<Sequence> sequences, double temperature, Coefficients coefficients) {
+    Objects.requireNonNull(coefficients, "coefficients");
+    Batch batch = pack(sequences);
+    DjlTraining.LOCK.lock();
+    try (NDManager scope = model.manager.newSubManager()) {
+      double entropy;
+      long tokens = 0;
+      try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+        NDArray[] r = tokenLogProbs(model, scope, batch, temperature, true);
+        float[] lpAll = r[0].toFloatArray();
+        double[][] lp = completionValues(lpAll, batch);
+        double[][] ent = completionValues(r[1].toFloatArray(), batch);
+        double entSum = 0;
+        for (int i = 0; i < lp.length; i++) {
+          for (int j = 0; j < lp[i].length; j++) {
+            if (!Double.isFinite(lp[i][j])) {
+              throw new IllegalArgumentException("log-prob of sequence " + i + " token " + j + " is " + lp[i][j] + "; no update applied");
+            }
+            entSum += ent[i][j];
+            tokens++;
+          }
+        }
+        entropy = tokens == 0 ? Double.NaN : entSum / tokens;
+        double[][] c = coefficients.of(lp);
+        float[] coef = new float[batch.b * (batch.t - 1)];
+        if (c == null || c.length != batch.b) {
+          throw new IllegalArgumentException("coefficients must have " + batch.b + " rows");
+        }
+        for (int i = 0; i < batch.b; i++) {
+          if (c[i] == null || c[i].length != batch.count[i]) {
+            throw new IllegalArgumentException("coefficients of sequence " + i + " must have " + batch.count[i] + " values");
+          }
+          for (int j = 0; j < batch.count[i]; j++) {
+            if (!Double.isFinite(c[i][j])) {
+              throw new IllegalArgumentException("coefficient of sequence " + i + " token " + j + " is " + c[i][j] + "; no update applied");
+            }
+            coef[i * (batch.t - 1) + batch.start[i] + j] = (float) c[i][j];
+          }
+        }
+        NDArray surrogate = r[0].mul(scope.create(coef, new Shape(batch.b, batch.t - 1))).sum();
+        gc.backward(surrogate);
+      } catch (RuntimeException e) {
+        optimizer.zeroGradients(scope);
+        throw e;
+      }
+      double norm = optimizer.update(scope);
+      if (!Double.isFinite(norm)) {
+        throw new IllegalStateException("gradient norm is " + norm + " after the update; the policy weights are no longer valid");
+      }
+      version++;
+      return new TrainStats(norm, optimizer.clipNorm > 0 && norm > optimizer.clipNorm, tokens, entropy);
+    } finally {
+      DjlTraining.LOCK.unlock();
+    }
+  }
+
+  /**
+   * One supervised step: minimises the mean negative log-likelihood of the completion tokens
+   * (for warm starts). Returns the stats; the loss is the negated mean log-prob.
+   */
+  public double supervisedStep(List<Sequence> sequences) {
+    double[] loss = new double[1];
+    train(sequences, 1.0, lp -> {
+      long n = 0;
+      double s = 0;
+      for (double[] row : lp) {
+        n += row.length;
+        for (double x : row) {
+          s += x;
+        }
+      }
+      loss[0] = n == 0 ? 0 : -s / n;
+      double[][] c = new double[lp.length][];
+      for (int i = 0; i < lp.length; i++) {
+        c[i] = new double[lp[i].length];
+        Arrays.fill(c[i], n == 0 ? 0 : -1.0 / n);
+      }
+      return c;
+    });
+    return loss[0];
+  }
+
+  /** Something that builds a scalar loss from the (B, T-1) next-token log-probs (tests). */
+  interface LossBuilder {
+    NDArray loss(NDManager scope, NDArray tokenLogProbs, int[] completionStart, int[] completionCount);
+  }
+
+  /**
+   * Gradients of {@code loss} with respect to every parameter, by name, without an update: for
+   * checking the surrogate against a loss written directly in NDArray operations.
+   */
+  Map<String, float[]> gradients(List<Sequence> sequences, double temperature, LossBuilder loss) {
+    Batch batch = pack(sequences);
+    DjlTraining.LOCK.lock();
+    try (NDManager scope = model.manager.newSubManager()) {
+      try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+        NDArray lp = tokenLogProbs(model, scope, batch, temperature, false)[0];
+        gc.backward(loss.loss(scope, lp, batch.start, batch.count));
+      }
+      Map<String, float[]> g = new LinkedHashMap<>();
+      for (Map.Entry<String, NDArray> e : model.params.entrySet()) {
+        NDArray grad = e.getValue().getGradient();
+        grad.attach(scope);
+        g.put(e.getKey(), grad.toFloatArray());
+      }
+      optimizer.zeroGradients(scope);
+      return g;
+    } finally {
+      DjlTraining.LOCK.unlock();
+    }
+  }
+
+  /** Gradients of the surrogate {@code sum(coefficient * logprob)}, without an update (tests). */
+  Map<String, float[]> surrogateGradients(List<Sequence> sequences, double temperature, Coefficients coefficients) {
+    return gradients(sequences, temperature, (scope, lp, start, count) -> {
+      int b = start.length;
+      int w = (int) lp.getShape().get(1);
+      double[][] values = completionValues(lp.toFloatArray(), new Batch(null, b, w + 1, start, count));
+      double[][] c = coefficients.of(values);
+      float[] coef = new float[b * w];
+      for (int i = 0; i < b; i++) {
+        for (int j = 0; j < count[i]; j++) {
+          coef[i * w + start[i] + j] = (float) c[i][j];
+        }
+      }
+      return lp.mul(scope.create(coef, new Shape(b, w))).sum();
+    });
+  }
+
+  Transformer model() {
+    return model;
+  }
+
+  AdamW optimizer() {
+    return optimizer;
+  }
+
+  /** Arrays currently held by this policy's managers (for memory checks). */
+  public int liveArrayCount() {
+    return model.manager.getManagedArrays().size();
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  /** Writes {@code config.json} and {@code model.safetensors} into {@code dir} (created if needed). */
+  public void save(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
+    for (Map.Entry<String, NDArray> e : model.params.entrySet()) {
+      tensors.put(e.getKey(), new Safetensors.Tensor(e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
+    }
+    Safetensors.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "goldilocks-transformer-v1"));
+    JsonObject cfg = new Gson().toJsonTree(config).getAsJsonObject();
+    cfg.addProperty("architecture", "goldilocks-transformer");
+    if (tokenizer instanceof CharTokenizer ct) {
+      cfg.addProperty("charAlphabet", ct.alphabet());
+    }
+    Path tmp = dir.resolve("config.json.tmp");
+    Files.writeString(tmp, new Gson().toJson(cfg));
+    Files.move(tmp, dir.resolve("config.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * Loads weights saved by {@link #save} (F32, F16 or BF16) into this policy; all-or-nothing.
+   *
+   * @throws IOException naming a missing, unexpected or mis-shaped tensor, or a corrupt file
+   */
+  public void load(Path dir) throws IOException {
+    Map<String, Safetensors.Tensor> tensors = Safetensors.read(dir.resolve("model.safetensors"));
+    for (Map.Entry<String, NDArray> e : model.params.entrySet()) {
+      Safetensors.Tensor t = tensors.get(e.getKey());
+      if (t == null) {
+        throw new IOException(dir + ": tensor '" + e.getKey() + "' is missing");
+      }
+      if (!Arrays.equals(t.shape(), e.getValue().getShape().getShape())) {
+        throw new IOException(dir + ": tensor '" + e.getKey() + "' has shape " + Arrays.toString(t.shape()) + ", expected "
+            + e.getValue().getShape());
+      }
+    }
+    for (String name : tensors.keySet()) {
+      if (!model.params.containsKey(name)) {
+        throw new IOException(dir + ": unexpected tensor '" + name + "'");
+      }
+    }
+    for (Map.Entry<String, NDArray> e : model.params.entrySet()) {
+      e.getValue().set(tensors.get(e.getKey()).values());
+    }
+  }
+
+  /** Reads {@code config.json} of a saved policy. */
+  public static TransformerConfig readConfig(Path dir) throws IOException {
+    Path f = dir.resolve("config.json");
+    if (!Files.isRegularFile(f)) {
+      throw new IOException("no config.json in " + dir);
+    }
+    try {
+      TransformerConfig c = new Gson().fromJson(Files.readString(f), TransformerConfig.class);
+      return new TransformerConfig(c.vocabSize(), c.dModel(), c.layers(), c.heads(), c.ffn(), c.maxLength());
+    } catch (RuntimeException e) {
+      throw new IOException(f + ": invalid config: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (reference != null) {
+      reference.close();
+    }
+    model.close();
+  }
+
+  /** Configures a {@link TransformerPolicy}. */
+  public static final class Builder {
+    private final TransformerConfig config;
+    private final TextTokenizer tokenizer;
+    private long seed;
+    private double learningRate = 1e-4;
+    private double weightDecay = 0.0;
+    private double clipNorm = 1.0;
+
+    private Builder(TransformerConfig config, TextTokenizer tokenizer) {
+      this.config = Objects.requireNonNull(config, "config");
+      this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+    }
+
+    /** Seed of the initial weights (default 0). */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** AdamW learning rate (default 1e-4). */
+    public Builder learningRate(double lr) {
+      if (!(lr >= 0) || !Double.isFinite(lr)) {
+        throw new IllegalArgumentException("learning rate must be finite and >= 0, got " + lr);
+      }
+      this.learningRate = lr;
+      return this;
+    }
+
+    /** AdamW decoupled weight decay on matrices (default 0). */
+    public Builder weightDecay(double wd) {
+      if (!(wd >= 0) || !Double.isFinite(wd)) {
+        throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + wd);
+      }
+      this.weightDecay = wd;
+      return this;
+    }
+
+    /** Global gradient-norm clip (default 1; 0 disables). */
+    public Builder clipNorm(double norm) {
+      if (!(norm >= 0) || !Double.isFinite(norm)) {
+        throw new IllegalArgumentException("clip norm must be finite and >= 0, got " + norm);
+      }
+      this.clipNorm = norm;
+      return this;
+    }
+
+    /** Builds the policy (starts the PyTorch engine, offline). */
+    public TransformerPolicy build() {
+      return new TransformerPolicy(config, tokenizer, seed, learningRate, weightDecay, clipNorm);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package ai.goldilocks.djl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.goldilocks.grpo.Completion;
+import ai.goldilocks.grpo.SamplingConfig;
+import ai.goldilocks.grpo.Sequence;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TransformerPolicyTest {
+  static final CharTokenizer TOK = CharTokenizer.arithmetic();
+  static final TransformerConfig TINY = new TransformerConfig(TOK.vocabSize(), 32, 2, 4, 64, 40);
+
+  static TransformerPolicy tiny(long seed) {
+    return TransformerPolicy.builder(TINY, TOK).seed(seed).learningRate(1e-3).build();
+  }
+
+  @Test
+  void changingALaterTokenNeverChangesEarlierLogits() {
+    try (TransformerPolicy p = tiny(1)) {
+      int[] a = TOK.encode("12+34=46");
+      int[] b = a.clone();
+      b[6] = TOK.encode("9")[0];
+      float[] la = p.logits(a);
+      float[] lb = p.logits(b);
+      int v = TINY.vocabSize();
+      for (int i = 0; i < 6 * v; i++) {
+        assertEquals(la[i], lb[i], 0f, "position " + i / v);
+      }
+      boolean changed = false;
+      for (int i = 6 * v; i < la.length; i++) {
+        changed |= la[i] != lb[i];
+      }
+      assertTrue(changed, "the changed token must affect its own and later positions");
+    }
+  }
+
+  @Test
+  void kvCacheSamplingMatchesAFullForwardPass() {
+    try (TransformerPolicy p = tiny(2)) {
+      SamplingConfig s = new SamplingConfig(1.0, 1.0, 12);
+      int[] prompt = TOK.encode("123+45=");
+      List<Completion> cached = p.generate(prompt, 6, s, 7, true);
+      List<Completion> uncached = p.generate(prompt, 6, s, 7, false);
+      List<Sequence> seqs = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        assertArrayEquals(uncached.get(i).sequence().completion(), cached.get(i).sequence().completion());
+        seqs.add(cached.get(i).sequence());
+      }
+      double[][] full = p.logProbs(seqs, 1.0);
+      for (int i = 0; i < 6; i++) {
+        double[] lp = cached.get(i).logProbs();
+        assertEquals(lp.length, full[i].length);
+        for (int j = 0; j < lp.length; j++) {
+          assertEquals(full[i][j], lp[j], 1e-4, "sequence " + i + " token " + j);
+        }
+      }
+    }
+  }
+
+  @Test
+  void saveLoadRoundTripReproducesLogitsExactly(@TempDir Path dir) throws IOException {
+    int[] x = TOK.encode("77*3=231");
+    try (TransformerPolicy a = tiny(3); TransformerPolicy b = tiny(4)) {
+      a.supervisedStep(List.of(new Sequence(TOK.encode("77*3="), TOK.encode("231"))));
+      a.save(dir);
+      assertNotEquals(a.logits(x)[5], b.logits(x)[5]);
+      b.load(dir);
+      assertArrayEquals(a.logits(x), b.logits(x), 0f);
+      assertEquals(TINY, TransformerPolicy.readConfig(dir));
+      // a truncated checkpoint is named and leaves the weights alone
+      byte[] bytes = Files.readAllBytes(dir.resolve("model.safetensors"));
+      Files.write(dir.resolve("model.safetensors"), java.util.Arrays.copyOf(bytes, bytes.length - 100));
+      float[] before = b.logits(x);
+      IOException e = assertThrows(IOException.class, () -> b.load(dir));
+      assertTrue(e.getMessage().contains("model.safetensors"), e.getMessage());
+      assertArrayEquals(before, b.logits(x), 0f);
+    }
+  }
+
+  @Test
+  void memoryStaysFlatOverTrainingAndSampling() {
+    try (TransformerPolicy p = tiny(5)) {
+      List<Sequence> batch = List.of(new Sequence(TOK.encode("12+3="), TOK.encode("15")), new Sequence(TOK.encode("4+4="), TOK.encode("8")));
+      p.supervisedStep(batch);
+      p.generate("1+1=", 4, new SamplingConfig(1, 1, 4), 1);
+      int baseline = p.liveArrayCount();
+      for (int i = 0; i < 200; i++) {
+        p.supervisedStep(batch);
+        if (i % 20 == 0) {
+          p.generate("1+1=", 4, new SamplingConfig(1, 1, 4), i);
+        }
+      }
+      assertEquals(baseline, p.liveArrayCount(), "arrays held by the model manager after 200 steps");
+    }
+  }
+
+  @Test
+  void supervisedStepsLearnAFixedMapping() {
+    try (TransformerPolicy p = tiny(6)) {
+      List<Sequence> batch = List.of(new Sequence(TOK.encode("2+2="), TOK.encode("4")));
+      double first = p.supervisedStep(batch);
+      double last = first;
+      for (int i = 0; i < 60; i++) {
+        last = p.supervisedStep(batch);
+      }
+      assertTrue(last < first * 0.2, "NLL " + first + " -> " + last);
+      assertEquals(61, p.version());
+    }
+  }
+
+  @Test
+  void aNonFiniteCoefficientIsRejectedWithoutAnUpdate() {
+    try (TransformerPolicy p = tiny(7)) {
+      int[] x = TOK.encode("5+5=10");
+      float[] before = p.logits(x);
+      List<Sequence> batch = List.of(new Sequence(TOK.encode("5+5="), TOK.encode("10")));
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> p.train(batch, 1.0, lp -> new double[][] {{0.1, Double.NaN}}));
+      assertTrue(e.getMessage().contains("token 1") && e.getMessage().contains("NaN"), e.getMessage());
+      assertArrayEquals(before, p.logits(x), 0f);
+      assertEquals(0, p.version());
+      // and the next good step is unaffected by the rejected one's gradients
+      p.supervisedStep(batch);
+      assertEquals(1, p.version());
+    }
+  }
+}
