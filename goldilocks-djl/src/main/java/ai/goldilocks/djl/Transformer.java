@@ -54,6 +54,11 @@ final class Transformer implements AutoCloseable {
     add("ln_f.bias", full(0f, d));
   }
 
+  /** Adds an extra trainable parameter (for heads). */
+  void addParameter(String name, float[] values, long... shape) {
+    add(name, manager.create(values, new Shape(shape)));
+  }
+
   private void add(String name, NDArray a) {
     a.setName(name);
     a.setRequiresGradient(true);

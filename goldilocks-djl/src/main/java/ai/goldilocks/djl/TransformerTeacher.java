@@ -1,0 +1,291 @@
+package ai.goldilocks.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import ai.djl.engine.Engine;
+import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.UtilityPredictor;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The paper's teacher on DJL: a bidirectional transformer encoder reads the question text, hidden
+ * states are mean-pooled over real tokens, a linear head with 0.5 sigmoid predicts the utility;
+ * trained by MSE with AdamW. Scores a batch of candidates in one forward pass.
+ *
+ * <p>Training runs on a private copy of the network; the result is copied into the serving network
+ * under a short write lock, so {@link #predict} never sees half-updated weights and waits at most
+ * for that copy. Texts longer than {@code maxLength} tokens are truncated.
+ */
+public final class TransformerTeacher implements UtilityPredictor, AutoCloseable {
+  private static final int STATE_VERSION = 1;
+
+  private final TransformerConfig config;
+  private final TextTokenizer tokenizer;
+  private final Transformer serving;
+  private final Transformer training;
+  private final AdamW optimizer;
+  private final int batchSize;
+  private final Rng rng;
+  private final ReentrantReadWriteLock publish = new ReentrantReadWriteLock();
+
+  private TransformerTeacher(Builder b) {
+    Offline.ensure();
+    this.config = b.config;
+    this.tokenizer = b.tokenizer;
+    this.batchSize = b.batchSize;
+    this.rng = new Rng(b.seed);
+    this.serving = new Transformer(config, false, TransformerPolicy.defaultDevice(), b.seed);
+    this.training = new Transformer(config, false, TransformerPolicy.defaultDevice(), b.seed);
+    for (Transformer t : new Transformer[] {serving, training}) {
+      t.addParameter("head.weight", new float[config.dModel()], config.dModel(), 1);
+      t.addParameter("head.bias", new float[] {0f}, 1);
+    }
+    this.optimizer = new AdamW(training.manager, training.parameters(), b.learningRate, 0.0, 1.0);
+  }
+
+  /** A builder. */
+  public static Builder builder(TransformerConfig config, TextTokenizer tokenizer) {
+    return new Builder(config, tokenizer);
+  }
+
+  @Override
+  public String name() {
+    return "djl-transformer";
+  }
+
+  private record Encoded(int[] flat, float[] mask, int b, int t) {}
+
+  private Encoded encode(QuestionPool pool, int[] idx, int from, int count) {
+    int[][] rows = new int[count][];
+    int t = 1;
+    for (int j = 0; j < count; j++) {
+      int[] ids = tokenizer.encode(pool.text(idx[from + j]));
+      if (ids.length > config.maxLength()) {
+        ids = Arrays.copyOf(ids, config.maxLength());
+      }
+      if (ids.length == 0) {
+        ids = new int[] {tokenizer.eosId()};
+      }
+      rows[j] = ids;
+      t = Math.max(t, ids.length);
+    }
+    int[] flat = new int[count * t];
+    float[] mask = new float[count * t];
+    Arrays.fill(flat, tokenizer.padId());
+    for (int j = 0; j < count; j++) {
+      System.arraycopy(rows[j], 0, flat, j * t, rows[j].length);
+      Arrays.fill(mask, j * t, j * t + rows[j].length, 1f);
+    }
+    return new Encoded(flat, mask, count, t);
+  }
+
+  /** 0.5 sigmoid(head(mean-pool(encoder))) for the batch, shape (B). */
+  private static NDArray forward(Transformer m, NDManager scope, Encoded e) {
+    NDArray tokens = scope.create(e.flat, new Shape(e.b, e.t));
+    NDArray mask = scope.create(e.mask, new Shape(e.b, e.t));
+    NDArray h = m.hidden(scope, tokens, 0, null, mask);
+    NDArray m3 = mask.expandDims(-1);
+    NDArray pooled = h.mul(m3).sum(new int[] {1}).div(m3.sum(new int[] {1}));
+    NDArray z = pooled.matMul(m.p("head.weight")).add(m.p("head.bias")).reshape(e.b);
+    return z.neg().exp().add(1f).pow(-1f).mul(0.5f);
+  }
+
+  @Override
+  public void predict(QuestionPool pool, int[] candidates, int count, double[] out) {
+    if (count == 0) {
+      return;
+    }
+    Encoded e = encode(pool, candidates, 0, count);
+    publish.readLock().lock();
+    try (NDManager scope = serving.manager.newSubManager()) {
+      float[] f = forward(serving, scope, e).toFloatArray();
+      for (int j = 0; j < count; j++) {
+        out[j] = Math.min(0.5, Math.max(0.0, f[j]));
+      }
+    } finally {
+      publish.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void train(QuestionPool pool, int[] questions, double[] targets, int count, int epochs) {
+    for (int i = 0; i < count; i++) {
+      if (!(targets[i] >= 0 && targets[i] <= 0.5)) {
+        throw new IllegalArgumentException("target[" + i + "] = " + targets[i] + " is outside [0, 0.5]");
+      }
+    }
+    if (count == 0) {
+      return;
+    }
+    int[] order = new int[count];
+    for (int i = 0; i < count; i++) {
+      order[i] = i;
+    }
+    int[] idx = new int[batchSize];
+    float[] y = new float[batchSize];
+    for (int e = 0; e < epochs; e++) {
+      for (int i = count - 1; i > 0; i--) {
+        int j = rng.nextInt(i + 1);
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+      for (int start = 0; start < count; start += batchSize) {
+        int n = Math.min(batchSize, count - start);
+        for (int j = 0; j < n; j++) {
+          idx[j] = questions[order[start + j]];
+          y[j] = (float) targets[order[start + j]];
+        }
+        Encoded enc = encode(pool, idx, 0, n);
+        DjlTraining.LOCK.lock();
+        try (NDManager scope = training.manager.newSubManager()) {
+          try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+            NDArray f = forward(training, scope, enc);
+            NDArray d = f.sub(scope.create(Arrays.copyOf(y, n), new Shape(n)));
+            gc.backward(d.mul(d).mean());
+          }
+          optimizer.update(scope);
+        } finally {
+          DjlTraining.LOCK.unlock();
+        }
+      }
+    }
+    publish.writeLock().lock();
+    try {
+      serving.copyFrom(training);
+    } finally {
+      publish.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public void writeState(DataOutput out) throws IOException {
+    out.writeInt(STATE_VERSION);
+    out.writeLong(rng.state());
+    out.writeLong(optimizer.step);
+    List<NDArray> params = training.parameters();
+    out.writeInt(params.size());
+    for (int i = 0; i < params.size(); i++) {
+      for (NDArray a : new NDArray[] {params.get(i), optimizer.firstMoments().get(i), optimizer.secondMoments().get(i)}) {
+        float[] v = a.toFloatArray();
+        out.writeInt(v.length);
+        for (float f : v) {
+          out.writeFloat(f);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void readState(DataInput in) throws IOException {
+    int version = in.readInt();
+    if (version != STATE_VERSION) {
+      throw new IOException("unsupported djl-transformer teacher state version " + version);
+    }
+    long rngState = in.readLong();
+    long step = in.readLong();
+    List<NDArray> params = training.parameters();
+    int n = in.readInt();
+    if (n != params.size()) {
+      throw new IOException("teacher state has " + n + " parameters, this teacher has " + params.size());
+    }
+    float[][][] values = new float[n][3][];
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < 3; k++) {
+        int len = in.readInt();
+        if (len != params.get(i).size()) {
+          throw new IOException("teacher state parameter " + i + " has " + len + " values, expected " + params.get(i).size());
+        }
+        float[] v = new float[len];
+        for (int j = 0; j < len; j++) {
+          v[j] = in.readFloat();
+          if (!Float.isFinite(v[j])) {
+            throw new IOException("corrupt teacher state: parameter " + i + " value " + j + " is " + v[j]);
+          }
+        }
+        values[i][k] = v;
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      params.get(i).set(values[i][0]);
+      optimizer.firstMoments().get(i).set(values[i][1]);
+      optimizer.secondMoments().get(i).set(values[i][2]);
+    }
+    rng.setState(rngState);
+    optimizer.step = step;
+    publish.writeLock().lock();
+    try {
+      serving.copyFrom(training);
+    } finally {
+      publish.writeLock().unlock();
+    }
+  }
+
+  /** Arrays held by the teacher's managers (for memory checks). */
+  public int liveArrayCount() {
+    return serving.manager.getManagedArrays().size() + training.manager.getManagedArrays().size();
+  }
+
+  @Override
+  public void close() {
+    serving.close();
+    training.close();
+  }
+
+  /** Configures a {@link TransformerTeacher}. */
+  public static final class Builder {
+    private final TransformerConfig config;
+    private final TextTokenizer tokenizer;
+    private long seed;
+    private double learningRate = 1e-3;
+    private int batchSize = 32;
+
+    private Builder(TransformerConfig config, TextTokenizer tokenizer) {
+      this.config = Objects.requireNonNull(config, "config");
+      this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+      if (tokenizer.vocabSize() > config.vocabSize()) {
+        throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " tokens, model vocabulary " + config.vocabSize());
+      }
+    }
+
+    /** Seed (default 0). */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** AdamW learning rate (default 1e-3). */
+    public Builder learningRate(double lr) {
+      if (!(lr > 0) || !Double.isFinite(lr)) {
+        throw new IllegalArgumentException("learning rate must be positive and finite, got " + lr);
+      }
+      this.learningRate = lr;
+      return this;
+    }
+
+    /** Minibatch size (default 32). */
+    public Builder batchSize(int size) {
+      if (size < 1) {
+        throw new IllegalArgumentException("batchSize must be >= 1, got " + size);
+      }
+      this.batchSize = size;
+      return this;
+    }
+
+    /** Builds the teacher. */
+    public TransformerTeacher build() {
+      return new TransformerTeacher(this);
+    }
+  }
+
+}
