@@ -172,17 +172,14 @@ final class Transformer implements AutoCloseable {
     return hidden.matMul(embT);
   }
 
+  /** LayerNorm over the last axis, one fused engine call (eps 1e-5). */
   static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
-    NDArray mean = x.mean(new int[] {-1}, true);
-    NDArray c = x.sub(mean);
-    NDArray var = c.mul(c).mean(new int[] {-1}, true);
-    return c.div(var.add(1e-5f).sqrt()).mul(gamma).add(beta);
+    return ai.djl.nn.norm.LayerNorm.layerNorm(x, gamma.getShape(), gamma, beta, 1e-5f).singletonOrThrow();
   }
 
+  /** Exact (erf) GELU, one fused engine call. */
   static NDArray gelu(NDArray x) {
-    // tanh approximation
-    NDArray inner = x.mul(x).mul(0.044715f).add(1f).mul(x).mul((float) Math.sqrt(2 / Math.PI));
-    return inner.tanh().add(1f).mul(x).mul(0.5f);
+    return ai.djl.nn.Activation.gelu(x);
   }
 
   List<NDArray> parameters() {

@@ -40,11 +40,13 @@ public final class TransformerPolicy implements Policy {
   private final TextTokenizer tokenizer;
   private final Transformer model;
   private final AdamW optimizer;
+  private final int samplingThreads;
   private Transformer reference;
   private long version;
 
   private TransformerPolicy(TransformerConfig config, TextTokenizer tokenizer, long seed, double learningRate, double weightDecay,
-      double clipNorm) {
+      double clipNorm, int samplingThreads) {
+    this.samplingThreads = samplingThreads;
     Offline.ensure();
     this.config = Objects.requireNonNull(config, "config");
     this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
@@ -132,6 +134,19 @@ public final class TransformerPolicy implements Policy {
    * re-runs the whole prefix (for measurement and tests).
    */
   public List<Completion> generate(int[] prompt, int n, SamplingConfig sampling, long seed, boolean useCache) {
+    if (samplingThreads <= 0) {
+      return sample(prompt, n, sampling, seed, useCache);
+    }
+    int previous = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+    ai.djl.pytorch.jni.JniUtils.setNumThreads(samplingThreads);
+    try {
+      return sample(prompt, n, sampling, seed, useCache);
+    } finally {
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(previous);
+    }
+  }
+
+  private List<Completion> sample(int[] prompt, int n, SamplingConfig sampling, long seed, boolean useCache) {
     if (n < 1) {
       throw new IllegalArgumentException("n must be >= 1, got " + n);
     }
@@ -148,6 +163,7 @@ public final class TransformerPolicy implements Policy {
     int[] len = new int[n];
     boolean[] done = new boolean[n];
     int eos = tokenizer.eosId();
+    java.util.Set<Integer> stop = sampling.stopTokens() == null ? java.util.Set.of(eos) : sampling.stopTokens();
     int v = config.vocabSize();
     try (NDManager scope = model.manager.newSubManager()) {
       Transformer.KvCache cache = useCache ? new Transformer.KvCache(config.layers()) : null;
@@ -195,7 +211,7 @@ public final class TransformerPolicy implements Policy {
           lps[i][len[i]] = logp[tok];
           len[i]++;
           full[i][prompt.length + step] = tok;
-          if (tok == eos) {
+          if (stop.contains(tok)) {
             done[i] = true;
           }
           all &= done[i];
@@ -211,7 +227,7 @@ public final class TransformerPolicy implements Policy {
     List<Completion> result = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       int[] toks = Arrays.copyOf(out[i], len[i]);
-      boolean stopped = len[i] > 0 && toks[len[i] - 1] == eos;
+      boolean stopped = len[i] > 0 && stop.contains(toks[len[i] - 1]);
       int[] textToks = stopped ? Arrays.copyOf(toks, len[i] - 1) : toks;
       result.add(new Completion(new Sequence(prompt, toks), Arrays.copyOf(lps[i], len[i]), tokenizer.decode(textToks), !stopped));
     }
@@ -572,6 +588,7 @@ public final class TransformerPolicy implements Policy {
     private double learningRate = 1e-4;
     private double weightDecay = 0.0;
     private double clipNorm = 1.0;
+    private int samplingThreads;
 
     private Builder(TransformerConfig config, TextTokenizer tokenizer) {
       this.config = Objects.requireNonNull(config, "config");
@@ -611,9 +628,23 @@ public final class TransformerPolicy implements Policy {
       return this;
     }
 
+    /**
+     * PyTorch intra-op threads while sampling (default 0: leave the engine's setting). Token-by-token
+     * decoding of a small model is dominated by per-operation overhead, which thread hand-offs
+     * make worse: on 2 CPU cores 1 thread samples about 3x faster (docs/benchmarks.md). The
+     * setting is engine-wide and restored after each {@code generate}.
+     */
+    public Builder samplingThreads(int threads) {
+      if (threads < 0) {
+        throw new IllegalArgumentException("samplingThreads must be >= 0, got " + threads);
+      }
+      this.samplingThreads = threads;
+      return this;
+    }
+
     /** Builds the policy (starts the PyTorch engine, offline). */
     public TransformerPolicy build() {
-      return new TransformerPolicy(config, tokenizer, seed, learningRate, weightDecay, clipNorm);
+      return new TransformerPolicy(config, tokenizer, seed, learningRate, weightDecay, clipNorm, samplingThreads);
     }
   }
 }

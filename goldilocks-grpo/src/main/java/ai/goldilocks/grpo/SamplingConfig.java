@@ -6,8 +6,10 @@ package ai.goldilocks.grpo;
  * @param temperature softmax temperature, &gt; 0
  * @param topP nucleus mass in (0, 1]
  * @param maxNewTokens length limit, &ge; 1
+ * @param stopTokens token ids that end a completion (kept as its last token); {@code null} means the
+ *     tokenizer's end-of-sequence token, an empty set means never stop before the limit
  */
-public record SamplingConfig(double temperature, double topP, int maxNewTokens) {
+public record SamplingConfig(double temperature, double topP, int maxNewTokens, java.util.Set<Integer> stopTokens) {
   /** Validates. */
   public SamplingConfig {
     if (!(temperature > 0) || !Double.isFinite(temperature)) {
@@ -19,5 +21,11 @@ public record SamplingConfig(double temperature, double topP, int maxNewTokens) 
     if (maxNewTokens < 1) {
       throw new IllegalArgumentException("maxNewTokens must be >= 1, got " + maxNewTokens);
     }
+    stopTokens = stopTokens == null ? null : java.util.Set.copyOf(stopTokens);
+  }
+
+  /** Stops at the tokenizer's end-of-sequence token. */
+  public SamplingConfig(double temperature, double topP, int maxNewTokens) {
+    this(temperature, topP, maxNewTokens, null);
   }
 }
