@@ -167,6 +167,28 @@ public final class Safetensors {
     }
   }
 
+  /** The {@code __metadata__} entries of a safetensors file (empty if none). */
+  public static Map<String, String> readMetadata(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      readFully(ch, lenBuf, 0, file);
+      long headerLen = lenBuf.flip().getLong();
+      if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > ch.size()) {
+        throw new IOException(file + ": corrupt safetensors header length " + headerLen);
+      }
+      ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
+      readFully(ch, hb, 8, file);
+      JsonObject header = new Gson().fromJson(new String(hb.array(), StandardCharsets.UTF_8), JsonObject.class);
+      Map<String, String> out = new LinkedHashMap<>();
+      if (header != null && header.has("__metadata__")) {
+        header.getAsJsonObject("__metadata__").entrySet().forEach(e -> out.put(e.getKey(), e.getValue().getAsString()));
+      }
+      return out;
+    } catch (JsonParseException | IllegalStateException e) {
+      throw new IOException(file + ": corrupt safetensors header: " + e.getMessage(), e);
+    }
+  }
+
   /** IEEE 754 binary16 to binary32 (Java 17 has no Float.float16ToFloat). */
   static float halfToFloat(short h) {
     int bits = h & 0xFFFF;

@@ -41,12 +41,14 @@ public final class TransformerPolicy implements Policy {
   private final Transformer model;
   private final AdamW optimizer;
   private final int samplingThreads;
+  private final int microBatchSize;
   private Transformer reference;
   private long version;
 
   private TransformerPolicy(TransformerConfig config, TextTokenizer tokenizer, long seed, double learningRate, double weightDecay,
-      double clipNorm, int samplingThreads) {
+      double clipNorm, int samplingThreads, int microBatchSize) {
     this.samplingThreads = samplingThreads;
+    this.microBatchSize = microBatchSize;
     Offline.ensure();
     this.config = Objects.requireNonNull(config, "config");
     this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
@@ -107,6 +109,7 @@ public final class TransformerPolicy implements Policy {
   }
 
   /** Freezes a copy of the current weights as the KL reference (needed when beta &gt; 0). */
+  @Override
   public void snapshotReference() {
     if (reference == null) {
       reference = new Transformer(config, true, device(), 0);
@@ -115,6 +118,7 @@ public final class TransformerPolicy implements Policy {
   }
 
   /** Log-probabilities under the frozen reference; throws if {@link #snapshotReference} was never called. */
+  @Override
   public double[][] referenceLogProbs(List<Sequence> sequences, double temperature) {
     if (reference == null) {
       throw new IllegalStateException("no reference model: call snapshotReference() first");
@@ -370,58 +374,124 @@ public final class TransformerPolicy implements Policy {
   @Override
   public TrainStats train(List<Sequence> sequences, double temperature, Coefficients coefficients) {
     Objects.requireNonNull(coefficients, "coefficients");
+    if (microBatchSize > 0 && sequences.size() > microBatchSize) {
+      return trainAccumulated(sequences, temperature, coefficients);
+    }
     Batch batch = pack(sequences);
     DjlTraining.LOCK.lock();
     try (NDManager scope = model.manager.newSubManager()) {
       double entropy;
-      long tokens = 0;
+      long tokens;
       try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
         NDArray[] r = tokenLogProbs(model, scope, batch, temperature, true);
-        float[] lpAll = r[0].toFloatArray();
-        double[][] lp = completionValues(lpAll, batch);
+        double[][] lp = completionValues(r[0].toFloatArray(), batch);
         double[][] ent = completionValues(r[1].toFloatArray(), batch);
-        double entSum = 0;
-        for (int i = 0; i < lp.length; i++) {
-          for (int j = 0; j < lp[i].length; j++) {
-            if (!Double.isFinite(lp[i][j])) {
-              throw new IllegalArgumentException("log-prob of sequence " + i + " token " + j + " is " + lp[i][j] + "; no update applied");
-            }
-            entSum += ent[i][j];
-            tokens++;
-          }
-        }
-        entropy = tokens == 0 ? Double.NaN : entSum / tokens;
-        double[][] c = coefficients.of(lp);
-        float[] coef = new float[batch.b * (batch.t - 1)];
-        if (c == null || c.length != batch.b) {
-          throw new IllegalArgumentException("coefficients must have " + batch.b + " rows");
-        }
-        for (int i = 0; i < batch.b; i++) {
-          if (c[i] == null || c[i].length != batch.count[i]) {
-            throw new IllegalArgumentException("coefficients of sequence " + i + " must have " + batch.count[i] + " values");
-          }
-          for (int j = 0; j < batch.count[i]; j++) {
-            if (!Double.isFinite(c[i][j])) {
-              throw new IllegalArgumentException("coefficient of sequence " + i + " token " + j + " is " + c[i][j] + "; no update applied");
-            }
-            coef[i * (batch.t - 1) + batch.start[i] + j] = (float) c[i][j];
-          }
-        }
-        NDArray surrogate = r[0].mul(scope.create(coef, new Shape(batch.b, batch.t - 1))).sum();
-        gc.backward(surrogate);
+        checkFinite(lp, "log-prob", 0);
+        tokens = count(lp);
+        entropy = tokens == 0 ? Double.NaN : sum(ent) / tokens;
+        float[] coef = coefficientArray(coefficients.of(lp), batch, 0, batch.b);
+        gc.backward(r[0].mul(scope.create(coef, new Shape(batch.b, batch.t - 1))).sum());
       } catch (RuntimeException e) {
         optimizer.zeroGradients(scope);
         throw e;
       }
-      double norm = optimizer.update(scope);
-      if (!Double.isFinite(norm)) {
-        throw new IllegalStateException("gradient norm is " + norm + " after the update; the policy weights are no longer valid");
-      }
-      version++;
-      return new TrainStats(norm, optimizer.clipNorm > 0 && norm > optimizer.clipNorm, tokens, entropy);
+      return applyUpdate(scope, tokens, entropy);
     } finally {
       DjlTraining.LOCK.unlock();
     }
+  }
+
+  private TrainStats trainAccumulated(List<Sequence> sequences, double temperature, Coefficients coefficients) {
+    // the coefficients need every log-prob of the batch: one pass without gradients first
+    double[][] all = logProbs(sequences, temperature);
+    checkFinite(all, "log-prob", 0);
+    double[][] c = coefficients.of(all);
+    if (c == null || c.length != sequences.size()) {
+      throw new IllegalArgumentException("coefficients must have " + sequences.size() + " rows");
+    }
+    DjlTraining.LOCK.lock();
+    try (NDManager scope = model.manager.newSubManager()) {
+      long tokens = count(all);
+      double entSum = 0;
+      try {
+        for (int from = 0; from < sequences.size(); from += microBatchSize) {
+          int to = Math.min(sequences.size(), from + microBatchSize);
+          Batch batch = pack(sequences.subList(from, to));
+          try (NDManager micro = scope.newSubManager(); GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+            NDArray[] r = tokenLogProbs(model, micro, batch, temperature, true);
+            entSum += sum(completionValues(r[1].toFloatArray(), batch));
+            float[] coef = coefficientArray(Arrays.copyOfRange(c, from, to), batch, from, batch.b);
+            gc.backward(r[0].mul(micro.create(coef, new Shape(batch.b, batch.t - 1))).sum());
+          }
+        }
+      } catch (RuntimeException e) {
+        optimizer.zeroGradients(scope);
+        throw e;
+      }
+      return applyUpdate(scope, tokens, tokens == 0 ? Double.NaN : entSum / tokens);
+    } finally {
+      DjlTraining.LOCK.unlock();
+    }
+  }
+
+  private TrainStats applyUpdate(NDManager scope, long tokens, double entropy) {
+    double norm = AdamW.gradNorm(scope, model.parameters());
+    if (!Double.isFinite(norm)) {
+      optimizer.zeroGradients(scope);
+      throw new IllegalArgumentException("gradient norm is " + norm + "; no update applied");
+    }
+    optimizer.update(scope);
+    version++;
+    return new TrainStats(norm, optimizer.clipNorm > 0 && norm > optimizer.clipNorm, tokens, entropy);
+  }
+
+  private static void checkFinite(double[][] v, String what, int rowOffset) {
+    for (int i = 0; i < v.length; i++) {
+      for (int j = 0; j < v[i].length; j++) {
+        if (!Double.isFinite(v[i][j])) {
+          throw new IllegalArgumentException(what + " of sequence " + (i + rowOffset) + " token " + j + " is " + v[i][j]
+              + "; no update applied");
+        }
+      }
+    }
+  }
+
+  private static long count(double[][] v) {
+    long n = 0;
+    for (double[] row : v) {
+      n += row.length;
+    }
+    return n;
+  }
+
+  private static double sum(double[][] v) {
+    double s = 0;
+    for (double[] row : v) {
+      for (double x : row) {
+        s += x;
+      }
+    }
+    return s;
+  }
+
+  private static float[] coefficientArray(double[][] c, Batch batch, int rowOffset, int rows) {
+    if (c == null || c.length != rows) {
+      throw new IllegalArgumentException("coefficients must have " + rows + " rows");
+    }
+    float[] coef = new float[batch.b * (batch.t - 1)];
+    for (int i = 0; i < batch.b; i++) {
+      if (c[i] == null || c[i].length != batch.count[i]) {
+        throw new IllegalArgumentException("coefficients of sequence " + (i + rowOffset) + " must have " + batch.count[i] + " values");
+      }
+      for (int j = 0; j < batch.count[i]; j++) {
+        if (!Double.isFinite(c[i][j])) {
+          throw new IllegalArgumentException("coefficient of sequence " + (i + rowOffset) + " token " + j + " is " + c[i][j]
+              + "; no update applied");
+        }
+        coef[i * (batch.t - 1) + batch.start[i] + j] = (float) c[i][j];
+      }
+    }
+    return coef;
   }
 
   /**
@@ -558,6 +628,74 @@ public final class TransformerPolicy implements Policy {
     }
   }
 
+  /**
+   * Writes weights, AdamW moments and step, the policy version and the reference weights (if any)
+   * into {@code dir}.
+   */
+  @Override
+  public void saveCheckpoint(Path dir) throws IOException {
+    save(dir);
+    Map<String, Safetensors.Tensor> state = new LinkedHashMap<>();
+    List<String> names = new ArrayList<>(model.params.keySet());
+    for (int i = 0; i < names.size(); i++) {
+      NDArray m = optimizer.firstMoments().get(i);
+      NDArray v = optimizer.secondMoments().get(i);
+      state.put("adam.m." + names.get(i), new Safetensors.Tensor(m.getShape().getShape(), m.toFloatArray()));
+      state.put("adam.v." + names.get(i), new Safetensors.Tensor(v.getShape().getShape(), v.toFloatArray()));
+      if (reference != null) {
+        NDArray r = reference.params.get(names.get(i));
+        state.put("reference." + names.get(i), new Safetensors.Tensor(r.getShape().getShape(), r.toFloatArray()));
+      }
+    }
+    Safetensors.write(dir.resolve("training-state.safetensors"), state,
+        Map.of("adamStep", Long.toString(optimizer.step), "version", Long.toString(version),
+            "learningRate", Double.toString(optimizer.learningRate), "hasReference", Boolean.toString(reference != null)));
+  }
+
+  @Override
+  public void loadCheckpoint(Path dir) throws IOException {
+    Path f = dir.resolve("training-state.safetensors");
+    Map<String, Safetensors.Tensor> state = Safetensors.read(f);
+    Map<String, String> meta = Safetensors.readMetadata(f);
+    List<String> names = new ArrayList<>(model.params.keySet());
+    boolean hasReference = Boolean.parseBoolean(meta.getOrDefault("hasReference", "false"));
+    for (String n : names) {
+      long[] shape = model.params.get(n).getShape().getShape();
+      for (String prefix : hasReference ? new String[] {"adam.m.", "adam.v.", "reference."} : new String[] {"adam.m.", "adam.v."}) {
+        Safetensors.Tensor t = state.get(prefix + n);
+        if (t == null || !Arrays.equals(t.shape(), shape)) {
+          throw new IOException(f + ": tensor '" + prefix + n + "' is missing or mis-shaped");
+        }
+      }
+    }
+    long step;
+    long ver;
+    double lr;
+    try {
+      step = Long.parseLong(meta.get("adamStep"));
+      ver = Long.parseLong(meta.get("version"));
+      lr = Double.parseDouble(meta.get("learningRate"));
+    } catch (RuntimeException e) {
+      throw new IOException(f + ": missing or invalid metadata " + meta, e);
+    }
+    load(dir); // validates the weights before changing any
+    for (int i = 0; i < names.size(); i++) {
+      optimizer.firstMoments().get(i).set(state.get("adam.m." + names.get(i)).values());
+      optimizer.secondMoments().get(i).set(state.get("adam.v." + names.get(i)).values());
+    }
+    if (hasReference) {
+      if (reference == null) {
+        reference = new Transformer(config, true, device(), 0);
+      }
+      for (String n : names) {
+        reference.params.get(n).set(state.get("reference." + n).values());
+      }
+    }
+    optimizer.step = step;
+    optimizer.learningRate = lr;
+    version = ver;
+  }
+
   /** Reads {@code config.json} of a saved policy. */
   public static TransformerConfig readConfig(Path dir) throws IOException {
     Path f = dir.resolve("config.json");
@@ -589,6 +727,7 @@ public final class TransformerPolicy implements Policy {
     private double weightDecay = 0.0;
     private double clipNorm = 1.0;
     private int samplingThreads;
+    private int microBatchSize;
 
     private Builder(TransformerConfig config, TextTokenizer tokenizer) {
       this.config = Objects.requireNonNull(config, "config");
@@ -642,9 +781,22 @@ public final class TransformerPolicy implements Policy {
       return this;
     }
 
+    /**
+     * Gradient accumulation: a training batch larger than this is processed in micro-batches of
+     * this many sequences whose gradients add up before the one optimizer step (default 0: one
+     * pass). The coefficients still see the whole batch's log-probabilities.
+     */
+    public Builder microBatchSize(int sequences) {
+      if (sequences < 0) {
+        throw new IllegalArgumentException("microBatchSize must be >= 0, got " + sequences);
+      }
+      this.microBatchSize = sequences;
+      return this;
+    }
+
     /** Builds the policy (starts the PyTorch engine, offline). */
     public TransformerPolicy build() {
-      return new TransformerPolicy(config, tokenizer, seed, learningRate, weightDecay, clipNorm, samplingThreads);
+      return new TransformerPolicy(config, tokenizer, seed, learningRate, weightDecay, clipNorm, samplingThreads, microBatchSize);
     }
   }
 }

@@ -44,6 +44,32 @@ public interface Policy extends AutoCloseable {
   /** Number of optimizer steps taken (the policy version feedback carries). */
   long version();
 
+  /**
+   * Freezes a copy of the current weights as the KL reference. Needed only when beta &gt; 0; the
+   * default throws {@link UnsupportedOperationException}.
+   */
+  default void snapshotReference() {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " has no reference model");
+  }
+
+  /** Log-probabilities under the frozen reference (see {@link #snapshotReference}). */
+  default double[][] referenceLogProbs(List<Sequence> sequences, double temperature) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " has no reference model");
+  }
+
+  /**
+   * Writes everything needed to continue training identically (weights, optimizer state, version,
+   * reference) into {@code dir}. The default throws {@link UnsupportedOperationException}.
+   */
+  default void saveCheckpoint(java.nio.file.Path dir) throws java.io.IOException {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support checkpoints");
+  }
+
+  /** Restores a {@link #saveCheckpoint} directory; all-or-nothing. */
+  default void loadCheckpoint(java.nio.file.Path dir) throws java.io.IOException {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support checkpoints");
+  }
+
   @Override
   void close();
 }
