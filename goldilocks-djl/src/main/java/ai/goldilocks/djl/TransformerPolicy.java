@@ -154,6 +154,39 @@ public final class TransformerPolicy implements Policy {
     if (n < 1) {
       throw new IllegalArgumentException("n must be >= 1, got " + n);
     }
+    int[][] prompts = new int[n][];
+    Arrays.fill(prompts, prompt);
+    return sampleRows(prompts, sampling, seed, useCache);
+  }
+
+  /**
+   * Samples one completion for each of several prompts of equal token length in one batch (for
+   * evaluation: with {@code topP} tiny, e.g. 1e-9, decoding is greedy).
+   */
+  public List<Completion> generateBatch(int[][] prompts, SamplingConfig sampling, long seed) {
+    if (prompts.length == 0) {
+      throw new IllegalArgumentException("no prompts");
+    }
+    for (int[] p : prompts) {
+      if (p.length != prompts[0].length) {
+        throw new IllegalArgumentException("prompts of one batch must have equal length: " + p.length + " vs " + prompts[0].length);
+      }
+    }
+    if (samplingThreads <= 0) {
+      return sampleRows(prompts, sampling, seed, true);
+    }
+    int previous = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+    ai.djl.pytorch.jni.JniUtils.setNumThreads(samplingThreads);
+    try {
+      return sampleRows(prompts, sampling, seed, true);
+    } finally {
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(previous);
+    }
+  }
+
+  private List<Completion> sampleRows(int[][] prompts, SamplingConfig sampling, long seed, boolean useCache) {
+    int n = prompts.length;
+    int[] prompt = prompts[0];
     if (prompt.length == 0) {
       throw new IllegalArgumentException("empty prompt");
     }
@@ -173,13 +206,13 @@ public final class TransformerPolicy implements Policy {
       Transformer.KvCache cache = useCache ? new Transformer.KvCache(config.layers()) : null;
       int[] rows = new int[n * prompt.length];
       for (int i = 0; i < n; i++) {
-        System.arraycopy(prompt, 0, rows, i * prompt.length, prompt.length);
+        System.arraycopy(prompts[i], 0, rows, i * prompt.length, prompt.length);
       }
       NDArray input = scope.create(rows, new Shape(n, prompt.length));
       int offset = 0;
       int[][] full = new int[n][];
       for (int i = 0; i < n; i++) {
-        full[i] = Arrays.copyOf(prompt, prompt.length + maxNew);
+        full[i] = Arrays.copyOf(prompts[i], prompt.length + maxNew);
       }
       for (int step = 0; step < maxNew; step++) {
         float[] last;
@@ -233,7 +266,7 @@ public final class TransformerPolicy implements Policy {
       int[] toks = Arrays.copyOf(out[i], len[i]);
       boolean stopped = len[i] > 0 && stop.contains(toks[len[i] - 1]);
       int[] textToks = stopped ? Arrays.copyOf(toks, len[i] - 1) : toks;
-      result.add(new Completion(new Sequence(prompt, toks), Arrays.copyOf(lps[i], len[i]), tokenizer.decode(textToks), !stopped));
+      result.add(new Completion(new Sequence(prompts[i], toks), Arrays.copyOf(lps[i], len[i]), tokenizer.decode(textToks), !stopped));
     }
     return result;
   }

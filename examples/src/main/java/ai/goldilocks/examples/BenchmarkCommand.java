@@ -1,0 +1,360 @@
+package ai.goldilocks.examples;
+
+import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.Sampler;
+import ai.goldilocks.core.predictor.FeaturePredictor;
+import ai.goldilocks.core.sampler.BetaThompsonSampler;
+import ai.goldilocks.core.sampler.GoldilocksSampler;
+import ai.goldilocks.core.sampler.UniformSampler;
+import ai.goldilocks.djl.CharTokenizer;
+import ai.goldilocks.djl.TransformerConfig;
+import ai.goldilocks.djl.TransformerPolicy;
+import ai.goldilocks.djl.TransformerTeacher;
+import ai.goldilocks.grpo.Completion;
+import ai.goldilocks.grpo.GrpoTrainer;
+import ai.goldilocks.grpo.SamplingConfig;
+import ai.goldilocks.grpo.Sequence;
+import ai.goldilocks.grpo.StepMetrics;
+import ai.goldilocks.grpo.tasks.ArithmeticTask;
+import ai.goldilocks.grpo.tasks.ArithmeticTasks;
+import ai.goldilocks.grpo.tasks.ReversedAnswerReward;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code benchmark}: the paper's claim at small scale. A character-level transformer is warm-started
+ * on easy arithmetic, then trained with GRPO at an equal rollout budget under each sampler, from the
+ * same warm-started weights and seed.
+ */
+@Command(name = "benchmark", mixinStandardHelpOptions = true,
+    description = "Synthetic-reasoning benchmark: GRPO with each sampler from the same warm start, at an equal rollout budget.")
+final class BenchmarkCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(BenchmarkCommand.class);
+  static final List<String> ARMS = List.of("goldilocks-djl", "goldilocks-cpu", "uniform", "dynamic-filter", "beta-thompson");
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed of tasks, weights and sampling (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--quick", description = "A short run (about 2-3 minutes on 2 cores) with the same outputs.")
+  boolean quick;
+
+  @Option(names = "--arms", split = ",", description = "Comma list of arms (default: all of " + "goldilocks-djl, goldilocks-cpu, "
+      + "uniform, dynamic-filter, beta-thompson).")
+  List<String> arms;
+
+  @Option(names = "--steps", description = "GRPO steps of the budget: steps x batch x group rollouts (default 400, quick 60).")
+  Integer steps;
+
+  @Option(names = "--warmup-steps", description = "Supervised warm-start steps (default 1500, quick 600).")
+  Integer warmupSteps;
+
+  @Option(names = "--batch", defaultValue = "16", description = "Questions per GRPO step, B (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--group-size", defaultValue = "8", description = "Rollouts per question, G (default: ${DEFAULT-VALUE}).")
+  int group;
+
+  @Option(names = "--out", defaultValue = "results/benchmark", description = "Results folder (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--json", description = "Print the summary as one JSON object on stdout.")
+  boolean json;
+
+  private final CharTokenizer tok = CharTokenizer.arithmetic();
+  private TransformerConfig modelConfig;
+
+  private static final int MAX_DIGITS = 4;
+  private static final SamplingConfig ROLLOUT = new SamplingConfig(1.0, 1.0, 8);
+  private static final SamplingConfig GREEDY = new SamplingConfig(1.0, 1e-9, 8);
+
+  @Override
+  public Integer call() throws IOException {
+    int grpoSteps = steps != null ? steps : quick ? 60 : 400;
+    int warm = warmupSteps != null ? warmupSteps : quick ? 600 : 1500;
+    int evalEvery = quick ? 20 : 25;
+    int validationSize = quick ? 200 : 400;
+    List<String> chosen = arms == null ? ARMS : arms;
+    for (String a : chosen) {
+      if (!ARMS.contains(a)) {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "unknown arm '" + a + "'; known: " + ARMS);
+      }
+    }
+    Files.createDirectories(out);
+    modelConfig = TransformerConfig.small(tok.vocabSize(), 32);
+    List<ArithmeticTask> train = ArithmeticTasks.generate(20_000, MAX_DIGITS, seed * 7 + 1, "t");
+    List<ArithmeticTask> validation = ArithmeticTasks.generate(validationSize, MAX_DIGITS, seed * 7 + 2, "v");
+    QuestionPool pool = QuestionPool.of(train.stream().map(ArithmeticTask::toQuestion).collect(Collectors.toList()));
+    LOG.info("benchmark seed {}: {} training questions (1-{} digits), {} validation, warm start {} steps, {} GRPO steps x {} x {}",
+        seed, pool.size(), MAX_DIGITS, validation.size(), warm, grpoSteps, batch, group);
+
+    // 1. supervised warm start on easy items (operands of at most 3 digits)
+    Path warmDir = out.resolve("warmstart");
+    Map<String, Object> warmEval;
+    long t0 = System.nanoTime();
+    try (TransformerPolicy p = newPolicy(1e-3)) {
+      List<ArithmeticTask> easy = train.stream().filter(t -> t.maxDigits() <= 3).collect(Collectors.toList());
+      Rng rng = new Rng(seed * 13 + 5);
+      ProgressBar bar = new ProgressBar("warm start", warm);
+      double nll = Double.NaN;
+      for (int s = 0; s < warm; s++) {
+        p.setLearningRate(schedule(s, warm, 1e-3, 1e-4, 50));
+        List<Sequence> b = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+          b.add(sequence(easy.get(rng.nextInt(easy.size()))));
+        }
+        nll = p.supervisedStep(b);
+        bar.update(s + 1, String.format("nll %.3f", nll));
+      }
+      p.save(warmDir);
+      warmEval = evaluate(p, validation);
+      warmEval.put("seconds", Json.round((System.nanoTime() - t0) / 1e9, 1));
+      LOG.info("warm start done: validation accuracy {} by digits {}", warmEval.get("accuracy"), warmEval.get("accuracyByDigits"));
+    }
+
+    // 2. GRPO per arm, same weights, same seed, same rollout budget
+    long budget = (long) grpoSteps * batch * group;
+    Map<String, ArmResult> results = new LinkedHashMap<>();
+    for (String arm : chosen) {
+      results.put(arm, runArm(arm, pool, validation, warmDir, budget, evalEvery));
+    }
+
+    // 3. summary, plots
+    Map<String, Object> summary = new LinkedHashMap<>();
+    Map<String, Object> cfg = new LinkedHashMap<>();
+    cfg.put("seed", seed);
+    cfg.put("quick", quick);
+    cfg.put("model", modelConfig);
+    cfg.put("parameters", modelConfig.parameterCount());
+    cfg.put("warmupSteps", warm);
+    cfg.put("grpoSteps", grpoSteps);
+    cfg.put("batch", batch);
+    cfg.put("groupSize", group);
+    cfg.put("rolloutBudget", budget);
+    cfg.put("validationQuestions", validation.size());
+    summary.put("config", cfg);
+    summary.put("warmStart", warmEval);
+    Double uniformFinal = results.containsKey("uniform") ? results.get("uniform").finalAccuracy : null;
+    Map<String, Object> armsOut = new LinkedHashMap<>();
+    for (Map.Entry<String, ArmResult> e : results.entrySet()) {
+      ArmResult r = e.getValue();
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("finalValAccuracy", Json.round(r.finalAccuracy, 4));
+      m.put("finalValAccuracyByDigits", r.finalByDigits);
+      m.put("zeroVarianceFraction", Json.round(r.zeroVarianceFraction, 4));
+      m.put("rolloutsSpent", r.rollouts);
+      m.put("updates", r.updates);
+      m.put("updatesToReachUniformFinal", uniformFinal == null ? null : r.updatesToReach(uniformFinal));
+      m.put("meanTrainingReward", Json.round(r.meanReward, 4));
+      m.put("teacherMaeUnseen", Json.round(r.teacherMae, 4));
+      m.put("seconds", Json.round(r.seconds, 1));
+      armsOut.put(e.getKey(), m);
+    }
+    summary.put("arms", armsOut);
+    writePlots(results);
+    Files.writeString(out.resolve("summary.json"), Json.GSON.toJson(summary));
+    if (json) {
+      System.out.println(Json.GSON.toJson(summary));
+    } else {
+      System.out.printf("%-16s %9s %9s %9s %8s %12s%n", "arm", "valAcc", "zeroVar", "rollouts", "updates", "toUniformEnd");
+      for (var e : armsOut.entrySet()) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) e.getValue();
+        System.out.printf("%-16s %9.4f %9.4f %9s %8s %12s%n", e.getKey(), m.get("finalValAccuracy"), m.get("zeroVarianceFraction"),
+            m.get("rolloutsSpent"), m.get("updates"), m.get("updatesToReachUniformFinal"));
+      }
+      System.out.println("results, logs and plots: " + out.toAbsolutePath());
+    }
+    return 0;
+  }
+
+  static double schedule(int step, int total, double peak, double floor, int warmup) {
+    if (step < warmup) {
+      return peak * (step + 1) / warmup;
+    }
+    double progress = (double) (step - warmup) / Math.max(1, total - warmup);
+    return floor + 0.5 * (peak - floor) * (1 + Math.cos(Math.PI * progress));
+  }
+
+  private TransformerPolicy newPolicy(double lr) {
+    return TransformerPolicy.builder(modelConfig, tok).seed(seed).learningRate(lr).samplingThreads(1).build();
+  }
+
+  private Sequence sequence(ArithmeticTask t) {
+    int[] answer = tok.encode(ReversedAnswerReward.target(t.answer()));
+    int[] completion = java.util.Arrays.copyOf(answer, answer.length + 1);
+    completion[answer.length] = tok.eosId();
+    return new Sequence(tok.encode(t.prompt()), completion);
+  }
+
+  /** Greedy accuracy overall and by operand digits; prompts batched by length. */
+  private Map<String, Object> evaluate(TransformerPolicy p, List<ArithmeticTask> tasks) {
+    Map<Integer, List<ArithmeticTask>> byLength = new TreeMap<>();
+    for (ArithmeticTask t : tasks) {
+      byLength.computeIfAbsent(t.prompt().length(), k -> new ArrayList<>()).add(t);
+    }
+    int correct = 0;
+    int[] right = new int[MAX_DIGITS + 1];
+    int[] count = new int[MAX_DIGITS + 1];
+    for (List<ArithmeticTask> group : byLength.values()) {
+      for (int from = 0; from < group.size(); from += 64) {
+        List<ArithmeticTask> chunk = group.subList(from, Math.min(group.size(), from + 64));
+        int[][] prompts = new int[chunk.size()][];
+        for (int i = 0; i < chunk.size(); i++) {
+          prompts[i] = tok.encode(chunk.get(i).prompt());
+        }
+        List<Completion> cs = p.generateBatch(prompts, GREEDY, 0);
+        for (int i = 0; i < chunk.size(); i++) {
+          ArithmeticTask t = chunk.get(i);
+          boolean ok = cs.get(i).text().equals(ReversedAnswerReward.target(t.answer()));
+          correct += ok ? 1 : 0;
+          right[t.maxDigits()] += ok ? 1 : 0;
+          count[t.maxDigits()]++;
+        }
+      }
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("accuracy", Json.round((double) correct / tasks.size(), 4));
+    Map<String, Object> d = new LinkedHashMap<>();
+    for (int k = 1; k <= MAX_DIGITS; k++) {
+      d.put(Integer.toString(k), count[k] == 0 ? null : Json.round((double) right[k] / count[k], 4));
+    }
+    m.put("accuracyByDigits", d);
+    return m;
+  }
+
+  private Sampler sampler(String arm, QuestionPool pool) {
+    return switch (arm) {
+      case "goldilocks-djl" -> goldilocks(pool, TransformerTeacher.builder(new TransformerConfig(tok.vocabSize(), 64, 2, 4, 128, 32), tok)
+          .seed(seed).learningRate(1e-3).build());
+      case "goldilocks-cpu" -> goldilocks(pool, FeaturePredictor.builder().seed(seed).build());
+      case "beta-thompson" -> BetaThompsonSampler.builder(pool).seed(seed).build();
+      default -> UniformSampler.builder(pool).seed(seed).build();
+    };
+  }
+
+  private GoldilocksSampler goldilocks(QuestionPool pool, ai.goldilocks.core.UtilityPredictor teacher) {
+    // synchronous teacher updates keep the benchmark exactly reproducible for a seed
+    return GoldilocksSampler.builder(pool).predictor(teacher).candidates(16).epsilon(0.1).window(1024).updateEvery(64).epochs(2)
+        .updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).seed(seed).build();
+  }
+
+  static final class ArmResult {
+    final List<double[]> accuracy = new ArrayList<>(); // (updates, accuracy)
+    final List<StepMetrics> steps = new ArrayList<>();
+    double finalAccuracy;
+    Object finalByDigits;
+    double zeroVarianceFraction;
+    long rollouts;
+    long updates;
+    double meanReward;
+    double teacherMae;
+    double seconds;
+
+    Long updatesToReach(double target) {
+      for (double[] a : accuracy) {
+        if (a[1] >= target) {
+          return (long) a[0];
+        }
+      }
+      return null;
+    }
+  }
+
+  private ArmResult runArm(String arm, QuestionPool pool, List<ArithmeticTask> validation, Path warmDir, long budget, int evalEvery)
+      throws IOException {
+    ArmResult r = new ArmResult();
+    Path dir = out.resolve(arm);
+    Files.createDirectories(dir);
+    Path metrics = dir.resolve("metrics.jsonl");
+    Files.deleteIfExists(metrics);
+    long t0 = System.nanoTime();
+    try (TransformerPolicy p = newPolicy(1e-4); Sampler s = sampler(arm, pool)) {
+      p.load(warmDir);
+      GrpoTrainer.Builder b = GrpoTrainer.builder(p, s, new ReversedAnswerReward()).batchSize(batch).groupSize(group).seed(seed)
+          .sampling(ROLLOUT).metricsFile(metrics);
+      if (arm.equals("dynamic-filter")) {
+        b.dynamicFilter(2.0, 4);
+      }
+      GrpoTrainer trainer = b.build();
+      Map<String, Object> first = evaluate(p, validation);
+      r.accuracy.add(new double[] {0, (double) first.get("accuracy")});
+      ProgressBar bar = new ProgressBar(arm, budget);
+      double rewardSum = 0;
+      while (trainer.rolloutsSpent() < budget) {
+        StepMetrics m = trainer.step();
+        r.steps.add(m);
+        if (Double.isFinite(m.rewardMean())) {
+          rewardSum += m.rewardMean();
+        }
+        if (trainer.stepCount() % evalEvery == 0) {
+          r.accuracy.add(new double[] {p.version(), (double) evaluate(p, validation).get("accuracy")});
+        }
+        bar.update(Math.min(budget, trainer.rolloutsSpent()), String.format("reward %.2f zeroVar %.2f",
+            m.rewardMean(), m.zeroVarianceFraction()));
+      }
+      Map<String, Object> fin = evaluate(p, validation);
+      r.finalAccuracy = (double) fin.get("accuracy");
+      r.finalByDigits = fin.get("accuracyByDigits");
+      if (r.accuracy.get(r.accuracy.size() - 1)[0] != p.version()) {
+        r.accuracy.add(new double[] {p.version(), r.finalAccuracy});
+      }
+      r.zeroVarianceFraction = s.metrics().zeroVarianceFraction();
+      r.teacherMae = s.metrics().teacherMaeUnseen();
+      r.rollouts = trainer.rolloutsSpent();
+      r.updates = p.version();
+      r.meanReward = rewardSum / Math.max(1, r.steps.size());
+    }
+    r.seconds = (System.nanoTime() - t0) / 1e9;
+    StringBuilder lines = new StringBuilder();
+    for (double[] a : r.accuracy) {
+      lines.append(String.format("{\"updates\":%d,\"valAccuracy\":%.4f}%n", (long) a[0], a[1]));
+    }
+    Files.writeString(dir.resolve("validation.jsonl"), lines.toString());
+    LOG.info("{}: final validation accuracy {} (by digits {}), zero-variance {}, {} rollouts, {} updates, {} s", arm,
+        r.finalAccuracy, r.finalByDigits, String.format("%.3f", r.zeroVarianceFraction), r.rollouts, r.updates,
+        String.format("%.0f", r.seconds));
+    return r;
+  }
+
+  private void writePlots(Map<String, ArmResult> results) throws IOException {
+    Map<String, double[][]> acc = new LinkedHashMap<>();
+    Map<String, double[][]> zero = new LinkedHashMap<>();
+    Map<String, double[][]> reward = new LinkedHashMap<>();
+    Map<String, double[][]> grad = new LinkedHashMap<>();
+    for (Map.Entry<String, ArmResult> e : results.entrySet()) {
+      acc.put(e.getKey(), e.getValue().accuracy.toArray(new double[0][]));
+      List<StepMetrics> st = e.getValue().steps;
+      double[][] z = new double[st.size()][];
+      double[][] rw = new double[st.size()][];
+      double[][] g = new double[st.size()][];
+      for (int i = 0; i < st.size(); i++) {
+        z[i] = new double[] {st.get(i).policyVersion(), st.get(i).zeroVarianceFraction()};
+        rw[i] = new double[] {st.get(i).policyVersion(), st.get(i).rewardMean()};
+        g[i] = new double[] {st.get(i).policyVersion(), st.get(i).gradNorm()};
+      }
+      zero.put(e.getKey(), Plots.smooth(z, 10));
+      reward.put(e.getKey(), Plots.smooth(rw, 10));
+      grad.put(e.getKey(), Plots.smooth(g, 10));
+    }
+    Plots.line(out.resolve("validation-accuracy.png"), "Validation accuracy (greedy)", "policy updates", "accuracy", acc);
+    Plots.line(out.resolve("zero-variance-fraction.png"), "Zero-variance groups (moving average of 10 steps)", "policy updates",
+        "fraction of groups", zero);
+    Plots.line(out.resolve("training-reward.png"), "Training reward (moving average of 10 steps)", "policy updates", "mean reward",
+        reward);
+    Plots.line(out.resolve("gradient-norm.png"), "Gradient norm before clipping (moving average of 10 steps)", "policy updates",
+        "L2 norm", grad);
+  }
+}
