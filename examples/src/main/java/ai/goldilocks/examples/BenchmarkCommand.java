@@ -61,6 +61,9 @@ final class BenchmarkCommand implements Callable<Integer> {
   @Option(names = "--warmup-steps", description = "Supervised warm-start steps (default 1500, quick 600).")
   Integer warmupSteps;
 
+  @Option(names = "--lr", defaultValue = "1e-4", description = "GRPO learning rate (default: ${DEFAULT-VALUE}).")
+  double lr;
+
   @Option(names = "--batch", defaultValue = "16", description = "Questions per GRPO step, B (default: ${DEFAULT-VALUE}).")
   int batch;
 
@@ -140,6 +143,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     cfg.put("parameters", modelConfig.parameterCount());
     cfg.put("warmupSteps", warm);
     cfg.put("grpoSteps", grpoSteps);
+    cfg.put("grpoLearningRate", lr);
     cfg.put("batch", batch);
     cfg.put("groupSize", group);
     cfg.put("rolloutBudget", budget);
@@ -281,7 +285,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     Path metrics = dir.resolve("metrics.jsonl");
     Files.deleteIfExists(metrics);
     long t0 = System.nanoTime();
-    try (TransformerPolicy p = newPolicy(1e-4); Sampler s = sampler(arm, pool)) {
+    try (TransformerPolicy p = newPolicy(lr); Sampler s = sampler(arm, pool)) {
       p.load(warmDir);
       GrpoTrainer.Builder b = GrpoTrainer.builder(p, s, new ReversedAnswerReward()).batchSize(batch).groupSize(group).seed(seed)
           .sampling(ROLLOUT).metricsFile(metrics);
