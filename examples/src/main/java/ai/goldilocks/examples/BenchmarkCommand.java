@@ -167,7 +167,7 @@ final class BenchmarkCommand implements Callable<Integer> {
       armsOut.put(e.getKey(), m);
     }
     summary.put("arms", armsOut);
-    writePlots(results);
+    Plots.writeRunPlots(out, results);
     Files.writeString(out.resolve("summary.json"), Json.GSON.toJson(summary));
     if (json) {
       System.out.println(Json.GSON.toJson(summary));
@@ -333,32 +333,4 @@ final class BenchmarkCommand implements Callable<Integer> {
     return r;
   }
 
-  private void writePlots(Map<String, ArmResult> results) throws IOException {
-    Map<String, double[][]> acc = new LinkedHashMap<>();
-    Map<String, double[][]> zero = new LinkedHashMap<>();
-    Map<String, double[][]> reward = new LinkedHashMap<>();
-    Map<String, double[][]> grad = new LinkedHashMap<>();
-    for (Map.Entry<String, ArmResult> e : results.entrySet()) {
-      acc.put(e.getKey(), e.getValue().accuracy.toArray(new double[0][]));
-      List<StepMetrics> st = e.getValue().steps;
-      double[][] z = new double[st.size()][];
-      double[][] rw = new double[st.size()][];
-      double[][] g = new double[st.size()][];
-      for (int i = 0; i < st.size(); i++) {
-        z[i] = new double[] {st.get(i).policyVersion(), st.get(i).zeroVarianceFraction()};
-        rw[i] = new double[] {st.get(i).policyVersion(), st.get(i).rewardMean()};
-        g[i] = new double[] {st.get(i).policyVersion(), st.get(i).gradNorm()};
-      }
-      zero.put(e.getKey(), Plots.smooth(z, 10));
-      reward.put(e.getKey(), Plots.smooth(rw, 10));
-      grad.put(e.getKey(), Plots.smooth(g, 10));
-    }
-    Plots.line(out.resolve("validation-accuracy.png"), "Validation accuracy (greedy)", "policy updates", "accuracy", acc);
-    Plots.line(out.resolve("zero-variance-fraction.png"), "Zero-variance groups (moving average of 10 steps)", "policy updates",
-        "fraction of groups", zero);
-    Plots.line(out.resolve("training-reward.png"), "Training reward (moving average of 10 steps)", "policy updates", "mean reward",
-        reward);
-    Plots.line(out.resolve("gradient-norm.png"), "Gradient norm before clipping (moving average of 10 steps)", "policy updates",
-        "L2 norm", grad);
-  }
 }

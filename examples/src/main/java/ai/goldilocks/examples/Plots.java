@@ -65,4 +65,34 @@ final class Plots {
     }
     return out;
   }
+
+  /** The four per-run charts of the benchmark and the omr example, one line per arm. */
+  static void writeRunPlots(Path out, Map<String, BenchmarkCommand.ArmResult> results) throws IOException {
+    Map<String, double[][]> acc = new java.util.LinkedHashMap<>();
+    Map<String, double[][]> zero = new java.util.LinkedHashMap<>();
+    Map<String, double[][]> reward = new java.util.LinkedHashMap<>();
+    Map<String, double[][]> grad = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, BenchmarkCommand.ArmResult> e : results.entrySet()) {
+      acc.put(e.getKey(), e.getValue().accuracy.toArray(new double[0][]));
+      java.util.List<ai.goldilocks.grpo.StepMetrics> st = e.getValue().steps;
+      double[][] z = new double[st.size()][];
+      double[][] rw = new double[st.size()][];
+      double[][] g = new double[st.size()][];
+      for (int i = 0; i < st.size(); i++) {
+        z[i] = new double[] {st.get(i).policyVersion(), st.get(i).zeroVarianceFraction()};
+        rw[i] = new double[] {st.get(i).policyVersion(), st.get(i).rewardMean()};
+        g[i] = new double[] {st.get(i).policyVersion(), st.get(i).gradNorm()};
+      }
+      zero.put(e.getKey(), smooth(z, 10));
+      reward.put(e.getKey(), smooth(rw, 10));
+      grad.put(e.getKey(), smooth(g, 10));
+    }
+    line(out.resolve("validation-accuracy.png"), "Validation accuracy (greedy)", "policy updates", "accuracy", acc);
+    line(out.resolve("zero-variance-fraction.png"), "Zero-variance groups (moving average of 10 steps)", "policy updates",
+        "fraction of groups", zero);
+    line(out.resolve("training-reward.png"), "Training reward (moving average of 10 steps)", "policy updates", "mean reward",
+        reward);
+    line(out.resolve("gradient-norm.png"), "Gradient norm before clipping (moving average of 10 steps)", "policy updates",
+        "L2 norm", grad);
+  }
 }

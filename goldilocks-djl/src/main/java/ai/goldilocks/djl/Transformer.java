@@ -21,6 +21,8 @@ import java.util.Map;
  * a parameter, so every intermediate array belongs to the step scope and is freed with it.
  */
 final class Transformer implements AutoCloseable {
+  /** Vocabularies up to this size embed through a one-hot product (bit-reproducible training). */
+  static final int ONE_HOT_VOCAB = 4096;
   final TransformerConfig config;
   final NDManager manager;
   final Map<String, NDArray> params = new LinkedHashMap<>();
@@ -114,7 +116,14 @@ final class Transformer implements AutoCloseable {
     int d = config.dModel();
     int h = config.heads();
     int hd = d / h;
-    NDArray x = p("tok_emb").get(scope, new NDIndex("{}", tokens.reshape(-1))).reshape(b, t, d);
+    NDArray x;
+    if (config.vocabSize() <= ONE_HOT_VOCAB) {
+      // a one-hot product: its backward is a matrix product, deterministic under several threads,
+      // unlike the scatter-add behind an index lookup's backward
+      x = tokens.oneHot(config.vocabSize()).toType(DataType.FLOAT32, false).matMul(p("tok_emb"));
+    } else {
+      x = p("tok_emb").get(scope, new NDIndex("{}", tokens.reshape(-1))).reshape(b, t, d);
+    }
     x = x.add(p("pos_emb").get(scope, new NDIndex(offset + ":" + (offset + t))));
     NDArray mask = null;
     long total = offset + t;

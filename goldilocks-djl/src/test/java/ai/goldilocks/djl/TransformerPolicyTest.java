@@ -106,6 +106,28 @@ class TransformerPolicyTest {
   }
 
   @Test
+  void trainingIsBitReproducibleForASeed() {
+    float[][] runs = new float[2][];
+    for (int run = 0; run < 2; run++) {
+      try (TransformerPolicy p = TransformerPolicy.builder(TransformerConfig.small(TOK.vocabSize(), 40), TOK).seed(9)
+          .learningRate(1e-3).build()) {
+        for (int step = 0; step < 40; step++) {
+          List<Sequence> batch = new ArrayList<>();
+          for (int i = 0; i < 64; i++) {
+            String a = Integer.toString(1 + (step * 7919 + i * 104729) % 99999);
+            String b = Integer.toString(1 + (step * 31 + i * 17) % 999);
+            batch.add(new Sequence(TOK.encode(a + "+" + b + "="), TOK.encode(Long.toString(Long.parseLong(a) + Long.parseLong(b)))));
+          }
+          p.supervisedStep(batch);
+          p.generate("12+3=", 4, new SamplingConfig(1, 1, 4), step);
+        }
+        runs[run] = p.logits(TOK.encode("4321+987=5308"));
+      }
+    }
+    assertArrayEquals(runs[0], runs[1], 0f, "same seed, same data: same weights");
+  }
+
+  @Test
   void supervisedStepsLearnAFixedMapping() {
     try (TransformerPolicy p = tiny(6)) {
       List<Sequence> batch = List.of(new Sequence(TOK.encode("2+2="), TOK.encode("4")));
