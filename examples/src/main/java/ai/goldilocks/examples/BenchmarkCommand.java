@@ -55,7 +55,7 @@ final class BenchmarkCommand implements Callable<Integer> {
       + "uniform, dynamic-filter, beta-thompson).")
   List<String> arms;
 
-  @Option(names = "--steps", description = "GRPO steps of the budget: steps x batch x group rollouts (default 400, quick 60).")
+  @Option(names = "--steps", description = "GRPO steps of the budget: steps x batch x group rollouts (default 600, quick 60).")
   Integer steps;
 
   @Option(names = "--warmup-steps", description = "Supervised warm-start steps (default 1500, quick 600).")
@@ -63,6 +63,10 @@ final class BenchmarkCommand implements Callable<Integer> {
 
   @Option(names = "--lr", defaultValue = "1e-4", description = "GRPO learning rate (default: ${DEFAULT-VALUE}).")
   double lr;
+
+  @Option(names = "--lr-warmup", defaultValue = "0.1",
+      description = "Fraction of the GRPO steps over which the learning rate ramps up linearly from 0 (default: ${DEFAULT-VALUE}).")
+  double lrWarmup;
 
   @Option(names = "--batch", defaultValue = "16", description = "Questions per GRPO step, B (default: ${DEFAULT-VALUE}).")
   int batch;
@@ -85,7 +89,7 @@ final class BenchmarkCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    int grpoSteps = steps != null ? steps : quick ? 60 : 400;
+    int grpoSteps = steps != null ? steps : quick ? 60 : 600;
     int warm = warmupSteps != null ? warmupSteps : quick ? 600 : 1500;
     int evalEvery = quick ? 20 : 25;
     int validationSize = quick ? 200 : 400;
@@ -144,6 +148,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     cfg.put("warmupSteps", warm);
     cfg.put("grpoSteps", grpoSteps);
     cfg.put("grpoLearningRate", lr);
+    cfg.put("grpoLearningRateWarmup", lrWarmup);
     cfg.put("batch", batch);
     cfg.put("groupSize", group);
     cfg.put("rolloutBudget", budget);
@@ -297,7 +302,10 @@ final class BenchmarkCommand implements Callable<Integer> {
       r.accuracy.add(new double[] {0, (double) first.get("accuracy")});
       ProgressBar bar = new ProgressBar(arm, budget);
       double rewardSum = 0;
+      long rampSteps = Math.max(1, Math.round(lrWarmup * budget / ((double) batch * group)));
       while (trainer.rolloutsSpent() < budget) {
+        // a fresh AdamW moves every weight by about lr on its first steps: ramp up so the warm start is not jolted
+        p.setLearningRate(lr * Math.min(1.0, (p.version() + 1) / (double) rampSteps));
         StepMetrics m = trainer.step();
         r.steps.add(m);
         if (Double.isFinite(m.rewardMean())) {

@@ -163,4 +163,41 @@ public final class OmrFixture {
       }
     }
   }
+
+  /**
+   * Writes problems as one parquet shard in the dataset's schema (strings, and a boolean
+   * {@code used_in_kaggle}); {@code olderVersion} leaves out the two columns that older versions of
+   * the dataset lack. Needs parquet-floor on the classpath.
+   */
+  public static void writeParquet(Path file, List<MathProblem> problems, boolean olderVersion) throws IOException {
+    org.apache.parquet.schema.Types.MessageTypeBuilder b = org.apache.parquet.schema.Types.buildMessage();
+    for (String c : List.of("problem", "generated_solution", "generation_model", "problem_type", "expected_answer", "problem_source",
+        "inference_mode")) {
+      b.optional(org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY)
+          .as(org.apache.parquet.schema.LogicalTypeAnnotation.stringType()).named(c);
+    }
+    if (!olderVersion) {
+      b.optional(org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY)
+          .as(org.apache.parquet.schema.LogicalTypeAnnotation.stringType()).named("pass_rate_72b_tir");
+      b.optional(org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BOOLEAN).named("used_in_kaggle");
+    }
+    try (blue.strategic.parquet.ParquetWriter<MathProblem> w = blue.strategic.parquet.ParquetWriter.writeFile(b.named("omr"),
+        file.toFile(), (p, v) -> {
+          v.write("problem", p.problem());
+          v.write("generated_solution", p.generatedSolution());
+          v.write("generation_model", p.generationModel());
+          v.write("problem_type", p.problemType());
+          v.write("expected_answer", p.expectedAnswer());
+          v.write("problem_source", p.problemSource());
+          v.write("inference_mode", p.inferenceMode());
+          if (!olderVersion) {
+            v.write("pass_rate_72b_tir", p.passRate72bTir());
+            v.write("used_in_kaggle", p.usedInKaggle());
+          }
+        })) {
+      for (MathProblem p : problems) {
+        w.write(p);
+      }
+    }
+  }
 }

@@ -6,51 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.goldilocks.grpo.math.MathAnswers;
-import blue.strategic.parquet.ParquetWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.apache.parquet.schema.LogicalTypeAnnotation;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
-import org.apache.parquet.schema.Types;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class OmrReaderTest {
 
-  /** Writes problems as a parquet shard in the dataset's schema; {@code old} omits the two newer columns. */
   static void writeParquet(Path file, List<MathProblem> problems, boolean old) throws IOException {
-    Types.MessageTypeBuilder b = Types.buildMessage();
-    for (String c : List.of("problem", "generated_solution", "generation_model", "problem_type", "expected_answer", "problem_source",
-        "inference_mode")) {
-      b.optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named(c);
-    }
-    if (!old) {
-      b.optional(PrimitiveTypeName.BINARY).as(LogicalTypeAnnotation.stringType()).named("pass_rate_72b_tir");
-      b.optional(PrimitiveTypeName.BOOLEAN).named("used_in_kaggle");
-    }
-    MessageType schema = b.named("omr");
-    try (ParquetWriter<MathProblem> w = ParquetWriter.writeFile(schema, file.toFile(), (p, v) -> {
-      v.write("problem", p.problem());
-      v.write("generated_solution", p.generatedSolution());
-      v.write("generation_model", p.generationModel());
-      v.write("problem_type", p.problemType());
-      v.write("expected_answer", p.expectedAnswer());
-      v.write("problem_source", p.problemSource());
-      v.write("inference_mode", p.inferenceMode());
-      if (!old) {
-        v.write("pass_rate_72b_tir", p.passRate72bTir());
-        v.write("used_in_kaggle", p.usedInKaggle());
-      }
-    })) {
-      for (MathProblem p : problems) {
-        w.write(p);
-      }
-    }
+    OmrFixture.writeParquet(file, problems, old);
   }
 
   @Test

@@ -1,0 +1,56 @@
+package ai.goldilocks.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The programs of the examples jar, end to end with tiny budgets. */
+class ProgramsTest {
+
+  private static int run(String... args) {
+    System.setProperty("java.awt.headless", "true");
+    return new CommandLine(new Main()).execute(args);
+  }
+
+  @Test
+  void benchmarkWritesLogsPlotsAndSummary(@TempDir Path out) throws Exception {
+    assertEquals(0, run("benchmark", "--quick", "--warmup-steps", "5", "--steps", "3", "--arms", "goldilocks-cpu,uniform,dynamic-filter",
+        "--out", out.toString()));
+    JsonObject s = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    JsonObject arms = s.getAsJsonObject("arms");
+    assertEquals(3, arms.size());
+    for (String arm : new String[] {"goldilocks-cpu", "uniform", "dynamic-filter"}) {
+      JsonObject a = arms.getAsJsonObject(arm);
+      assertTrue(a.get("rolloutsSpent").getAsLong() >= 3 * 16 * 8, arm);
+      assertTrue(a.has("finalValAccuracy") && a.has("zeroVarianceFraction") && a.has("updatesToReachUniformFinal"), arm);
+      assertTrue(Files.size(out.resolve(arm).resolve("metrics.jsonl")) > 0, arm);
+    }
+    for (String png : new String[] {"validation-accuracy.png", "zero-variance-fraction.png", "training-reward.png", "gradient-norm.png"}) {
+      byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(out.resolve(png)), 4);
+      assertEquals((byte) 0x89, head[0], png);
+      assertEquals('P', head[1], png);
+    }
+  }
+
+  @Test
+  void omrRunsOnTheBundledFixture(@TempDir Path out) throws Exception {
+    assertEquals(0, run("omr", "--warmup-steps", "3", "--steps", "2", "--out", out.toString()));
+    JsonObject s = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    assertEquals(400, s.getAsJsonObject("config").get("problems").getAsInt());
+    assertEquals(2, s.getAsJsonObject("arms").size());
+    assertTrue(Files.isRegularFile(out.resolve("validation-accuracy.png")));
+  }
+
+  @Test
+  void simulateAndUnknownOptionsExitCleanly() {
+    assertEquals(0, run("simulate", "--seeds", "1", "--steps", "20", "--questions", "2000", "--samplers", "goldilocks,uniform", "--json"));
+    assertEquals(2, run("simulate", "--samplers", "magic"));
+  }
+}
