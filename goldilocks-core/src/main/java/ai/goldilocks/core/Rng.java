@@ -101,6 +101,25 @@ public final class Rng {
     return x / (x + y);
   }
 
+  /** The identity permutation of {@code n} elements, {@code [0, 1, ..., n - 1]}. */
+  public static int[] identity(int n) {
+    int[] a = new int[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = i;
+    }
+    return a;
+  }
+
+  /** Shuffles {@code a} in place (Fisher-Yates). */
+  public void shuffle(int[] a) {
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+
   /** Binomial(n, p) draw by n Bernoulli trials (n is a group size: small). */
   public int nextBinomial(int n, double p) {
     int k = 0;

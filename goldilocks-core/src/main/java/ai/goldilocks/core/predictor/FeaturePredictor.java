@@ -115,19 +115,11 @@ public final class FeaturePredictor implements UtilityPredictor {
     double[] g = new double[w.length];
     double[] x = new double[D];
     double[] h = new double[hidden];
-    int[] order = new int[count];
-    for (int i = 0; i < count; i++) {
-      order[i] = i;
-    }
+    int[] order = Rng.identity(count);
     int b1 = hidden * D;
     int w2 = b1 + hidden;
     for (int e = 0; e < epochs; e++) {
-      for (int i = count - 1; i > 0; i--) {
-        int j = rng.nextInt(i + 1);
-        int t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
+      rng.shuffle(order);
       for (int start = 0; start < count; start += batchSize) {
         int end = Math.min(count, start + batchSize);
         java.util.Arrays.fill(g, 0);

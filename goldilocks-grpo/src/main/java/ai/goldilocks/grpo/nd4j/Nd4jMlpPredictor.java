@@ -117,19 +117,11 @@ public final class Nd4jMlpPredictor implements UtilityPredictor {
     }
     byte[] table = TextFeatures.table(pool);
     Params w = published.dup();
-    int[] order = new int[count];
-    for (int i = 0; i < count; i++) {
-      order[i] = i;
-    }
+    int[] order = Rng.identity(count);
     int[] idx = new int[batchSize];
     float[] yb = new float[batchSize];
     for (int e = 0; e < epochs; e++) {
-      for (int i = count - 1; i > 0; i--) {
-        int j = rng.nextInt(i + 1);
-        int t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
+      rng.shuffle(order);
       for (int start = 0; start < count; start += batchSize) {
         int n = Math.min(batchSize, count - start);
         for (int j = 0; j < n; j++) {
