@@ -15,7 +15,6 @@ import ai.goldilocks.grpo.Completion;
 import ai.goldilocks.grpo.GrpoTrainer;
 import ai.goldilocks.grpo.SamplingConfig;
 import ai.goldilocks.grpo.Sequence;
-import ai.goldilocks.grpo.StepMetrics;
 import ai.goldilocks.grpo.tasks.ArithmeticTask;
 import ai.goldilocks.grpo.tasks.ArithmeticTasks;
 import ai.goldilocks.grpo.tasks.ReversedAnswerReward;
@@ -133,7 +132,7 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     // 2. GRPO per arm, same weights, same seed, same rollout budget
     long budget = (long) grpoSteps * batch * group;
-    Map<String, ArmResult> results = new LinkedHashMap<>();
+    Map<String, ArmRun.Result> results = new LinkedHashMap<>();
     for (String arm : chosen) {
       results.put(arm, runArm(arm, pool, validation, warmDir, budget, evalEvery));
     }
@@ -157,11 +156,11 @@ final class BenchmarkCommand implements Callable<Integer> {
     summary.put("warmStart", warmEval);
     Double uniformFinal = results.containsKey("uniform") ? results.get("uniform").finalAccuracy : null;
     Map<String, Object> armsOut = new LinkedHashMap<>();
-    for (Map.Entry<String, ArmResult> e : results.entrySet()) {
-      ArmResult r = e.getValue();
+    for (Map.Entry<String, ArmRun.Result> e : results.entrySet()) {
+      ArmRun.Result r = e.getValue();
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("finalValAccuracy", Json.round(r.finalAccuracy, 4));
-      m.put("finalValAccuracyByDigits", r.finalByDigits);
+      m.put("finalValAccuracyByDigits", r.finalEvaluation.get("accuracyByDigits"));
       m.put("zeroVarianceFraction", Json.round(r.zeroVarianceFraction, 4));
       m.put("rolloutsSpent", r.rollouts);
       m.put("updates", r.updates);
@@ -260,85 +259,23 @@ final class BenchmarkCommand implements Callable<Integer> {
         .updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).seed(seed).build();
   }
 
-  static final class ArmResult {
-    final List<double[]> accuracy = new ArrayList<>(); // (updates, accuracy)
-    final List<StepMetrics> steps = new ArrayList<>();
-    double finalAccuracy;
-    Object finalByDigits;
-    double zeroVarianceFraction;
-    long rollouts;
-    long updates;
-    double meanReward;
-    double teacherMae;
-    double seconds;
-
-    Long updatesToReach(double target) {
-      for (double[] a : accuracy) {
-        if (a[1] >= target) {
-          return (long) a[0];
-        }
-      }
-      return null;
-    }
-  }
-
-  private ArmResult runArm(String arm, QuestionPool pool, List<ArithmeticTask> validation, Path warmDir, long budget, int evalEvery)
-      throws IOException {
-    ArmResult r = new ArmResult();
-    Path dir = out.resolve(arm);
-    Files.createDirectories(dir);
+  private ArmRun.Result runArm(String arm, QuestionPool pool, List<ArithmeticTask> validation, Path warmDir, long budget,
+      int evalEvery) throws IOException {
+    Path dir = Files.createDirectories(out.resolve(arm));
     Path metrics = dir.resolve("metrics.jsonl");
     Files.deleteIfExists(metrics);
-    long t0 = System.nanoTime();
-    try (TransformerPolicy p = newPolicy(lr); Sampler s = sampler(arm, pool)) {
+    Sampler s = sampler(arm, pool);
+    try (TransformerPolicy p = newPolicy(lr); s) {
       p.load(warmDir);
       GrpoTrainer.Builder b = GrpoTrainer.builder(p, s, new ReversedAnswerReward()).batchSize(batch).groupSize(group).seed(seed)
           .sampling(ROLLOUT).metricsFile(metrics);
       if (arm.equals("dynamic-filter")) {
         b.dynamicFilter(2.0, 4);
       }
-      GrpoTrainer trainer = b.build();
-      Map<String, Object> first = evaluate(p, validation);
-      r.accuracy.add(new double[] {0, (double) first.get("accuracy")});
-      ProgressBar bar = new ProgressBar(arm, budget);
-      double rewardSum = 0;
-      long rampSteps = Math.max(1, Math.round(lrWarmup * budget / ((double) batch * group)));
-      while (trainer.rolloutsSpent() < budget) {
-        // a fresh AdamW moves every weight by about lr on its first steps: ramp up so the warm start is not jolted
-        p.setLearningRate(lr * Math.min(1.0, (p.version() + 1) / (double) rampSteps));
-        StepMetrics m = trainer.step();
-        r.steps.add(m);
-        if (Double.isFinite(m.rewardMean())) {
-          rewardSum += m.rewardMean();
-        }
-        if (trainer.stepCount() % evalEvery == 0) {
-          r.accuracy.add(new double[] {p.version(), (double) evaluate(p, validation).get("accuracy")});
-        }
-        bar.update(Math.min(budget, trainer.rolloutsSpent()), String.format("reward %.2f zeroVar %.2f",
-            m.rewardMean(), m.zeroVarianceFraction()));
-      }
-      Map<String, Object> fin = evaluate(p, validation);
-      r.finalAccuracy = (double) fin.get("accuracy");
-      r.finalByDigits = fin.get("accuracyByDigits");
-      if (r.accuracy.get(r.accuracy.size() - 1)[0] != p.version()) {
-        r.accuracy.add(new double[] {p.version(), r.finalAccuracy});
-      }
-      r.zeroVarianceFraction = s.metrics().zeroVarianceFraction();
-      r.teacherMae = s.metrics().teacherMaeUnseen();
-      r.rollouts = trainer.rolloutsSpent();
-      r.updates = p.version();
-      r.meanReward = rewardSum / Math.max(1, r.steps.size());
+      long rampSteps = Math.round(lrWarmup * budget / ((double) batch * group));
+      return ArmRun.run(arm, dir, p, s, b.build(), budget, evalEvery, lr, rampSteps, policy -> evaluate(policy, validation));
+    } finally {
+      ArmRun.closeTeacher(s);
     }
-    r.seconds = (System.nanoTime() - t0) / 1e9;
-    StringBuilder lines = new StringBuilder();
-    for (double[] a : r.accuracy) {
-      lines.append(String.format("{\"updates\":%d,\"valAccuracy\":%.4f}%n", (long) a[0], a[1]));
-    }
-    Files.writeString(dir.resolve("validation.jsonl"), lines.toString());
-    LOG.info("{}: final validation accuracy {} (by digits {}), zero-variance {}, {} rollouts, {} updates, {} s", arm,
-        r.finalAccuracy, r.finalByDigits, String.format("%.3f", r.zeroVarianceFraction), r.rollouts, r.updates,
-        String.format("%.0f", r.seconds));
-    return r;
   }
-
 }

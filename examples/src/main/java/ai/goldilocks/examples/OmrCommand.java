@@ -15,7 +15,6 @@ import ai.goldilocks.grpo.Completion;
 import ai.goldilocks.grpo.GrpoTrainer;
 import ai.goldilocks.grpo.SamplingConfig;
 import ai.goldilocks.grpo.Sequence;
-import ai.goldilocks.grpo.StepMetrics;
 import ai.goldilocks.grpo.data.MathProblem;
 import ai.goldilocks.grpo.data.OmrReader;
 import ai.goldilocks.grpo.data.ReadReport;
@@ -142,7 +141,7 @@ final class OmrCommand implements Callable<Integer> {
         p.save(warmDir);
       }
     }
-    Map<String, BenchmarkCommand.ArmResult> results = new LinkedHashMap<>();
+    Map<String, ArmRun.Result> results = new LinkedHashMap<>();
     for (String arm : arms) {
       results.put(arm, runArm(arm, cfg, tok, pool, validation, warmDir));
     }
@@ -161,7 +160,7 @@ final class OmrCommand implements Callable<Integer> {
     Map<String, Object> armsOut = new LinkedHashMap<>();
     Double uniformFinal = results.containsKey("uniform") ? results.get("uniform").finalAccuracy : null;
     for (var e : results.entrySet()) {
-      BenchmarkCommand.ArmResult r = e.getValue();
+      ArmRun.Result r = e.getValue();
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("initialValAccuracy", Json.round(r.accuracy.get(0)[1], 4));
       m.put("finalValAccuracy", Json.round(r.finalAccuracy, 4));
@@ -219,57 +218,22 @@ final class OmrCommand implements Callable<Integer> {
     return (double) ok / validation.size();
   }
 
-  private BenchmarkCommand.ArmResult runArm(String arm, TransformerConfig cfg, CharTokenizer tok, QuestionPool pool,
-      List<MathProblem> validation, Path warmDir) throws IOException {
-    BenchmarkCommand.ArmResult r = new BenchmarkCommand.ArmResult();
-    Path dir = out.resolve(arm);
-    Files.createDirectories(dir);
+  private ArmRun.Result runArm(String arm, TransformerConfig cfg, CharTokenizer tok, QuestionPool pool, List<MathProblem> validation,
+      Path warmDir) throws IOException {
+    Path dir = Files.createDirectories(out.resolve(arm));
     Path metrics = dir.resolve("metrics.jsonl");
     Files.deleteIfExists(metrics);
-    long t0 = System.nanoTime();
-    UtilityPredictor predictor = null;
-    try (TransformerPolicy p = policy(cfg, tok, 1e-4); Sampler s = sampler(arm, pool, tok)) {
+    Sampler s = sampler(arm, pool, tok);
+    try (TransformerPolicy p = policy(cfg, tok, 1e-4); s) {
       p.load(warmDir);
       GrpoTrainer trainer = GrpoTrainer.builder(p, s, (q, c) -> MathAnswers.verifySolution(q.metadata().get("answer"), c.text())
               .equal() ? 1.0 : 0.0)
           .batchSize(16).groupSize(8).seed(seed).sampling(ROLLOUT).metricsFile(metrics).build();
-      r.accuracy.add(new double[] {0, accuracy(p, tok, validation)});
-      ProgressBar bar = new ProgressBar(arm, steps);
-      double rewardSum = 0;
-      for (int i = 0; i < steps; i++) {
-        StepMetrics m = trainer.step();
-        r.steps.add(m);
-        rewardSum += Double.isFinite(m.rewardMean()) ? m.rewardMean() : 0;
-        if ((i + 1) % 25 == 0) {
-          r.accuracy.add(new double[] {p.version(), accuracy(p, tok, validation)});
-        }
-        bar.update(i + 1, String.format("reward %.2f zeroVar %.2f", m.rewardMean(), m.zeroVarianceFraction()));
-      }
-      r.finalAccuracy = accuracy(p, tok, validation);
-      if (r.accuracy.get(r.accuracy.size() - 1)[0] != p.version()) {
-        r.accuracy.add(new double[] {p.version(), r.finalAccuracy});
-      }
-      r.zeroVarianceFraction = s.metrics().zeroVarianceFraction();
-      r.teacherMae = s.metrics().teacherMaeUnseen();
-      r.rollouts = trainer.rolloutsSpent();
-      r.updates = p.version();
-      r.meanReward = rewardSum / Math.max(1, steps);
-      if (s instanceof GoldilocksSampler gs) {
-        predictor = gs.predictor();
-      }
+      return ArmRun.run(arm, dir, p, s, trainer, (long) steps * 16 * 8, 25, 1e-4, steps / 10,
+          policy -> Map.of("accuracy", accuracy(policy, tok, validation)));
     } finally {
-      if (predictor instanceof AutoCloseable ac) {
-        try {
-          ac.close();
-        } catch (Exception e) {
-          LOG.warn("closing the teacher failed", e);
-        }
-      }
+      ArmRun.closeTeacher(s);
     }
-    r.seconds = (System.nanoTime() - t0) / 1e9;
-    LOG.info("{}: validation accuracy {} -> {}, zero-variance {}, {} rollouts", arm, r.accuracy.get(0)[1], r.finalAccuracy,
-        String.format("%.3f", r.zeroVarianceFraction), r.rollouts);
-    return r;
   }
 
   private Sampler sampler(String arm, QuestionPool pool, CharTokenizer tok) {

@@ -67,12 +67,12 @@ final class Plots {
   }
 
   /** The four per-run charts of the benchmark and the omr example, one line per arm. */
-  static void writeRunPlots(Path out, Map<String, BenchmarkCommand.ArmResult> results) throws IOException {
+  static void writeRunPlots(Path out, Map<String, ArmRun.Result> results) throws IOException {
     Map<String, double[][]> acc = new java.util.LinkedHashMap<>();
     Map<String, double[][]> zero = new java.util.LinkedHashMap<>();
     Map<String, double[][]> reward = new java.util.LinkedHashMap<>();
     Map<String, double[][]> grad = new java.util.LinkedHashMap<>();
-    for (Map.Entry<String, BenchmarkCommand.ArmResult> e : results.entrySet()) {
+    for (Map.Entry<String, ArmRun.Result> e : results.entrySet()) {
       acc.put(e.getKey(), e.getValue().accuracy.toArray(new double[0][]));
       java.util.List<ai.goldilocks.grpo.StepMetrics> st = e.getValue().steps;
       double[][] z = new double[st.size()][];

@@ -21,6 +21,7 @@ public record Completion(Sequence sequence, double[] logProbs, String text, bool
     logProbs = logProbs.clone();
   }
 
+  /** A copy of the log-probabilities. */
   @Override
   public double[] logProbs() {
     return logProbs.clone();

@@ -18,6 +18,7 @@ public record Advantages(double[] values, int groups, int zeroVarianceGroups) {
     values = values.clone();
   }
 
+  /** A copy of the advantages. */
   @Override
   public double[] values() {
     return values.clone();

@@ -33,6 +33,7 @@ public final class DynamicFilter {
       rewards = rewards.clone();
     }
 
+    /** A copy of the rewards. */
     @Override
     public double[] rewards() {
       return rewards.clone();

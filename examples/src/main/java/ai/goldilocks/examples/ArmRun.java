@@ -1,0 +1,118 @@
+package ai.goldilocks.examples;
+
+import ai.goldilocks.core.Sampler;
+import ai.goldilocks.core.sampler.GoldilocksSampler;
+import ai.goldilocks.djl.TransformerPolicy;
+import ai.goldilocks.grpo.GrpoTrainer;
+import ai.goldilocks.grpo.StepMetrics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One arm of a comparison (benchmark, omr): GRPO from a warm start with one sampler until a rollout
+ * budget is spent, with a learning-rate ramp, evaluation every few steps, a progress bar and a
+ * {@code validation.jsonl} log.
+ */
+final class ArmRun {
+  private static final Logger LOG = LoggerFactory.getLogger(ArmRun.class);
+
+  private ArmRun() {}
+
+  /** Evaluates the policy; the map holds at least "accuracy" (a Double). */
+  @FunctionalInterface
+  interface Evaluation {
+    Map<String, Object> evaluate(TransformerPolicy policy);
+  }
+
+  /** What an arm achieved. */
+  static final class Result {
+    final List<double[]> accuracy = new ArrayList<>(); // (updates, accuracy)
+    final List<StepMetrics> steps = new ArrayList<>();
+    double finalAccuracy;
+    Map<String, Object> finalEvaluation;
+    double zeroVarianceFraction;
+    long rollouts;
+    long updates;
+    double meanReward;
+    double teacherMae;
+    double seconds;
+
+    /** The first evaluated update count at which accuracy reached {@code target}, or null. */
+    Long updatesToReach(double target) {
+      for (double[] a : accuracy) {
+        if (a[1] >= target) {
+          return (long) a[0];
+        }
+      }
+      return null;
+    }
+  }
+
+  /**
+   * Trains until {@code budget} rollouts are spent. The learning rate ramps linearly from 0 to
+   * {@code lr} over {@code rampSteps} updates: a fresh AdamW moves every weight by about lr on its
+   * first steps, which would jolt the warm start.
+   */
+  static Result run(String arm, Path dir, TransformerPolicy policy, Sampler sampler, GrpoTrainer trainer, long budget, int evalEvery,
+      double lr, long rampSteps, Evaluation evaluation) throws IOException {
+    long t0 = System.nanoTime();
+    Result r = new Result();
+    r.accuracy.add(new double[] {0, accuracy(evaluation.evaluate(policy))});
+    ProgressBar bar = new ProgressBar(arm, budget);
+    double rewardSum = 0;
+    while (trainer.rolloutsSpent() < budget) {
+      policy.setLearningRate(lr * Math.min(1.0, (policy.version() + 1) / (double) Math.max(1, rampSteps)));
+      StepMetrics m = trainer.step();
+      r.steps.add(m);
+      if (Double.isFinite(m.rewardMean())) {
+        rewardSum += m.rewardMean();
+      }
+      if (trainer.stepCount() % evalEvery == 0) {
+        r.accuracy.add(new double[] {policy.version(), accuracy(evaluation.evaluate(policy))});
+      }
+      bar.update(Math.min(budget, trainer.rolloutsSpent()), String.format("reward %.2f zeroVar %.2f", m.rewardMean(),
+          m.zeroVarianceFraction()));
+    }
+    r.finalEvaluation = evaluation.evaluate(policy);
+    r.finalAccuracy = accuracy(r.finalEvaluation);
+    if (r.accuracy.get(r.accuracy.size() - 1)[0] != policy.version()) {
+      r.accuracy.add(new double[] {policy.version(), r.finalAccuracy});
+    }
+    r.zeroVarianceFraction = sampler.metrics().zeroVarianceFraction();
+    r.teacherMae = sampler.metrics().teacherMaeUnseen();
+    r.rollouts = trainer.rolloutsSpent();
+    r.updates = policy.version();
+    r.meanReward = rewardSum / Math.max(1, r.steps.size());
+    r.seconds = (System.nanoTime() - t0) / 1e9;
+    StringBuilder lines = new StringBuilder();
+    for (double[] a : r.accuracy) {
+      lines.append(String.format("{\"updates\":%d,\"valAccuracy\":%.4f}%n", (long) a[0], a[1]));
+    }
+    Files.writeString(dir.resolve("validation.jsonl"), lines.toString());
+    LOG.info("{}: validation accuracy {} -> {} ({}), zero-variance {}, {} rollouts, {} updates, {} s", arm,
+        String.format("%.4f", r.accuracy.get(0)[1]), String.format("%.4f", r.finalAccuracy), r.finalEvaluation,
+        String.format("%.3f", r.zeroVarianceFraction), r.rollouts, r.updates, String.format("%.0f", r.seconds));
+    return r;
+  }
+
+  private static double accuracy(Map<String, Object> evaluation) {
+    return ((Number) evaluation.get("accuracy")).doubleValue();
+  }
+
+  /** Closes a Goldilocks sampler's teacher when it holds native resources (the DJL teacher). */
+  static void closeTeacher(Sampler sampler) {
+    if (sampler instanceof GoldilocksSampler gs && gs.predictor() instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("closing the teacher failed", e);
+      }
+    }
+  }
+}
