@@ -105,6 +105,35 @@ final class ArmRun {
     return ((Number) evaluation.get("accuracy")).doubleValue();
   }
 
+  /**
+   * The per-arm part of a JSON summary: accuracies, zero-variance fraction, budget used, and the
+   * updates each arm needed to reach uniform's final accuracy (when a uniform arm ran).
+   */
+  static Map<String, Object> summary(Map<String, Result> results) {
+    Double uniformFinal = results.containsKey("uniform") ? results.get("uniform").finalAccuracy : null;
+    Map<String, Object> arms = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, Result> e : results.entrySet()) {
+      Result r = e.getValue();
+      Map<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("initialValAccuracy", Json.round(r.accuracy.get(0)[1], 4));
+      m.put("finalValAccuracy", Json.round(r.finalAccuracy, 4));
+      r.finalEvaluation.forEach((k, v) -> {
+        if (!k.equals("accuracy")) {
+          m.put("finalVal" + Character.toUpperCase(k.charAt(0)) + k.substring(1), v);
+        }
+      });
+      m.put("zeroVarianceFraction", Json.round(r.zeroVarianceFraction, 4));
+      m.put("rolloutsSpent", r.rollouts);
+      m.put("updates", r.updates);
+      m.put("updatesToReachUniformFinal", uniformFinal == null ? null : r.updatesToReach(uniformFinal));
+      m.put("meanTrainingReward", Json.round(r.meanReward, 4));
+      m.put("teacherMaeUnseen", Json.round(r.teacherMae, 4));
+      m.put("seconds", Json.round(r.seconds, 1));
+      arms.put(e.getKey(), m);
+    }
+    return arms;
+  }
+
   /** Closes a Goldilocks sampler's teacher when it holds native resources (the DJL teacher). */
   static void closeTeacher(Sampler sampler) {
     if (sampler instanceof GoldilocksSampler gs && gs.predictor() instanceof AutoCloseable c) {

@@ -154,22 +154,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     cfg.put("validationQuestions", validation.size());
     summary.put("config", cfg);
     summary.put("warmStart", warmEval);
-    Double uniformFinal = results.containsKey("uniform") ? results.get("uniform").finalAccuracy : null;
-    Map<String, Object> armsOut = new LinkedHashMap<>();
-    for (Map.Entry<String, ArmRun.Result> e : results.entrySet()) {
-      ArmRun.Result r = e.getValue();
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("finalValAccuracy", Json.round(r.finalAccuracy, 4));
-      m.put("finalValAccuracyByDigits", r.finalEvaluation.get("accuracyByDigits"));
-      m.put("zeroVarianceFraction", Json.round(r.zeroVarianceFraction, 4));
-      m.put("rolloutsSpent", r.rollouts);
-      m.put("updates", r.updates);
-      m.put("updatesToReachUniformFinal", uniformFinal == null ? null : r.updatesToReach(uniformFinal));
-      m.put("meanTrainingReward", Json.round(r.meanReward, 4));
-      m.put("teacherMaeUnseen", Json.round(r.teacherMae, 4));
-      m.put("seconds", Json.round(r.seconds, 1));
-      armsOut.put(e.getKey(), m);
-    }
+    Map<String, Object> armsOut = ArmRun.summary(results);
     summary.put("arms", armsOut);
     Plots.writeRunPlots(out, results);
     Files.writeString(out.resolve("summary.json"), Json.GSON.toJson(summary));

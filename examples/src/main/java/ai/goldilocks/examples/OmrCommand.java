@@ -157,22 +157,7 @@ final class OmrCommand implements Callable<Integer> {
     c.put("teacher", teacher);
     c.put("steps", steps);
     summary.put("config", c);
-    Map<String, Object> armsOut = new LinkedHashMap<>();
-    Double uniformFinal = results.containsKey("uniform") ? results.get("uniform").finalAccuracy : null;
-    for (var e : results.entrySet()) {
-      ArmRun.Result r = e.getValue();
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("initialValAccuracy", Json.round(r.accuracy.get(0)[1], 4));
-      m.put("finalValAccuracy", Json.round(r.finalAccuracy, 4));
-      m.put("zeroVarianceFraction", Json.round(r.zeroVarianceFraction, 4));
-      m.put("rolloutsSpent", r.rollouts);
-      m.put("updates", r.updates);
-      m.put("updatesToReachUniformFinal", uniformFinal == null ? null : r.updatesToReach(uniformFinal));
-      m.put("meanTrainingReward", Json.round(r.meanReward, 4));
-      m.put("teacherMaeUnseen", Json.round(r.teacherMae, 4));
-      m.put("seconds", Json.round(r.seconds, 1));
-      armsOut.put(e.getKey(), m);
-    }
+    Map<String, Object> armsOut = ArmRun.summary(results);
     summary.put("arms", armsOut);
     Plots.writeRunPlots(out, results);
     Files.writeString(out.resolve("summary.json"), Json.GSON.toJson(summary));
