@@ -49,6 +49,14 @@ class ProgramsTest {
   }
 
   @Test
+  void measurementProgramsRunAtSmallSizes() {
+    assertEquals(0, run("perf", "--questions", "20000", "--selections", "2000", "--json"));
+    assertEquals(0, run("data-bench", "--rows", "3000", "--repeats", "1", "--json"));
+    assertEquals(0, run("djl-bench", "--new-tokens", "8", "--repeats", "1", "--sampling-threads", "1", "--json"));
+    assertEquals(0, run("simulate", "--seeds", "1", "--steps", "10", "--questions", "1000", "--samplers", "goldilocks-nd4j,oracle"));
+  }
+
+  @Test
   void simulateAndUnknownOptionsExitCleanly() {
     assertEquals(0, run("simulate", "--seeds", "1", "--steps", "20", "--questions", "2000", "--samplers", "goldilocks,uniform", "--json"));
     assertEquals(2, run("simulate", "--samplers", "magic"));
