@@ -8,10 +8,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.goldilocks.core.Rng;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The network shared by the policy (causal) and the teacher (bidirectional): parameters as plain
@@ -20,18 +16,16 @@ import java.util.Map;
  * <p>Operations always start from an activation (created in the caller's step manager), never from
  * a parameter, so every intermediate array belongs to the step scope and is freed with it.
  */
-final class Transformer implements AutoCloseable {
+final class Transformer extends Network {
   /** Vocabularies up to this size embed through a one-hot product (bit-reproducible training). */
   static final int ONE_HOT_VOCAB = 4096;
   final TransformerConfig config;
-  final NDManager manager;
-  final Map<String, NDArray> params = new LinkedHashMap<>();
   private final boolean causal;
 
   Transformer(TransformerConfig config, boolean causal, Device device, long seed) {
+    super(device);
     this.config = config;
     this.causal = causal;
-    this.manager = NDManager.newBaseManager(device);
     Rng rng = new Rng(seed);
     int d = config.dModel();
     add("tok_emb", normal(rng, 0.02, config.vocabSize(), d));
@@ -56,15 +50,36 @@ final class Transformer implements AutoCloseable {
     add("ln_f.bias", full(0f, d));
   }
 
-  /** Adds an extra trainable parameter (for heads). */
-  void addParameter(String name, float[] values, long... shape) {
-    add(name, manager.create(values, new Shape(shape)));
+  @Override
+  int vocabSize() {
+    return config.vocabSize();
   }
 
-  private void add(String name, NDArray a) {
-    a.setName(name);
-    a.setRequiresGradient(true);
-    params.put(name, a);
+  @Override
+  int maxLength() {
+    return config.maxLength();
+  }
+
+  @Override
+  int layers() {
+    return config.layers();
+  }
+
+  @Override
+  int width() {
+    return config.dModel();
+  }
+
+  @Override
+  String configJson() {
+    com.google.gson.JsonObject cfg = new com.google.gson.Gson().toJsonTree(config).getAsJsonObject();
+    cfg.addProperty("architecture", "goldilocks-transformer");
+    return cfg.toString();
+  }
+
+  @Override
+  Network sameShape() {
+    return new Transformer(config, causal, manager.getDevice(), 0);
   }
 
   private NDArray normal(Rng rng, double std, int... shape) {
@@ -87,26 +102,11 @@ final class Transformer implements AutoCloseable {
     return manager.full(new Shape(n), value, DataType.FLOAT32);
   }
 
-  NDArray p(String name) {
-    return params.get(name);
-  }
-
-  /** Per-layer cached keys and values, (B, H, T, hd) each, owned by the generation scope. */
-  static final class KvCache {
-    final NDArray[] keys;
-    final NDArray[] values;
-    int length;
-
-    KvCache(int layers) {
-      keys = new NDArray[layers];
-      values = new NDArray[layers];
-    }
-  }
-
   /**
    * Hidden states after the final LayerNorm, (B, T, d), for tokens (B, T) at positions
    * {@code [offset, offset + T)}. With a cache, attends to cached keys too and appends to it.
    */
+  @Override
   NDArray hidden(NDManager scope, NDArray tokens, int offset, KvCache cache, NDArray keyPadding) {
     long b = tokens.getShape().get(0);
     long t = tokens.getShape().get(1);
@@ -125,22 +125,8 @@ final class Transformer implements AutoCloseable {
       x = p("tok_emb").get(scope, new NDIndex("{}", tokens.reshape(-1))).reshape(b, t, d);
     }
     x = x.add(p("pos_emb").get(scope, new NDIndex(offset + ":" + (offset + t))));
-    NDArray mask = null;
     long total = offset + t;
-    if (causal && t > 1) {
-      float[] m = new float[(int) (t * total)];
-      for (int i = 0; i < t; i++) {
-        for (int j = 0; j < total; j++) {
-          m[(int) (i * total + j)] = j > offset + i ? -1e9f : 0f;
-        }
-      }
-      mask = scope.create(m, new Shape(1, 1, t, total));
-    }
-    if (keyPadding != null) {
-      // (B, T) with 1 = real token, 0 = padding -> additive (B, 1, 1, T)
-      NDArray pad = keyPadding.toType(DataType.FLOAT32, false).sub(1f).mul(1e9f).reshape(b, 1, 1, total);
-      mask = mask == null ? pad : pad.add(mask);
-    }
+    NDArray mask = withPadding(causal ? causalMask(scope, t, offset) : null, keyPadding);
     double scale = 1.0 / Math.sqrt(hd);
     for (int l = 0; l < config.layers(); l++) {
       String pre = "blocks." + l + ".";
@@ -175,6 +161,7 @@ final class Transformer implements AutoCloseable {
   }
 
   /** Logits (B, T, V) through the tied embedding. */
+  @Override
   NDArray logits(NDArray hidden) {
     NDArray embT = p("tok_emb").transpose();
     embT.attach(hidden.getManager());
@@ -191,19 +178,4 @@ final class Transformer implements AutoCloseable {
     return ai.djl.nn.Activation.gelu(x);
   }
 
-  List<NDArray> parameters() {
-    return new ArrayList<>(params.values());
-  }
-
-  /** Copies values (not gradients) from another model of the same config. */
-  void copyFrom(Transformer other) {
-    for (Map.Entry<String, NDArray> e : params.entrySet()) {
-      e.getValue().set(other.params.get(e.getKey()).toFloatArray());
-    }
-  }
-
-  @Override
-  public void close() {
-    manager.close();
-  }
 }

@@ -38,24 +38,24 @@ import java.util.Objects;
 public final class TransformerPolicy implements Policy {
   private final TransformerConfig config;
   private final TextTokenizer tokenizer;
-  private final Transformer model;
+  private final Network model;
   private final AdamW optimizer;
   private final int samplingThreads;
   private final int microBatchSize;
-  private Transformer reference;
+  private Network reference;
   private long version;
 
-  private TransformerPolicy(TransformerConfig config, TextTokenizer tokenizer, long seed, double learningRate, double weightDecay,
+  private TransformerPolicy(TransformerConfig config, Network network, TextTokenizer tokenizer, double learningRate, double weightDecay,
       double clipNorm, int samplingThreads, int microBatchSize) {
     this.samplingThreads = samplingThreads;
     this.microBatchSize = microBatchSize;
-    Offline.ensure();
-    this.config = Objects.requireNonNull(config, "config");
+    this.config = config;
     this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
-    if (tokenizer.vocabSize() > config.vocabSize()) {
-      throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " tokens, model vocabulary " + config.vocabSize());
+    this.model = network;
+    if (tokenizer.vocabSize() > network.vocabSize()) {
+      network.close();
+      throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " tokens, model vocabulary " + network.vocabSize());
     }
-    this.model = new Transformer(config, true, defaultDevice(), seed);
     this.optimizer = new AdamW(model.manager, model.parameters(), learningRate, weightDecay, clipNorm);
   }
 
@@ -70,7 +70,7 @@ public final class TransformerPolicy implements Policy {
     return new Builder(config, tokenizer);
   }
 
-  /** The model size. */
+  /** The model size of this project's transformer; null for a policy loaded from a Hugging Face checkpoint. */
   public TransformerConfig config() {
     return config;
   }
@@ -112,7 +112,7 @@ public final class TransformerPolicy implements Policy {
   @Override
   public void snapshotReference() {
     if (reference == null) {
-      reference = new Transformer(config, true, device(), 0);
+      reference = model.sameShape();
     }
     reference.copyFrom(model);
   }
@@ -190,9 +190,9 @@ public final class TransformerPolicy implements Policy {
     if (prompt.length == 0) {
       throw new IllegalArgumentException("empty prompt");
     }
-    int maxNew = Math.min(sampling.maxNewTokens(), config.maxLength() - prompt.length);
+    int maxNew = Math.min(sampling.maxNewTokens(), model.maxLength() - prompt.length);
     if (maxNew < 1) {
-      throw new IllegalArgumentException("prompt of " + prompt.length + " tokens leaves no room in maxLength " + config.maxLength());
+      throw new IllegalArgumentException("prompt of " + prompt.length + " tokens leaves no room in maxLength " + model.maxLength());
     }
     Rng rng = new Rng(seed);
     int[][] out = new int[n][maxNew];
@@ -201,9 +201,9 @@ public final class TransformerPolicy implements Policy {
     boolean[] done = new boolean[n];
     int eos = tokenizer.eosId();
     java.util.Set<Integer> stop = sampling.stopTokens() == null ? java.util.Set.of(eos) : sampling.stopTokens();
-    int v = config.vocabSize();
+    int v = model.vocabSize();
     try (NDManager scope = model.manager.newSubManager()) {
-      Transformer.KvCache cache = useCache ? new Transformer.KvCache(config.layers()) : null;
+      Network.KvCache cache = useCache ? new Network.KvCache(model.layers()) : null;
       int[] rows = new int[n * prompt.length];
       for (int i = 0; i < n; i++) {
         System.arraycopy(prompts[i], 0, rows, i * prompt.length, prompt.length);
@@ -336,8 +336,8 @@ public final class TransformerPolicy implements Policy {
     for (Sequence s : sequences) {
       t = Math.max(t, s.length());
     }
-    if (t > config.maxLength()) {
-      throw new IllegalArgumentException("a sequence of " + t + " tokens exceeds maxLength " + config.maxLength());
+    if (t > model.maxLength()) {
+      throw new IllegalArgumentException("a sequence of " + t + " tokens exceeds maxLength " + model.maxLength());
     }
     int b = sequences.size();
     int[] flat = new int[b * t];
@@ -347,7 +347,7 @@ public final class TransformerPolicy implements Policy {
     for (int i = 0; i < b; i++) {
       int[] toks = sequences.get(i).tokens();
       for (int j = 0; j < toks.length; j++) {
-        if (toks[j] < 0 || toks[j] >= config.vocabSize()) {
+        if (toks[j] < 0 || toks[j] >= model.vocabSize()) {
           throw new IllegalArgumentException("sequence " + i + " token " + j + " = " + toks[j] + " is outside the vocabulary");
         }
       }
@@ -359,7 +359,7 @@ public final class TransformerPolicy implements Policy {
   }
 
   /** Per-position log-probs (B, T-1) of the next token, temperature applied; and optionally entropies. */
-  private static NDArray[] tokenLogProbs(Transformer m, NDManager scope, Batch batch, double temperature, boolean entropy) {
+  private static NDArray[] tokenLogProbs(Network m, NDManager scope, Batch batch, double temperature, boolean entropy) {
     NDArray tokens = scope.create(batch.flat, new Shape(batch.b, batch.t));
     NDArray h = m.hidden(scope, tokens, 0, null, null);
     NDArray logits = m.logits(h).get(new NDIndex(":, 0:" + (batch.t - 1) + ", :")).div((float) temperature);
@@ -387,7 +387,7 @@ public final class TransformerPolicy implements Policy {
     return logProbs(model, sequences, temperature);
   }
 
-  private double[][] logProbs(Transformer m, List<Sequence> sequences, double temperature) {
+  private double[][] logProbs(Network m, List<Sequence> sequences, double temperature) {
     Batch batch = pack(sequences);
     try (NDManager scope = model.manager.newSubManager()) {
       return completionValues(tokenLogProbs(m, scope, batch, temperature, false)[0].toFloatArray(), batch);
@@ -600,7 +600,7 @@ public final class TransformerPolicy implements Policy {
     });
   }
 
-  Transformer model() {
+  Network model() {
     return model;
   }
 
@@ -623,8 +623,7 @@ public final class TransformerPolicy implements Policy {
       tensors.put(e.getKey(), new Safetensors.Tensor(e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
     }
     Safetensors.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "goldilocks-transformer-v1"));
-    JsonObject cfg = new Gson().toJsonTree(config).getAsJsonObject();
-    cfg.addProperty("architecture", "goldilocks-transformer");
+    JsonObject cfg = new Gson().fromJson(model.configJson(), JsonObject.class);
     if (tokenizer instanceof CharTokenizer ct) {
       cfg.addProperty("charAlphabet", ct.alphabet());
     }
@@ -718,7 +717,7 @@ public final class TransformerPolicy implements Policy {
     }
     if (hasReference) {
       if (reference == null) {
-        reference = new Transformer(config, true, device(), 0);
+        reference = model.sameShape();
       }
       for (String n : names) {
         reference.params.get(n).set(state.get("reference." + n).values());
@@ -754,6 +753,7 @@ public final class TransformerPolicy implements Policy {
   /** Configures a {@link TransformerPolicy}. */
   public static final class Builder {
     private final TransformerConfig config;
+    private final java.util.function.Supplier<Network> networkFactory;
     private final TextTokenizer tokenizer;
     private long seed;
     private double learningRate = 1e-4;
@@ -764,6 +764,13 @@ public final class TransformerPolicy implements Policy {
 
     private Builder(TransformerConfig config, TextTokenizer tokenizer) {
       this.config = Objects.requireNonNull(config, "config");
+      this.networkFactory = null;
+      this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+    }
+
+    Builder(java.util.function.Supplier<Network> networkFactory, TextTokenizer tokenizer) {
+      this.config = null;
+      this.networkFactory = Objects.requireNonNull(networkFactory, "networkFactory");
       this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
     }
 
@@ -829,7 +836,9 @@ public final class TransformerPolicy implements Policy {
 
     /** Builds the policy (starts the PyTorch engine, offline). */
     public TransformerPolicy build() {
-      return new TransformerPolicy(config, tokenizer, seed, learningRate, weightDecay, clipNorm, samplingThreads, microBatchSize);
+      Offline.ensure();
+      Network network = config != null ? new Transformer(config, true, defaultDevice(), seed) : networkFactory.get();
+      return new TransformerPolicy(config, network, tokenizer, learningRate, weightDecay, clipNorm, samplingThreads, microBatchSize);
     }
   }
 }

@@ -31,8 +31,8 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
 
   private final TransformerConfig config;
   private final TextTokenizer tokenizer;
-  private final Transformer serving;
-  private final Transformer training;
+  private final Network serving;
+  private final Network training;
   private final AdamW optimizer;
   private final int batchSize;
   private final Rng rng;
@@ -46,8 +46,8 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     this.rng = new Rng(b.seed);
     this.serving = new Transformer(config, false, TransformerPolicy.defaultDevice(), b.seed);
     this.training = new Transformer(config, false, TransformerPolicy.defaultDevice(), b.seed);
-    for (Transformer t : new Transformer[] {serving, training}) {
-      t.addParameter("head.weight", new float[config.dModel()], config.dModel(), 1);
+    for (Network t : new Network[] {serving, training}) {
+      t.addParameter("head.weight", new float[t.width()], t.width(), 1);
       t.addParameter("head.bias", new float[] {0f}, 1);
     }
     this.optimizer = new AdamW(training.manager, training.parameters(), b.learningRate, 0.0, 1.0);
@@ -70,8 +70,8 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     int t = 1;
     for (int j = 0; j < count; j++) {
       int[] ids = tokenizer.encode(pool.text(idx[from + j]));
-      if (ids.length > config.maxLength()) {
-        ids = Arrays.copyOf(ids, config.maxLength());
+      if (ids.length > serving.maxLength()) {
+        ids = Arrays.copyOf(ids, serving.maxLength());
       }
       if (ids.length == 0) {
         ids = new int[] {tokenizer.eosId()};
@@ -90,7 +90,7 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
   }
 
   /** 0.5 sigmoid(head(mean-pool(encoder))) for the batch, shape (B). */
-  private static NDArray forward(Transformer m, NDManager scope, Encoded e) {
+  private static NDArray forward(Network m, NDManager scope, Encoded e) {
     NDArray tokens = scope.create(e.flat, new Shape(e.b, e.t));
     NDArray mask = scope.create(e.mask, new Shape(e.b, e.t));
     NDArray h = m.hidden(scope, tokens, 0, null, mask);
