@@ -65,9 +65,28 @@ public final class TransformerPolicy implements Policy {
     return Engine.getEngine("PyTorch").defaultDevice();
   }
 
-  /** A builder. */
+  /** A builder of this project's small transformer. */
   public static Builder builder(TransformerConfig config, TextTokenizer tokenizer) {
     return new Builder(config, tokenizer);
+  }
+
+  /**
+   * A builder of a policy from a Hugging Face checkpoint directory of the Llama / Qwen2 family
+   * ({@code config.json}, {@code model.safetensors} or sharded safetensors with an index). The
+   * configuration is checked now; the weights load in {@link Builder#build()}, which throws
+   * {@link java.io.UncheckedIOException} naming a missing tensor or a corrupt file.
+   *
+   * @throws IOException if {@code config.json} is missing or describes an unsupported architecture
+   */
+  public static Builder fromHuggingFace(Path checkpoint, TextTokenizer tokenizer) throws IOException {
+    LlamaConfig.read(checkpoint);
+    return new Builder(() -> {
+      try {
+        return LlamaNetwork.load(checkpoint, defaultDevice());
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, tokenizer);
   }
 
   /** The model size of this project's transformer; null for a policy loaded from a Hugging Face checkpoint. */

@@ -96,6 +96,31 @@ class SafetensorsTest {
     }
   }
 
+  /** Rewrites every tensor of {@code src} as BF16 (round to nearest even) into {@code dst}. */
+  static void writeBf16Copy(Path src, Path dst) throws IOException {
+    Map<String, Safetensors.Tensor> tensors = Safetensors.read(src);
+    StringBuilder header = new StringBuilder("{");
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    long offset = 0;
+    for (Map.Entry<String, Safetensors.Tensor> e : tensors.entrySet()) {
+      float[] v = e.getValue().values();
+      ByteBuffer bb = ByteBuffer.allocate(2 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+      for (float f : v) {
+        int bits = Float.floatToIntBits(f);
+        bb.putShort((short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16));
+      }
+      bytes.write(bb.array());
+      if (header.length() > 1) {
+        header.append(',');
+      }
+      header.append('"').append(e.getKey()).append("\":{\"dtype\":\"BF16\",\"shape\":")
+          .append(java.util.Arrays.toString(e.getValue().shape()).replace(" ", "")).append(",\"data_offsets\":[")
+          .append(offset).append(',').append(offset + 2L * v.length).append("]}");
+      offset += 2L * v.length;
+    }
+    writeRaw(dst, header.append('}').toString(), bytes.toByteArray());
+  }
+
   @Test
   void corruptHeadersAreNamed(@TempDir Path dir) throws IOException {
     Path f = dir.resolve("bad.safetensors");

@@ -1,0 +1,264 @@
+package ai.goldilocks.djl;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Llama / Qwen2 decoder family on DJL: RMSNorm, rotary position embeddings (rotate-half
+ * convention, the config's theta and linear or llama3 scaling), grouped-query attention with
+ * optional q/k/v (and output) biases, SwiGLU, tied or untied output embeddings. Parameter names
+ * and layouts are Hugging Face's, so checkpoints load as they are.
+ */
+final class LlamaNetwork extends Network {
+  private static final Logger LOG = LoggerFactory.getLogger(LlamaNetwork.class);
+  final LlamaConfig config;
+  private final double[] invFreq;
+
+  private LlamaNetwork(LlamaConfig config, Device device) {
+    super(device);
+    this.config = config;
+    this.invFreq = config.inverseFrequencies();
+  }
+
+  /** Tensor names and shapes this configuration needs, in order. */
+  static Map<String, long[]> expected(LlamaConfig c) {
+    Map<String, long[]> m = new LinkedHashMap<>();
+    long d = c.hiddenSize();
+    long q = (long) c.heads() * c.headDim();
+    long kv = (long) c.kvHeads() * c.headDim();
+    m.put("model.embed_tokens.weight", new long[] {c.vocabSize(), d});
+    for (int i = 0; i < c.layers(); i++) {
+      String p = "model.layers." + i + ".";
+      m.put(p + "input_layernorm.weight", new long[] {d});
+      m.put(p + "self_attn.q_proj.weight", new long[] {q, d});
+      m.put(p + "self_attn.k_proj.weight", new long[] {kv, d});
+      m.put(p + "self_attn.v_proj.weight", new long[] {kv, d});
+      if (c.qkvBias()) {
+        m.put(p + "self_attn.q_proj.bias", new long[] {q});
+        m.put(p + "self_attn.k_proj.bias", new long[] {kv});
+        m.put(p + "self_attn.v_proj.bias", new long[] {kv});
+      }
+      m.put(p + "self_attn.o_proj.weight", new long[] {d, q});
+      if (c.outputBias()) {
+        m.put(p + "self_attn.o_proj.bias", new long[] {d});
+      }
+      m.put(p + "post_attention_layernorm.weight", new long[] {d});
+      m.put(p + "mlp.gate_proj.weight", new long[] {c.intermediateSize(), d});
+      m.put(p + "mlp.up_proj.weight", new long[] {c.intermediateSize(), d});
+      m.put(p + "mlp.down_proj.weight", new long[] {d, c.intermediateSize()});
+    }
+    m.put("model.norm.weight", new long[] {d});
+    if (!c.tieWordEmbeddings()) {
+      m.put("lm_head.weight", new long[] {c.vocabSize(), d});
+    }
+    return m;
+  }
+
+  /**
+   * Loads a Hugging Face checkpoint directory: {@code config.json} and {@code model.safetensors}
+   * or sharded {@code model-*.safetensors} with {@code model.safetensors.index.json}. F16 and
+   * BF16 tensors are converted to F32 in Java.
+   *
+   * @throws IOException naming an unsupported architecture, a missing or mis-shaped tensor, or a
+   *     corrupt file
+   */
+  static LlamaNetwork load(Path dir, Device device) throws IOException {
+    LlamaConfig c = LlamaConfig.read(dir);
+    Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
+    Path index = dir.resolve("model.safetensors.index.json");
+    if (Files.isRegularFile(index)) {
+      JsonObject map;
+      try {
+        map = new Gson().fromJson(Files.readString(index), JsonObject.class).getAsJsonObject("weight_map");
+      } catch (RuntimeException e) {
+        throw new IOException(index + ": not a safetensors index: " + e.getMessage(), e);
+      }
+      List<String> files = new ArrayList<>();
+      map.entrySet().forEach(e -> {
+        if (!files.contains(e.getValue().getAsString())) {
+          files.add(e.getValue().getAsString());
+        }
+      });
+      for (String f : files) {
+        Path shard = dir.resolve(f);
+        if (!Files.isRegularFile(shard)) {
+          throw new IOException(index + " names shard " + f + ", which is missing");
+        }
+        tensors.putAll(Safetensors.read(shard));
+      }
+    } else if (Files.isRegularFile(dir.resolve("model.safetensors"))) {
+      tensors.putAll(Safetensors.read(dir.resolve("model.safetensors")));
+    } else {
+      throw new IOException("no model.safetensors or model.safetensors.index.json in " + dir);
+    }
+    Map<String, long[]> need = expected(c);
+    List<String> missing = new ArrayList<>();
+    for (Map.Entry<String, long[]> e : need.entrySet()) {
+      Safetensors.Tensor t = tensors.get(e.getKey());
+      if (t == null) {
+        missing.add(e.getKey());
+      } else if (!java.util.Arrays.equals(t.shape(), e.getValue())) {
+        throw new IOException(dir + ": tensor '" + e.getKey() + "' has shape " + java.util.Arrays.toString(t.shape()) + ", expected "
+            + java.util.Arrays.toString(e.getValue()));
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new IOException(dir + ": missing tensors " + (missing.size() > 8 ? missing.subList(0, 8) + " and " + (missing.size() - 8)
+          + " more" : missing));
+    }
+    for (String name : tensors.keySet()) {
+      if (!need.containsKey(name) && !name.endsWith("rotary_emb.inv_freq") && !(c.tieWordEmbeddings() && name.equals("lm_head.weight"))) {
+        LOG.warn("{}: ignoring unexpected tensor '{}'", dir, name);
+      }
+    }
+    LlamaNetwork n = new LlamaNetwork(c, device);
+    for (Map.Entry<String, long[]> e : need.entrySet()) {
+      n.add(e.getKey(), n.manager.create(tensors.get(e.getKey()).values(), new Shape(e.getValue())));
+    }
+    return n;
+  }
+
+  @Override
+  int vocabSize() {
+    return config.vocabSize();
+  }
+
+  @Override
+  int maxLength() {
+    return config.maxPositions();
+  }
+
+  @Override
+  int layers() {
+    return config.layers();
+  }
+
+  @Override
+  int width() {
+    return config.hiddenSize();
+  }
+
+  @Override
+  String configJson() {
+    return config.json();
+  }
+
+  @Override
+  Network sameShape() {
+    LlamaNetwork n = new LlamaNetwork(config, manager.getDevice());
+    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      n.add(e.getKey(), n.manager.zeros(e.getValue().getShape()));
+    }
+    return n;
+  }
+
+  private NDArray rmsNorm(NDArray x, NDArray w) {
+    NDArray ms = x.mul(x).mean(new int[] {-1}, true);
+    return x.mul(ms.add((float) config.rmsNormEps()).sqrt().pow(-1f)).mul(w);
+  }
+
+  private NDArray linear(NDArray x, String name, boolean bias) {
+    NDArray w = p(name + ".weight");
+    NDArray b = bias ? p(name + ".bias") : null;
+    return x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
+  }
+
+  private static NDArray rotateHalf(NDArray x, int half) {
+    NDArray a = x.get(new NDIndex("..., 0:" + half));
+    NDArray b = x.get(new NDIndex("..., " + half + ":"));
+    return b.neg().concat(a, -1);
+  }
+
+  @Override
+  NDArray hidden(NDManager scope, NDArray tokens, int offset, KvCache cache, NDArray keyPadding) {
+    long b = tokens.getShape().get(0);
+    long t = tokens.getShape().get(1);
+    if (offset + t > maxLength()) {
+      throw new IllegalArgumentException("sequence of " + (offset + t) + " tokens exceeds max_position_embeddings " + maxLength());
+    }
+    int d = config.hiddenSize();
+    int h = config.heads();
+    int kvh = config.kvHeads();
+    int hd = config.headDim();
+    NDArray x;
+    if (vocabSize() <= Transformer.ONE_HOT_VOCAB) {
+      x = tokens.oneHot(vocabSize()).toType(DataType.FLOAT32, false).matMul(p("model.embed_tokens.weight"));
+    } else {
+      x = p("model.embed_tokens.weight").get(scope, new NDIndex("{}", tokens.reshape(-1))).reshape(b, t, d);
+    }
+    float[] cos = new float[(int) t * hd];
+    float[] sin = new float[(int) t * hd];
+    for (int i = 0; i < t; i++) {
+      for (int j = 0; j < hd / 2; j++) {
+        double a = (offset + i) * invFreq[j];
+        cos[i * hd + j] = (float) Math.cos(a);
+        cos[i * hd + j + hd / 2] = (float) Math.cos(a);
+        sin[i * hd + j] = (float) Math.sin(a);
+        sin[i * hd + j + hd / 2] = (float) Math.sin(a);
+      }
+    }
+    NDArray cosA = scope.create(cos, new Shape(1, 1, t, hd));
+    NDArray sinA = scope.create(sin, new Shape(1, 1, t, hd));
+    NDArray mask = withPadding(causalMask(scope, t, offset), keyPadding);
+    double scale = 1.0 / Math.sqrt(hd);
+    for (int l = 0; l < config.layers(); l++) {
+      String pre = "model.layers." + l + ".";
+      NDArray a = rmsNorm(x, p(pre + "input_layernorm.weight"));
+      NDArray q = linear(a, pre + "self_attn.q_proj", config.qkvBias()).reshape(b, t, h, hd).transpose(0, 2, 1, 3);
+      NDArray k = linear(a, pre + "self_attn.k_proj", config.qkvBias()).reshape(b, t, kvh, hd).transpose(0, 2, 1, 3);
+      NDArray v = linear(a, pre + "self_attn.v_proj", config.qkvBias()).reshape(b, t, kvh, hd).transpose(0, 2, 1, 3);
+      q = q.mul(cosA).add(rotateHalf(q, hd / 2).mul(sinA));
+      k = k.mul(cosA).add(rotateHalf(k, hd / 2).mul(sinA));
+      if (cache != null) {
+        if (cache.keys[l] != null) {
+          k = cache.keys[l].concat(k, 2);
+          v = cache.values[l].concat(v, 2);
+        }
+        cache.keys[l] = k;
+        cache.values[l] = v;
+      }
+      if (kvh != h) {
+        k = k.repeat(1, h / kvh);
+        v = v.repeat(1, h / kvh);
+      }
+      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul((float) scale);
+      if (mask != null) {
+        scores = scores.add(mask);
+      }
+      NDArray att = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd);
+      x = x.add(linear(att, pre + "self_attn.o_proj", config.outputBias()));
+      NDArray m = rmsNorm(x, p(pre + "post_attention_layernorm.weight"));
+      NDArray gate = linear(m, pre + "mlp.gate_proj", false);
+      NDArray up = linear(m, pre + "mlp.up_proj", false);
+      NDArray act = gate.mul(gate.neg().exp().add(1f).pow(-1f)).mul(up);
+      x = x.add(linear(act, pre + "mlp.down_proj", false));
+    }
+    if (cache != null) {
+      cache.length = (int) (offset + t);
+    }
+    return rmsNorm(x, p("model.norm.weight"));
+  }
+
+  @Override
+  NDArray logits(NDArray hidden) {
+    NDArray head = p(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+    return hidden.getNDArrayInternal().linear(hidden, head, null).singletonOrThrow();
+  }
+
+}

@@ -1,0 +1,114 @@
+package ai.goldilocks.djl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.goldilocks.grpo.Completion;
+import ai.goldilocks.grpo.SamplingConfig;
+import ai.goldilocks.grpo.Sequence;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Llama / Qwen2 implementation against an independent numpy reference
+ * ({@code src/test/resources/hf/make_reference.py}), which wrote the tiny checkpoints in Hugging
+ * Face's layout and their logits.
+ */
+class LlamaNetworkTest {
+  /** 61 characters: with the three special ids a vocabulary of exactly 64, as the checkpoints have. */
+  static final CharTokenizer TOK = new CharTokenizer("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY");
+
+  static Path checkpoint(String name) throws Exception {
+    return Path.of(LlamaNetworkTest.class.getResource("/hf/" + name + "/config.json").toURI()).getParent();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"tiny-qwen2", "tiny-llama"})
+  void logitsMatchTheIndependentReference(String name) throws Exception {
+    Path dir = checkpoint(name);
+    JsonObject golden = JsonParser.parseString(Files.readString(dir.resolve("golden-logits.json"))).getAsJsonObject();
+    JsonArray toks = golden.getAsJsonArray("tokens");
+    int[] tokens = new int[toks.size()];
+    for (int i = 0; i < tokens.length; i++) {
+      tokens[i] = toks.get(i).getAsInt();
+    }
+    try (TransformerPolicy p = TransformerPolicy.fromHuggingFace(dir, TOK).build()) {
+      float[] logits = p.logits(tokens);
+      JsonArray rows = golden.getAsJsonArray("logits");
+      double max = 0;
+      for (int t = 0; t < rows.size(); t++) {
+        JsonArray row = rows.get(t).getAsJsonArray();
+        for (int v = 0; v < row.size(); v++) {
+          max = Math.max(max, Math.abs(row.get(v).getAsDouble() - logits[t * 64 + v]));
+        }
+      }
+      assertTrue(max < 1e-4, name + ": max abs error " + max);
+    }
+  }
+
+  @Test
+  void kvCacheGenerationEqualsAFullForwardPass() throws Exception {
+    try (TransformerPolicy p = TransformerPolicy.fromHuggingFace(checkpoint("tiny-qwen2"), TOK).build()) {
+      int[] prompt = {3, 17, 42, 5};
+      List<Completion> cs = p.generate(prompt, 4, new SamplingConfig(1.0, 1.0, 12, java.util.Set.of()), 3, true);
+      List<Sequence> seqs = new ArrayList<>();
+      cs.forEach(c -> seqs.add(c.sequence()));
+      double[][] full = p.logProbs(seqs, 1.0);
+      for (int i = 0; i < cs.size(); i++) {
+        double[] lp = cs.get(i).logProbs();
+        assertEquals(12, lp.length);
+        for (int j = 0; j < lp.length; j++) {
+          assertEquals(full[i][j], lp[j], 1e-4, "sequence " + i + " token " + j);
+        }
+      }
+    }
+  }
+
+  @Test
+  void bf16CheckpointsMatchF32WithinBf16Precision(@TempDir Path tmp) throws Exception {
+    Path src = checkpoint("tiny-qwen2");
+    Files.copy(src.resolve("config.json"), tmp.resolve("config.json"));
+    SafetensorsTest.writeBf16Copy(src.resolve("model.safetensors"), tmp.resolve("model.safetensors"));
+    int[] tokens = {3, 17, 42, 5, 9, 63};
+    try (TransformerPolicy f32 = TransformerPolicy.fromHuggingFace(src, TOK).build();
+        TransformerPolicy bf16 = TransformerPolicy.fromHuggingFace(tmp, TOK).build()) {
+      float[] a = f32.logits(tokens);
+      float[] b = bf16.logits(tokens);
+      double max = 0;
+      double scale = 0;
+      for (int i = 0; i < a.length; i++) {
+        max = Math.max(max, Math.abs(a[i] - b[i]));
+        scale = Math.max(scale, Math.abs(a[i]));
+      }
+      assertTrue(max > 0 && max < 0.05 * scale, "BF16 vs F32 logits: max difference " + max + " at scale " + scale);
+    }
+  }
+
+  @Test
+  void unsupportedArchitecturesAndMissingTensorsAreNamed(@TempDir Path tmp) throws Exception {
+    Path src = checkpoint("tiny-qwen2");
+    Files.writeString(tmp.resolve("config.json"), Files.readString(src.resolve("config.json")).replace("\"qwen2\"", "\"gpt2\""));
+    IOException arch = assertThrows(IOException.class, () -> TransformerPolicy.fromHuggingFace(tmp, TOK));
+    assertTrue(arch.getMessage().contains("gpt2"), arch.getMessage());
+
+    Files.copy(src.resolve("config.json"), tmp.resolve("config.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    java.util.Map<String, Safetensors.Tensor> tensors = new java.util.LinkedHashMap<>(Safetensors.read(src.resolve("model.safetensors")));
+    tensors.remove("model.layers.1.mlp.up_proj.weight");
+    Safetensors.write(tmp.resolve("model.safetensors"), tensors, null);
+    UncheckedIOException missing = assertThrows(UncheckedIOException.class,
+        () -> TransformerPolicy.fromHuggingFace(tmp, TOK).build().close());
+    assertTrue(missing.getMessage().contains("model.layers.1.mlp.up_proj.weight"), missing.getMessage());
+  }
+}
