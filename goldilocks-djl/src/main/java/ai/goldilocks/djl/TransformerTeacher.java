@@ -11,6 +11,7 @@ import ai.goldilocks.core.UtilityPredictor;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
@@ -44,8 +45,13 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     this.tokenizer = b.tokenizer;
     this.batchSize = b.batchSize;
     this.rng = new Rng(b.seed);
-    this.serving = new Transformer(config, false, TransformerPolicy.defaultDevice(), b.seed);
-    this.training = new Transformer(config, false, TransformerPolicy.defaultDevice(), b.seed);
+    this.serving = b.config != null ? new Transformer(config, false, TransformerPolicy.defaultDevice(), b.seed) : b.encoder.get();
+    this.training = b.config != null ? new Transformer(config, false, TransformerPolicy.defaultDevice(), b.seed) : b.encoder.get();
+    if (tokenizer.vocabSize() > serving.vocabSize()) {
+      serving.close();
+      training.close();
+      throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " tokens, encoder vocabulary " + serving.vocabSize());
+    }
     for (Network t : new Network[] {serving, training}) {
       t.addParameter("head.weight", new float[t.width()], t.width(), 1);
       t.addParameter("head.bias", new float[] {0f}, 1);
@@ -53,9 +59,28 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     this.optimizer = new AdamW(training.manager, training.parameters(), b.learningRate, 0.0, 1.0);
   }
 
-  /** A builder. */
+  /** A builder with a bidirectional encoder of this project's transformer, trained from scratch. */
   public static Builder builder(TransformerConfig config, TextTokenizer tokenizer) {
     return new Builder(config, tokenizer);
+  }
+
+  /**
+   * A builder whose encoder is a pretrained Hugging Face checkpoint of the Llama / Qwen2 family, as
+   * in the paper: its final hidden states are mean-pooled over the question's tokens and a new
+   * linear head with 0.5 sigmoid predicts the utility; encoder and head train together. Two copies
+   * of the weights are held (serving and training).
+   *
+   * @throws IOException if {@code config.json} is missing or describes an unsupported architecture
+   */
+  public static Builder fromHuggingFace(Path checkpoint, TextTokenizer tokenizer) throws IOException {
+    LlamaConfig.read(checkpoint);
+    return new Builder(() -> {
+      try {
+        return LlamaNetwork.load(checkpoint, TransformerPolicy.defaultDevice());
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, tokenizer);
   }
 
   @Override
@@ -237,13 +262,21 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
   /** Configures a {@link TransformerTeacher}. */
   public static final class Builder {
     private final TransformerConfig config;
+    private final java.util.function.Supplier<Network> encoder;
     private final TextTokenizer tokenizer;
     private long seed;
     private double learningRate = 1e-3;
     private int batchSize = 32;
 
+    private Builder(java.util.function.Supplier<Network> encoder, TextTokenizer tokenizer) {
+      this.config = null;
+      this.encoder = encoder;
+      this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+    }
+
     private Builder(TransformerConfig config, TextTokenizer tokenizer) {
       this.config = Objects.requireNonNull(config, "config");
+      this.encoder = null;
       this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
       if (tokenizer.vocabSize() > config.vocabSize()) {
         throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " tokens, model vocabulary " + config.vocabSize());

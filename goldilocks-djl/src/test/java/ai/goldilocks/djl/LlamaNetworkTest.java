@@ -97,6 +97,60 @@ class LlamaNetworkTest {
   }
 
   @Test
+  void trainsThroughTheSamePathAndSavesInHuggingFaceLayout(@TempDir Path tmp) throws Exception {
+    List<Sequence> batch = List.of(new Sequence(new int[] {3, 17, 42}, new int[] {5, 9, 1}), new Sequence(new int[] {8, 8}, new int[] {7, 1}));
+    try (TransformerPolicy p = TransformerPolicy.fromHuggingFace(checkpoint("tiny-qwen2"), TOK).learningRate(1e-2).build()) {
+      double first = p.supervisedStep(batch);
+      double last = first;
+      for (int i = 0; i < 20; i++) {
+        last = p.supervisedStep(batch);
+      }
+      assertTrue(last < first * 0.5, "NLL " + first + " -> " + last);
+      int arrays = p.liveArrayCount();
+      p.supervisedStep(batch);
+      assertEquals(arrays, p.liveArrayCount());
+      p.save(tmp);
+      try (TransformerPolicy q = TransformerPolicy.fromHuggingFace(tmp, TOK).build()) {
+        int[] x = {3, 17, 42, 5, 9};
+        org.junit.jupiter.api.Assertions.assertArrayEquals(p.logits(x), q.logits(x), 0f);
+      }
+    }
+  }
+
+  @Test
+  void theSameCheckpointServesAsTheTeachersEncoder() throws Exception {
+    java.util.List<ai.goldilocks.core.Question> qs = new ArrayList<>();
+    double[] y = new double[60];
+    for (int i = 0; i < 60; i++) {
+      int len = 2 + i % 10;
+      qs.add(new ai.goldilocks.core.Question("q" + i, "abcdefghijklmnopqrstuvwxyz".substring(i % 7, i % 7 + len)));
+      y[i] = 0.05 * (len - 2); // a known utility of the text length, in [0, 0.45]
+    }
+    ai.goldilocks.core.QuestionPool pool = ai.goldilocks.core.QuestionPool.of(qs);
+    int[] idx = new int[60];
+    for (int i = 0; i < 60; i++) {
+      idx[i] = i;
+    }
+    try (TransformerTeacher t = TransformerTeacher.fromHuggingFace(checkpoint("tiny-qwen2"), TOK).learningRate(3e-3).seed(1).build()) {
+      double before = mae(t, pool, idx, y);
+      t.train(pool, idx, y, 60, 15);
+      double after = mae(t, pool, idx, y);
+      assertTrue(after < before * 0.5, "teacher MAE " + before + " -> " + after);
+    }
+  }
+
+  private static double mae(TransformerTeacher t, ai.goldilocks.core.QuestionPool pool, int[] idx, double[] y) {
+    double[] out = new double[idx.length];
+    t.predict(pool, idx, idx.length, out);
+    double s = 0;
+    for (int i = 0; i < idx.length; i++) {
+      assertTrue(out[i] >= 0 && out[i] <= 0.5);
+      s += Math.abs(out[i] - y[i]);
+    }
+    return s / idx.length;
+  }
+
+  @Test
   void unsupportedArchitecturesAndMissingTensorsAreNamed(@TempDir Path tmp) throws Exception {
     Path src = checkpoint("tiny-qwen2");
     Files.writeString(tmp.resolve("config.json"), Files.readString(src.resolve("config.json")).replace("\"qwen2\"", "\"gpt2\""));
