@@ -80,7 +80,7 @@ final class LlamaNetwork extends Network {
    */
   static LlamaNetwork load(Path dir, Device device) throws IOException {
     LlamaConfig c = LlamaConfig.read(dir);
-    Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
+    List<Path> shards = new ArrayList<>();
     Path index = dir.resolve("model.safetensors.index.json");
     if (Files.isRegularFile(index)) {
       JsonObject map;
@@ -89,47 +89,58 @@ final class LlamaNetwork extends Network {
       } catch (RuntimeException e) {
         throw new IOException(index + ": not a safetensors index: " + e.getMessage(), e);
       }
-      List<String> files = new ArrayList<>();
-      map.entrySet().forEach(e -> {
-        if (!files.contains(e.getValue().getAsString())) {
-          files.add(e.getValue().getAsString());
+      for (var e : map.entrySet()) {
+        Path shard = dir.resolve(e.getValue().getAsString());
+        if (!shards.contains(shard)) {
+          if (!Files.isRegularFile(shard)) {
+            throw new IOException(index + " names shard " + e.getValue().getAsString() + ", which is missing");
+          }
+          shards.add(shard);
         }
-      });
-      for (String f : files) {
-        Path shard = dir.resolve(f);
-        if (!Files.isRegularFile(shard)) {
-          throw new IOException(index + " names shard " + f + ", which is missing");
-        }
-        tensors.putAll(Safetensors.read(shard));
       }
     } else if (Files.isRegularFile(dir.resolve("model.safetensors"))) {
-      tensors.putAll(Safetensors.read(dir.resolve("model.safetensors")));
+      shards.add(dir.resolve("model.safetensors"));
     } else {
       throw new IOException("no model.safetensors or model.safetensors.index.json in " + dir);
     }
     Map<String, long[]> need = expected(c);
-    List<String> missing = new ArrayList<>();
-    for (Map.Entry<String, long[]> e : need.entrySet()) {
-      Safetensors.Tensor t = tensors.get(e.getKey());
-      if (t == null) {
-        missing.add(e.getKey());
-      } else if (!java.util.Arrays.equals(t.shape(), e.getValue())) {
-        throw new IOException(dir + ": tensor '" + e.getKey() + "' has shape " + java.util.Arrays.toString(t.shape()) + ", expected "
-            + java.util.Arrays.toString(e.getValue()));
-      }
-    }
-    if (!missing.isEmpty()) {
-      throw new IOException(dir + ": missing tensors " + (missing.size() > 8 ? missing.subList(0, 8) + " and " + (missing.size() - 8)
-          + " more" : missing));
-    }
-    for (String name : tensors.keySet()) {
-      if (!need.containsKey(name) && !name.endsWith("rotary_emb.inv_freq") && !(c.tieWordEmbeddings() && name.equals("lm_head.weight"))) {
-        LOG.warn("{}: ignoring unexpected tensor '{}'", dir, name);
-      }
-    }
     LlamaNetwork n = new LlamaNetwork(c, device);
-    for (Map.Entry<String, long[]> e : need.entrySet()) {
-      n.add(e.getKey(), n.manager.create(tensors.get(e.getKey()).values(), new Shape(e.getValue())));
+    Map<String, NDArray> loaded = new java.util.HashMap<>();
+    try {
+      // one shard at a time: the Java copy of a shard is dropped once its arrays exist
+      for (Path shard : shards) {
+        for (Map.Entry<String, Safetensors.Tensor> e : Safetensors.read(shard).entrySet()) {
+          String name = e.getKey();
+          long[] shape = need.get(name);
+          if (shape == null) {
+            if (!name.endsWith("rotary_emb.inv_freq") && !(c.tieWordEmbeddings() && name.equals("lm_head.weight"))) {
+              LOG.warn("{}: ignoring unexpected tensor '{}'", shard, name);
+            }
+            continue;
+          }
+          if (!java.util.Arrays.equals(e.getValue().shape(), shape)) {
+            throw new IOException(dir + ": tensor '" + name + "' has shape " + java.util.Arrays.toString(e.getValue().shape())
+                + ", expected " + java.util.Arrays.toString(shape));
+          }
+          loaded.put(name, n.manager.create(e.getValue().values(), new Shape(shape)));
+        }
+      }
+      List<String> missing = new ArrayList<>();
+      for (String name : need.keySet()) {
+        if (!loaded.containsKey(name)) {
+          missing.add(name);
+        }
+      }
+      if (!missing.isEmpty()) {
+        throw new IOException(dir + ": missing tensors " + (missing.size() > 8 ? missing.subList(0, 8) + " and " + (missing.size() - 8)
+            + " more" : missing));
+      }
+    } catch (IOException | RuntimeException e) {
+      n.close();
+      throw e;
+    }
+    for (String name : need.keySet()) {
+      n.add(name, loaded.get(name));
     }
     return n;
   }
@@ -226,12 +237,9 @@ final class LlamaNetwork extends Network {
       q = q.mul(cosA).add(rotateHalf(q, hd / 2).mul(sinA));
       k = k.mul(cosA).add(rotateHalf(k, hd / 2).mul(sinA));
       if (cache != null) {
-        if (cache.keys[l] != null) {
-          k = cache.keys[l].concat(k, 2);
-          v = cache.values[l].concat(v, 2);
-        }
-        cache.keys[l] = k;
-        cache.values[l] = v;
+        NDArray[] kv = cache.append(l, k, v);
+        k = kv[0];
+        v = kv[1];
       }
       if (kvh != h) {
         k = k.repeat(1, h / kvh);

@@ -26,15 +26,36 @@ abstract class Network implements AutoCloseable {
     this.manager = NDManager.newBaseManager(device);
   }
 
-  /** Per-layer cached keys and values, (B, H, T, hd) each, owned by the generation scope. */
+  /**
+   * Per-layer cached keys and values, (B, H, T, hd) each. The arrays belong to {@code owner} (the
+   * generation's scope) so they outlive each step's scope; every append closes the arrays it
+   * replaces, so a generation holds one copy of the cache, not one per step.
+   */
   static final class KvCache {
+    final NDManager owner;
     final NDArray[] keys;
     final NDArray[] values;
     int length;
 
-    KvCache(int layers) {
+    KvCache(NDManager owner, int layers) {
+      this.owner = owner;
       keys = new NDArray[layers];
       values = new NDArray[layers];
+    }
+
+    /** Appends this step's keys and values of {@code layer}; returns the full (keys, values). */
+    NDArray[] append(int layer, NDArray k, NDArray v) {
+      NDArray nk = keys[layer] == null ? k : keys[layer].concat(k, 2);
+      NDArray nv = values[layer] == null ? v : values[layer].concat(v, 2);
+      nk.attach(owner);
+      nv.attach(owner);
+      if (keys[layer] != null) {
+        keys[layer].close();
+        values[layer].close();
+      }
+      keys[layer] = nk;
+      values[layer] = nv;
+      return new NDArray[] {nk, nv};
     }
   }
 

@@ -40,8 +40,17 @@ public final class Safetensors {
     }
   }
 
-  /** Writes tensors (in the map's order) to {@code file} atomically. */
+  /** Writes tensors (in the map's order) to {@code file} atomically, as F32. */
   public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+    write(file, tensors, metadata, false);
+  }
+
+  /**
+   * Writes tensors to {@code file} atomically, as BF16 (rounded to nearest even) when {@code bf16},
+   * else F32. BF16 halves the file, as Hugging Face checkpoints usually are.
+   */
+  public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, boolean bf16) throws IOException {
+    int width = bf16 ? 2 : 4;
     JsonObject header = new JsonObject();
     if (metadata != null && !metadata.isEmpty()) {
       JsonObject meta = new JsonObject();
@@ -51,7 +60,7 @@ public final class Safetensors {
     long offset = 0;
     for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
       JsonObject t = new JsonObject();
-      t.addProperty("dtype", "F32");
+      t.addProperty("dtype", bf16 ? "BF16" : "F32");
       com.google.gson.JsonArray shape = new com.google.gson.JsonArray();
       for (long s : e.getValue().shape()) {
         shape.add(s);
@@ -59,7 +68,7 @@ public final class Safetensors {
       t.add("shape", shape);
       com.google.gson.JsonArray off = new com.google.gson.JsonArray();
       off.add(offset);
-      offset += 4L * e.getValue().values().length;
+      offset += (long) width * e.getValue().values().length;
       off.add(offset);
       t.add("data_offsets", off);
       header.add(e.getKey(), t);
@@ -74,8 +83,15 @@ public final class Safetensors {
       out.write(len.array());
       out.write(hp);
       for (Tensor t : tensors.values()) {
-        ByteBuffer b = ByteBuffer.allocate(4 * t.values().length).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(t.values());
+        ByteBuffer b = ByteBuffer.allocate(width * t.values().length).order(ByteOrder.LITTLE_ENDIAN);
+        if (bf16) {
+          for (float f : t.values()) {
+            int bits = Float.floatToIntBits(f);
+            b.putShort((short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16));
+          }
+        } else {
+          b.asFloatBuffer().put(t.values());
+        }
         out.write(b.array());
       }
     }

@@ -137,12 +137,9 @@ final class Transformer extends Network {
       NDArray k = parts.get(1).reshape(b, t, h, hd).transpose(0, 2, 1, 3);
       NDArray v = parts.get(2).reshape(b, t, h, hd).transpose(0, 2, 1, 3);
       if (cache != null) {
-        if (cache.keys[l] != null) {
-          k = cache.keys[l].concat(k, 2);
-          v = cache.values[l].concat(v, 2);
-        }
-        cache.keys[l] = k;
-        cache.values[l] = v;
+        NDArray[] kv = cache.append(l, k, v);
+        k = kv[0];
+        v = kv[1];
       }
       NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);
       if (mask != null) {

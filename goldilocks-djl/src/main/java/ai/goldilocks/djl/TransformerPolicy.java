@@ -222,12 +222,13 @@ public final class TransformerPolicy implements Policy {
     java.util.Set<Integer> stop = sampling.stopTokens() == null ? java.util.Set.of(eos) : sampling.stopTokens();
     int v = model.vocabSize();
     try (NDManager scope = model.manager.newSubManager()) {
-      Network.KvCache cache = useCache ? new Network.KvCache(model.layers()) : null;
+      Network.KvCache cache = useCache ? new Network.KvCache(scope, model.layers()) : null;
       int[] rows = new int[n * prompt.length];
       for (int i = 0; i < n; i++) {
         System.arraycopy(prompts[i], 0, rows, i * prompt.length, prompt.length);
       }
-      NDArray input = scope.create(rows, new Shape(n, prompt.length));
+      int[] input = rows;
+      long inputLength = prompt.length;
       int offset = 0;
       int[][] full = new int[n][];
       for (int i = 0; i < n; i++) {
@@ -236,7 +237,7 @@ public final class TransformerPolicy implements Policy {
       for (int step = 0; step < maxNew; step++) {
         float[] last;
         try (NDManager stepScope = scope.newSubManager()) {
-          NDArray x = input;
+          NDArray x = stepScope.create(input, new Shape(n, inputLength));
           if (!useCache) {
             int t = prompt.length + step;
             int[] flat = new int[n * t];
@@ -245,7 +246,7 @@ public final class TransformerPolicy implements Policy {
             }
             x = stepScope.create(flat, new Shape(n, t));
           }
-          NDArray h = model.hidden(useCache ? scope : stepScope, x, useCache ? offset : 0, cache, null);
+          NDArray h = model.hidden(stepScope, x, useCache ? offset : 0, cache, null);
           long t = h.getShape().get(1);
           NDArray lastH = h.get(new NDIndex(":, " + (t - 1) + ":" + t + ", :"));
           last = model.logits(lastH).toFloatArray();
@@ -276,7 +277,8 @@ public final class TransformerPolicy implements Policy {
           break;
         }
         if (useCache) {
-          input = scope.create(next, new Shape(n, 1));
+          input = next;
+          inputLength = 1;
         }
       }
     }
