@@ -64,9 +64,31 @@ def inv_freq(cfg, head_dim):
                     smooth = (old / wavelen - low) / (high - low)
                     out.append((1 - smooth) * f / factor + smooth * f)
             freq = np.array(out)
+        elif kind == "yarn":
+            factor = scaling["factor"]
+            old = scaling.get("original_max_position_embeddings", cfg["max_position_embeddings"])
+            beta_fast, beta_slow = scaling.get("beta_fast", 32), scaling.get("beta_slow", 1)
+
+            def correction_dim(rotations):
+                return head_dim * np.log(old / (rotations * 2 * np.pi)) / (2 * np.log(theta))
+
+            low = max(np.floor(correction_dim(beta_fast)), 0)
+            high = min(np.ceil(correction_dim(beta_slow)), head_dim - 1)
+            if low == high:
+                high += 0.001
+            ramp = np.clip((np.arange(head_dim // 2) - low) / (high - low), 0, 1)
+            extrapolation = 1 - ramp
+            freq = freq / factor * (1 - extrapolation) + freq * extrapolation
         else:
             raise ValueError(kind)
     return freq
+
+
+def attention_factor(cfg):
+    scaling = cfg.get("rope_scaling")
+    if scaling and scaling.get("rope_type", scaling.get("type")) == "yarn" and scaling["factor"] > 1:
+        return 0.1 * np.log(scaling["factor"]) + 1
+    return 1.0
 
 
 def rotate_half(x):
@@ -85,7 +107,7 @@ def forward(cfg, w, tokens):
     freq = inv_freq(cfg, hd)
     ang = np.outer(np.arange(t, dtype=np.float64), freq)
     emb = np.concatenate([ang, ang], axis=-1)
-    cos, sin = np.cos(emb), np.sin(emb)
+    cos, sin = np.cos(emb) * attention_factor(cfg), np.sin(emb) * attention_factor(cfg)
     mask = np.triu(np.full((t, t), -np.inf), 1)
     for i in range(cfg["num_hidden_layers"]):
         p = "model.layers.%d." % i
@@ -173,6 +195,9 @@ if __name__ == "__main__":
             "num_key_value_heads": 2, "vocab_size": 64, "max_position_embeddings": 128, "rms_norm_eps": 1e-6}
     make("tiny-qwen2", dict(base, model_type="qwen2", architectures=["Qwen2ForCausalLM"], rope_theta=1000000.0,
                             tie_word_embeddings=True, rope_scaling=None), 1, 1)
+    make("tiny-qwen2-yarn", dict(base, model_type="qwen2", architectures=["Qwen2ForCausalLM"], rope_theta=10000.0,
+                                 tie_word_embeddings=True, rope_scaling={"type": "yarn", "factor": 4.0,
+                                                                         "original_max_position_embeddings": 32}), 3, 1)
     make("tiny-llama", dict(base, model_type="llama", architectures=["LlamaForCausalLM"], rope_theta=500000.0,
                             tie_word_embeddings=False, attention_bias=False,
                             rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,

@@ -22,11 +22,11 @@ import java.nio.file.Path;
  * @param maxPositions longest sequence
  * @param rmsNormEps epsilon of RMSNorm
  * @param ropeTheta rotary base
- * @param ropeScaling "none", "linear" or "llama3"
+ * @param ropeScaling "none", "linear", "llama3" or "yarn"
  * @param ropeFactor scaling factor (1 when none)
- * @param lowFreqFactor llama3 scaling: low-frequency factor
- * @param highFreqFactor llama3 scaling: high-frequency factor
- * @param originalMaxPositions llama3 scaling: original context length
+ * @param lowFreqFactor llama3 scaling: low-frequency factor; yarn: beta_slow
+ * @param highFreqFactor llama3 scaling: high-frequency factor; yarn: beta_fast
+ * @param originalMaxPositions llama3 and yarn scaling: original context length
  * @param tieWordEmbeddings whether the output head is the input embedding
  * @param qkvBias whether q, k and v projections have biases (Qwen2: yes)
  * @param outputBias whether the output projection has a bias (Llama attention_bias)
@@ -94,8 +94,19 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
             high = s.get("high_freq_factor").getAsDouble();
             original = s.get("original_max_position_embeddings").getAsInt();
           }
+          case "yarn" -> {
+            // Qwen2.5's long-context setting: {"type": "yarn", "factor": 4.0, "original_max_position_embeddings": 32768}
+            factor = s.get("factor").getAsDouble();
+            low = s.has("beta_slow") ? s.get("beta_slow").getAsDouble() : 1;
+            high = s.has("beta_fast") ? s.get("beta_fast").getAsDouble() : 32;
+            original = s.has("original_max_position_embeddings") ? s.get("original_max_position_embeddings").getAsInt()
+                : o.get("max_position_embeddings").getAsInt();
+            if (s.has("attention_factor") || s.has("mscale") || s.has("mscale_all_dim")) {
+              throw new IOException(f + ": yarn with attention_factor or mscale fields is not supported");
+            }
+          }
           case "default", "none" -> scaling = "none";
-          default -> throw new IOException(f + ": unsupported rope_scaling type '" + scaling + "' (supported: none, linear, llama3)");
+          default -> throw new IOException(f + ": unsupported rope_scaling type '" + scaling + "' (supported: none, linear, llama3, yarn)");
         }
       }
       boolean attentionBias = o.has("attention_bias") && o.get("attention_bias").getAsBoolean();
@@ -114,6 +125,15 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
     return e == null || e.isJsonNull() ? dflt : e.getAsString();
   }
 
+  private double correctionDim(double rotations, int hd) {
+    return hd * Math.log(originalMaxPositions / (rotations * 2 * Math.PI)) / (2 * Math.log(ropeTheta));
+  }
+
+  /** The factor cos and sin are scaled by: 0.1 ln(factor) + 1 for yarn, else 1. */
+  double attentionFactor() {
+    return ropeScaling.equals("yarn") && ropeFactor > 1 ? 0.1 * Math.log(ropeFactor) + 1 : 1;
+  }
+
   /** Inverse rotary frequencies per pair of head dimensions, with the configured scaling. */
   double[] inverseFrequencies() {
     int hd = headDim();
@@ -122,6 +142,17 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
       double freq = 1.0 / Math.pow(ropeTheta, (2.0 * i) / hd);
       if (ropeScaling.equals("linear")) {
         freq /= ropeFactor;
+      } else if (ropeScaling.equals("yarn")) {
+        // blend interpolated (freq / factor) and extrapolated (freq) frequencies with a linear ramp
+        // between the dimensions that rotate beta_fast and beta_slow times over the original context
+        double lowDim = Math.max(0, Math.floor(correctionDim(highFreqFactor, hd)));
+        double highDim = Math.min(hd - 1, Math.ceil(correctionDim(lowFreqFactor, hd)));
+        if (lowDim == highDim) {
+          highDim += 0.001;
+        }
+        double ramp = Math.min(1, Math.max(0, (i - lowDim) / (highDim - lowDim)));
+        double extrapolation = 1 - ramp;
+        freq = freq / ropeFactor * (1 - extrapolation) + freq * extrapolation;
       } else if (ropeScaling.equals("llama3")) {
         double lowWavelen = originalMaxPositions / lowFreqFactor;
         double highWavelen = originalMaxPositions / highFreqFactor;

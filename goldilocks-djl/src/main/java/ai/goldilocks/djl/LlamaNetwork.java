@@ -215,13 +215,14 @@ final class LlamaNetwork extends Network {
     }
     float[] cos = new float[(int) t * hd];
     float[] sin = new float[(int) t * hd];
+    double ropeAttention = config.attentionFactor();
     for (int i = 0; i < t; i++) {
       for (int j = 0; j < hd / 2; j++) {
         double a = (offset + i) * invFreq[j];
-        cos[i * hd + j] = (float) Math.cos(a);
-        cos[i * hd + j + hd / 2] = (float) Math.cos(a);
-        sin[i * hd + j] = (float) Math.sin(a);
-        sin[i * hd + j + hd / 2] = (float) Math.sin(a);
+        cos[i * hd + j] = (float) (Math.cos(a) * ropeAttention);
+        cos[i * hd + j + hd / 2] = (float) (Math.cos(a) * ropeAttention);
+        sin[i * hd + j] = (float) (Math.sin(a) * ropeAttention);
+        sin[i * hd + j + hd / 2] = (float) (Math.sin(a) * ropeAttention);
       }
     }
     NDArray cosA = scope.create(cos, new Shape(1, 1, t, hd));

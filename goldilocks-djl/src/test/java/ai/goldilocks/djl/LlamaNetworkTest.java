@@ -35,7 +35,7 @@ class LlamaNetworkTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"tiny-qwen2", "tiny-llama"})
+  @ValueSource(strings = {"tiny-qwen2", "tiny-qwen2-yarn", "tiny-llama"})
   void logitsMatchTheIndependentReference(String name) throws Exception {
     Path dir = checkpoint(name);
     JsonObject golden = JsonParser.parseString(Files.readString(dir.resolve("golden-logits.json"))).getAsJsonObject();
