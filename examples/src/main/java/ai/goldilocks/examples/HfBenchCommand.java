@@ -152,6 +152,15 @@ final class HfBenchCommand implements Callable<Integer> {
       System.gc();
       out.put("rssBytesAfterLoad", rssBytes());
       out.put("rssBytesAddedByModel", rssBytes() - rssBefore);
+      for (java.lang.management.BufferPoolMXBean pool : java.lang.management.ManagementFactory.getPlatformMXBeans(
+          java.lang.management.BufferPoolMXBean.class)) {
+        if (pool.getName().equals("direct")) {
+          out.put("directBufferBytes", pool.getMemoryUsed());
+        }
+      }
+      Runtime rt = Runtime.getRuntime();
+      out.put("heapUsedBytes", rt.totalMemory() - rt.freeMemory());
+      out.put("heapCommittedBytes", rt.totalMemory());
       out.put("device", p.device().toString());
       int[] prompt = new int[promptTokens];
       for (int i = 0; i < promptTokens; i++) {
