@@ -134,6 +134,28 @@ final class ArmRun {
     return arms;
   }
 
+  /**
+   * Supervised warm start: {@code steps} steps on the batches {@code batch} returns, learning rate
+   * warmed up over 50 steps from 0 to 1e-3, then cosine-decayed to 1e-4. A step the policy refuses
+   * (a non-finite gradient: no update applied) is logged and skipped. Returns how many were skipped.
+   */
+  static int warmStart(TransformerPolicy policy, int steps, java.util.function.IntFunction<List<ai.goldilocks.grpo.Sequence>> batch) {
+    ProgressBar bar = new ProgressBar("warm start", steps);
+    int skipped = 0;
+    for (int s = 0; s < steps; s++) {
+      policy.setLearningRate(BenchmarkCommand.schedule(s, steps, 1e-3, 1e-4, 50));
+      List<ai.goldilocks.grpo.Sequence> b = batch.apply(s);
+      try {
+        double nll = policy.supervisedStep(b);
+        bar.update(s + 1, String.format("nll %.3f", nll));
+      } catch (IllegalArgumentException e) {
+        skipped++;
+        LOG.warn("warm-start step {} skipped: {}", s + 1, e.getMessage());
+      }
+    }
+    return skipped;
+  }
+
   /** Closes a Goldilocks sampler's teacher when it holds native resources (the DJL teacher). */
   static void closeTeacher(Sampler sampler) {
     if (sampler instanceof GoldilocksSampler gs && gs.predictor() instanceof AutoCloseable c) {

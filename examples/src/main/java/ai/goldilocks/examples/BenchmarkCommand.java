@@ -113,19 +113,16 @@ final class BenchmarkCommand implements Callable<Integer> {
     try (TransformerPolicy p = newPolicy(1e-3)) {
       List<ArithmeticTask> easy = train.stream().filter(t -> t.maxDigits() <= 3).collect(Collectors.toList());
       Rng rng = new Rng(seed * 13 + 5);
-      ProgressBar bar = new ProgressBar("warm start", warm);
-      double nll = Double.NaN;
-      for (int s = 0; s < warm; s++) {
-        p.setLearningRate(schedule(s, warm, 1e-3, 1e-4, 50));
+      int skipped = ArmRun.warmStart(p, warm, s -> {
         List<Sequence> b = new ArrayList<>();
         for (int i = 0; i < 64; i++) {
           b.add(sequence(easy.get(rng.nextInt(easy.size()))));
         }
-        nll = p.supervisedStep(b);
-        bar.update(s + 1, String.format("nll %.3f", nll));
-      }
+        return b;
+      });
       p.save(warmDir);
       warmEval = evaluate(p, validation);
+      warmEval.put("skippedSteps", skipped);
       warmEval.put("seconds", Json.round((System.nanoTime() - t0) / 1e9, 1));
       LOG.info("warm start done: validation accuracy {} by digits {}", warmEval.get("accuracy"), warmEval.get("accuracyByDigits"));
     }

@@ -77,6 +77,7 @@ final class OmrCommand implements Callable<Integer> {
   boolean json;
 
   private static final SamplingConfig ROLLOUT = new SamplingConfig(1.0, 1.0, 24);
+  private int skippedWarmStartSteps;
   private static final SamplingConfig GREEDY = new SamplingConfig(1.0, 1e-9, 24);
 
   @Override
@@ -128,16 +129,13 @@ final class OmrCommand implements Callable<Integer> {
     } else {
       try (TransformerPolicy p = policy(cfg, tok, 1e-3)) {
         Rng rng = new Rng(seed);
-        ProgressBar bar = new ProgressBar("warm start", warmup);
-        for (int s = 0; s < warmup; s++) {
-          p.setLearningRate(BenchmarkCommand.schedule(s, warmup, 1e-3, 1e-4, 50));
+        skippedWarmStartSteps = ArmRun.warmStart(p, warmup, s -> {
           List<Sequence> b = new ArrayList<>();
           for (int i = 0; i < 32; i++) {
             b.add(sequence(tok, train.get(rng.nextInt(train.size()))));
           }
-          double nll = p.supervisedStep(b);
-          bar.update(s + 1, String.format("nll %.3f", nll));
-        }
+          return b;
+        });
         p.save(warmDir);
       }
     }
@@ -156,6 +154,7 @@ final class OmrCommand implements Callable<Integer> {
     c.put("model", cfg);
     c.put("teacher", teacher);
     c.put("steps", steps);
+    c.put("skippedWarmStartSteps", skippedWarmStartSteps);
     summary.put("config", c);
     Map<String, Object> armsOut = ArmRun.summary(results);
     summary.put("arms", armsOut);
