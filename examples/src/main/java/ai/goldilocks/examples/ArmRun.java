@@ -156,6 +156,19 @@ final class ArmRun {
     return skipped;
   }
 
+  /**
+   * Adds the per-arm summary to {@code summary}, writes the plots and {@code summary.json} into
+   * {@code out}, and returns the per-arm part.
+   */
+  static Map<String, Object> writeReport(java.nio.file.Path out, Map<String, Object> summary, Map<String, Result> results)
+      throws IOException {
+    Map<String, Object> arms = summary(results);
+    summary.put("arms", arms);
+    Plots.writeRunPlots(out, results);
+    Files.writeString(out.resolve("summary.json"), Json.GSON.toJson(summary));
+    return arms;
+  }
+
   /** Closes a Goldilocks sampler's teacher when it holds native resources (the DJL teacher). */
   static void closeTeacher(Sampler sampler) {
     if (sampler instanceof GoldilocksSampler gs && gs.predictor() instanceof AutoCloseable c) {

@@ -151,10 +151,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     cfg.put("validationQuestions", validation.size());
     summary.put("config", cfg);
     summary.put("warmStart", warmEval);
-    Map<String, Object> armsOut = ArmRun.summary(results);
-    summary.put("arms", armsOut);
-    Plots.writeRunPlots(out, results);
-    Files.writeString(out.resolve("summary.json"), Json.GSON.toJson(summary));
+    Map<String, Object> armsOut = ArmRun.writeReport(out, summary, results);
     if (json) {
       System.out.println(Json.GSON.toJson(summary));
     } else {

@@ -156,10 +156,7 @@ final class OmrCommand implements Callable<Integer> {
     c.put("steps", steps);
     c.put("skippedWarmStartSteps", skippedWarmStartSteps);
     summary.put("config", c);
-    Map<String, Object> armsOut = ArmRun.summary(results);
-    summary.put("arms", armsOut);
-    Plots.writeRunPlots(out, results);
-    Files.writeString(out.resolve("summary.json"), Json.GSON.toJson(summary));
+    Map<String, Object> armsOut = ArmRun.writeReport(out, summary, results);
     if (json) {
       System.out.println(Json.GSON.toJson(summary));
     } else {

@@ -266,34 +266,32 @@ public final class GoldilocksSampler extends AbstractSampler {
 
   @Override
   void writeExtra(DataOutputStream out) throws IOException {
-    {
-      out.writeInt(window);
-      out.writeInt(updateEvery);
-      out.writeInt(bufSize);
-      for (int i = 0; i < bufSize; i++) {
-        int s = (bufStart + i) % window;
-        out.writeInt(bufIndex[s]);
-        out.writeDouble(bufTarget[s]);
-      }
-      out.writeInt(newCount);
-      for (int i = 0; i < newCount; i++) {
-        out.writeInt(newIndex[i]);
-        out.writeDouble(newTarget[i]);
-      }
-      out.writeDouble(lastMae);
-      out.writeLong(samplesReceived);
-      out.writeLong(updates);
-      out.writeInt(maeHistory.size());
-      for (double[] r : maeHistory) {
-        out.writeDouble(r[0]);
-        out.writeDouble(r[1]);
-      }
-      ByteArrayOutputStream p = new ByteArrayOutputStream();
-      DataOutputStream pd = new DataOutputStream(p);
-      predictor.writeState(pd);
-      pd.flush();
-      StateCodec.writeBytes(out, p.toByteArray());
+    out.writeInt(window);
+    out.writeInt(updateEvery);
+    out.writeInt(bufSize);
+    for (int i = 0; i < bufSize; i++) {
+      int s = (bufStart + i) % window;
+      out.writeInt(bufIndex[s]);
+      out.writeDouble(bufTarget[s]);
     }
+    out.writeInt(newCount);
+    for (int i = 0; i < newCount; i++) {
+      out.writeInt(newIndex[i]);
+      out.writeDouble(newTarget[i]);
+    }
+    out.writeDouble(lastMae);
+    out.writeLong(samplesReceived);
+    out.writeLong(updates);
+    out.writeInt(maeHistory.size());
+    for (double[] r : maeHistory) {
+      out.writeDouble(r[0]);
+      out.writeDouble(r[1]);
+    }
+    ByteArrayOutputStream p = new ByteArrayOutputStream();
+    DataOutputStream pd = new DataOutputStream(p);
+    predictor.writeState(pd);
+    pd.flush();
+    StateCodec.writeBytes(out, p.toByteArray());
   }
 
   @Override
