@@ -176,7 +176,7 @@ final class BenchmarkCommand implements Callable<Integer> {
   }
 
   private TransformerPolicy newPolicy(double lr) {
-    return TransformerPolicy.builder(modelConfig, tok).seed(seed).learningRate(lr).samplingThreads(1).build();
+    return TransformerPolicy.builder(modelConfig, tok).seed(seed).learningRate(lr).build();
   }
 
   private Sequence sequence(ArithmeticTask t) {

@@ -29,9 +29,10 @@ final class DjlBenchCommand implements Callable<Integer> {
   @Option(names = "--repeats", defaultValue = "5", description = "Timed repetitions; the median is reported (default: ${DEFAULT-VALUE}).")
   int repeats;
 
-  @Option(names = "--sampling-threads", defaultValue = "0",
-      description = "PyTorch intra-op threads while sampling; 0 keeps the engine default (default: ${DEFAULT-VALUE}).")
-  int samplingThreads;
+  @Option(names = "--threads", defaultValue = "0",
+      description = "PyTorch intra-op threads for the whole run, set before the engine starts; 0 keeps the SDK's default"
+          + " (1, or -Dai.djl.pytorch.num_threads / OMP_NUM_THREADS when set) (default: ${DEFAULT-VALUE}).")
+  int threads;
 
   @Option(names = "--json", description = "Print one JSON object on stdout.")
   boolean json;
@@ -43,9 +44,12 @@ final class DjlBenchCommand implements Callable<Integer> {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("model", cfg);
     out.put("parameters", cfg.parameterCount());
-    try (TransformerPolicy p = TransformerPolicy.builder(cfg, tok).seed(1).samplingThreads(samplingThreads).build()) {
+    if (threads > 0) {
+      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+    }
+    try (TransformerPolicy p = TransformerPolicy.builder(cfg, tok).seed(1).build()) {
       out.put("device", p.device().toString());
-      out.put("samplingThreads", samplingThreads == 0 ? "engine default" : samplingThreads);
+      out.put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
       out.put("groupSize", group);
       out.put("newTokens", newTokens);
       int[] prompt = tok.encode("12345+67890=");

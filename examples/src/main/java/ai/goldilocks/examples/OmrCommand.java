@@ -167,7 +167,7 @@ final class OmrCommand implements Callable<Integer> {
   }
 
   private TransformerPolicy policy(TransformerConfig cfg, CharTokenizer tok, double lr) {
-    return TransformerPolicy.builder(cfg, tok).seed(seed).learningRate(lr).samplingThreads(1).build();
+    return TransformerPolicy.builder(cfg, tok).seed(seed).learningRate(lr).build();
   }
 
   /** What the policy is taught to write: the boxed answer. */

@@ -52,7 +52,7 @@ class ProgramsTest {
   void measurementProgramsRunAtSmallSizes() {
     assertEquals(0, run("perf", "--questions", "20000", "--selections", "2000", "--json"));
     assertEquals(0, run("data-bench", "--rows", "3000", "--repeats", "1", "--json"));
-    assertEquals(0, run("djl-bench", "--new-tokens", "8", "--repeats", "1", "--sampling-threads", "1", "--json"));
+    assertEquals(0, run("djl-bench", "--new-tokens", "8", "--repeats", "1", "--threads", "1", "--json"));
     assertEquals(0, run("simulate", "--seeds", "1", "--steps", "10", "--questions", "1000", "--samplers", "goldilocks-nd4j,oracle"));
     // a tiny Qwen2-layout checkpoint of the DJL module's tests (surefire runs in the module directory)
     assertEquals(0, run("hf-bench", "--checkpoint", "../goldilocks-djl/src/test/resources/hf/tiny-qwen2", "--new-tokens", "4",

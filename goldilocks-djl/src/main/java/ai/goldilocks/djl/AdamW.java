@@ -71,17 +71,15 @@ final class AdamW {
         upd = upd.add(decay);
       }
       p.subi(upd.mul((float) learningRate));
-      g.subi(g);
+      Ops.zeroGradient(p);
     }
     return norm;
   }
 
-  /** Zeroes the gradients without updating (after a rejected step). */
+  /** Zeroes the gradients without updating (after a rejected step), NaN and infinities included. */
   void zeroGradients(NDManager scope) {
     for (NDArray p : params) {
-      NDArray g = p.getGradient();
-      g.attach(scope);
-      g.subi(g);
+      Ops.zeroGradient(p);
     }
   }
 

@@ -181,7 +181,7 @@ final class LlamaNetwork extends Network {
 
   private NDArray rmsNorm(NDArray x, NDArray w) {
     NDArray ms = x.mul(x).mean(new int[] {-1}, true);
-    return x.mul(ms.add((float) config.rmsNormEps()).sqrt().pow(-1f)).mul(w);
+    return x.div(Ops.add(ms, (float) config.rmsNormEps()).sqrt()).mul(w);
   }
 
   private NDArray linear(NDArray x, String name, boolean bias) {
@@ -246,7 +246,7 @@ final class LlamaNetwork extends Network {
         k = k.repeat(1, h / kvh);
         v = v.repeat(1, h / kvh);
       }
-      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul((float) scale);
+      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(Ops.constant(q, (float) scale));
       if (mask != null) {
         scores = scores.add(mask);
       }
@@ -255,7 +255,7 @@ final class LlamaNetwork extends Network {
       NDArray m = rmsNorm(x, p(pre + "post_attention_layernorm.weight"));
       NDArray gate = linear(m, pre + "mlp.gate_proj", false);
       NDArray up = linear(m, pre + "mlp.up_proj", false);
-      NDArray act = gate.mul(gate.neg().exp().add(1f).pow(-1f)).mul(up);
+      NDArray act = Ops.silu(gate).mul(up);
       x = x.add(linear(act, pre + "mlp.down_proj", false));
     }
     if (cache != null) {

@@ -139,7 +139,7 @@ abstract class Network implements AutoCloseable {
     }
     long b = keyPadding.getShape().get(0);
     long total = keyPadding.getShape().get(1);
-    NDArray pad = keyPadding.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).sub(1f).mul(1e9f).reshape(b, 1, 1, total);
+    NDArray pad = Ops.mul(Ops.add(keyPadding.toType(ai.djl.ndarray.types.DataType.FLOAT32, false), -1f), 1e9f).reshape(b, 1, 1, total);
     return mask == null ? pad : pad.add(mask);
   }
 

@@ -9,11 +9,22 @@ import org.slf4j.LoggerFactory;
  * {@code OPT_OUT_TRACKING=true} (as system properties, which DJL reads as well as the environment
  * variables) before any DJL class starts an engine, unless the user has set them explicitly.
  *
+ * <p>It also sets one engine default that survives a shared machine: PyTorch's intra-op threads
+ * to 1 ({@code ai.djl.pytorch.num_threads}), unless the user has set that property or
+ * {@code OMP_NUM_THREADS}. Token-by-token decoding of a small model is dominated by per-operation
+ * overhead that thread hand-offs make worse, and busy-waiting worker threads collapse when another
+ * process holds the cores (docs/benchmarks.md: 4,100-4,300 tokens/s with 1 thread; 2,300-2,800
+ * with 2 on a quiet 2-core machine and 233 while another process used the cores). The setting is
+ * made once, before the engine starts, and never changed afterwards; large checkpoints on many
+ * cores should set it higher.
+ *
  * <p>Every entry point of this module calls {@link #ensure()}; users rarely need to.
  */
 public final class Offline {
   private static final Logger LOG = LoggerFactory.getLogger(Offline.class);
   private static volatile boolean done;
+  /** DJL's system property for PyTorch's intra-op threads, read once when the engine starts. */
+  static final String THREADS = "ai.djl.pytorch.num_threads";
 
   private Offline() {}
 
@@ -28,6 +39,10 @@ public final class Offline {
       }
       setUnlessPresent("ai.djl.offline", "DJL_OFFLINE", "true");
       setUnlessPresent("OPT_OUT_TRACKING", "OPT_OUT_TRACKING", "true");
+      if (System.getProperty(THREADS) == null && System.getenv("OMP_NUM_THREADS") == null) {
+        System.setProperty(THREADS, "1");
+        LOG.info("PyTorch intra-op threads: 1 (set -D{}=N or OMP_NUM_THREADS before the engine starts for more)", THREADS);
+      }
       done = true;
     }
   }

@@ -141,7 +141,7 @@ final class Transformer extends Network {
         k = kv[0];
         v = kv[1];
       }
-      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);
+      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(Ops.constant(q, (float) scale));
       if (mask != null) {
         scores = scores.add(mask);
       }

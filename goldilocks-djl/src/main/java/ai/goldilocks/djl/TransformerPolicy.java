@@ -40,14 +40,14 @@ public final class TransformerPolicy implements Policy {
   private final TextTokenizer tokenizer;
   private final Network model;
   private final AdamW optimizer;
-  private final int samplingThreads;
   private final int microBatchSize;
   private Network reference;
   private long version;
+  /** Test hook: runs on the parameters after each backward pass, before the gradient check. */
+  java.util.function.Consumer<List<NDArray>> afterBackward;
 
   private TransformerPolicy(TransformerConfig config, Network network, TextTokenizer tokenizer, double learningRate, double weightDecay,
-      double clipNorm, int samplingThreads, int microBatchSize) {
-    this.samplingThreads = samplingThreads;
+      double clipNorm, int microBatchSize) {
     this.microBatchSize = microBatchSize;
     this.config = config;
     this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
@@ -157,16 +157,7 @@ public final class TransformerPolicy implements Policy {
    * re-runs the whole prefix (for measurement and tests).
    */
   public List<Completion> generate(int[] prompt, int n, SamplingConfig sampling, long seed, boolean useCache) {
-    if (samplingThreads <= 0) {
-      return sample(prompt, n, sampling, seed, useCache);
-    }
-    int previous = ai.djl.pytorch.jni.JniUtils.getNumThreads();
-    ai.djl.pytorch.jni.JniUtils.setNumThreads(samplingThreads);
-    try {
-      return sample(prompt, n, sampling, seed, useCache);
-    } finally {
-      ai.djl.pytorch.jni.JniUtils.setNumThreads(previous);
-    }
+    return sample(prompt, n, sampling, seed, useCache);
   }
 
   private List<Completion> sample(int[] prompt, int n, SamplingConfig sampling, long seed, boolean useCache) {
@@ -191,16 +182,7 @@ public final class TransformerPolicy implements Policy {
         throw new IllegalArgumentException("prompts of one batch must have equal length: " + p.length + " vs " + prompts[0].length);
       }
     }
-    if (samplingThreads <= 0) {
-      return sampleRows(prompts, sampling, seed, true);
-    }
-    int previous = ai.djl.pytorch.jni.JniUtils.getNumThreads();
-    ai.djl.pytorch.jni.JniUtils.setNumThreads(samplingThreads);
-    try {
-      return sampleRows(prompts, sampling, seed, true);
-    } finally {
-      ai.djl.pytorch.jni.JniUtils.setNumThreads(previous);
-    }
+    return sampleRows(prompts, sampling, seed, true);
   }
 
   private List<Completion> sampleRows(int[][] prompts, SamplingConfig sampling, long seed, boolean useCache) {
@@ -383,7 +365,7 @@ public final class TransformerPolicy implements Policy {
   private static NDArray[] tokenLogProbs(Network m, NDManager scope, Batch batch, double temperature, boolean entropy) {
     NDArray tokens = scope.create(batch.flat, new Shape(batch.b, batch.t));
     NDArray h = m.hidden(scope, tokens, 0, null, null);
-    NDArray logits = m.logits(h).get(new NDIndex(":, 0:" + (batch.t - 1) + ", :")).div((float) temperature);
+    NDArray logits = m.logits(h).get(new NDIndex(":, 0:" + (batch.t - 1) + ", :")).div(Ops.constant(h, (float) temperature));
     NDArray lsm = logits.logSoftmax(-1);
     NDArray targets = tokens.get(new NDIndex(":, 1:" + batch.t)).toType(DataType.INT64, false).expandDims(-1);
     NDArray lp = lsm.gather(targets, -1).squeeze(-1);
@@ -489,6 +471,9 @@ public final class TransformerPolicy implements Policy {
   }
 
   private TrainStats applyUpdate(NDManager scope, long tokens, double entropy) {
+    if (afterBackward != null) {
+      afterBackward.accept(model.parameters());
+    }
     double norm = AdamW.gradNorm(scope, model.parameters());
     if (!Double.isFinite(norm)) {
       optimizer.zeroGradients(scope);
@@ -780,7 +765,6 @@ public final class TransformerPolicy implements Policy {
     private double learningRate = 1e-4;
     private double weightDecay = 0.0;
     private double clipNorm = 1.0;
-    private int samplingThreads;
     private int microBatchSize;
 
     private Builder(TransformerConfig config, TextTokenizer tokenizer) {
@@ -829,20 +813,6 @@ public final class TransformerPolicy implements Policy {
     }
 
     /**
-     * PyTorch intra-op threads while sampling (default 0: leave the engine's setting). Token-by-token
-     * decoding of a small model is dominated by per-operation overhead, which thread hand-offs
-     * make worse: on 2 CPU cores 1 thread samples about 3x faster (docs/benchmarks.md). The
-     * setting is engine-wide and restored after each {@code generate}.
-     */
-    public Builder samplingThreads(int threads) {
-      if (threads < 0) {
-        throw new IllegalArgumentException("samplingThreads must be >= 0, got " + threads);
-      }
-      this.samplingThreads = threads;
-      return this;
-    }
-
-    /**
      * Gradient accumulation: a training batch larger than this is processed in micro-batches of
      * this many sequences whose gradients add up before the one optimizer step (default 0: one
      * pass). The coefficients still see the whole batch's log-probabilities.
@@ -859,7 +829,7 @@ public final class TransformerPolicy implements Policy {
     public TransformerPolicy build() {
       Offline.ensure();
       Network network = config != null ? new Transformer(config, true, defaultDevice(), seed) : networkFactory.get();
-      return new TransformerPolicy(config, network, tokenizer, learningRate, weightDecay, clipNorm, samplingThreads, microBatchSize);
+      return new TransformerPolicy(config, network, tokenizer, learningRate, weightDecay, clipNorm, microBatchSize);
     }
   }
 }

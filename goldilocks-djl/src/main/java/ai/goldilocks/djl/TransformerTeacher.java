@@ -38,6 +38,8 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
   private final int batchSize;
   private final Rng rng;
   private final ReentrantReadWriteLock publish = new ReentrantReadWriteLock();
+  /** Test hook: runs on the parameters after each backward pass, before the gradient check. */
+  java.util.function.Consumer<List<NDArray>> afterBackward;
 
   private TransformerTeacher(Builder b) {
     Offline.ensure();
@@ -122,7 +124,7 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     NDArray m3 = mask.expandDims(-1);
     NDArray pooled = h.mul(m3).sum(new int[] {1}).div(m3.sum(new int[] {1}));
     NDArray z = pooled.matMul(m.p("head.weight")).add(m.p("head.bias")).reshape(e.b);
-    return z.neg().exp().add(1f).pow(-1f).mul(0.5f);
+    return Ops.mul(Ops.sigmoid(z), 0.5f);
   }
 
   @Override
@@ -142,6 +144,13 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A minibatch whose gradient is not finite is refused: the gradients are cleared, the
+   * training weights go back to the last published ones (what {@link #predict} serves) and an
+   * {@link IllegalArgumentException} names the batch; the next call trains normally.
+   */
   @Override
   public void train(QuestionPool pool, int[] questions, double[] targets, int count, int epochs) {
     for (int i = 0; i < count; i++) {
@@ -170,6 +179,21 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
             NDArray f = forward(training, scope, enc);
             NDArray d = f.sub(scope.create(Arrays.copyOf(y, n), new Shape(n)));
             gc.backward(d.mul(d).mean());
+          }
+          if (afterBackward != null) {
+            afterBackward.accept(training.parameters());
+          }
+          double norm = AdamW.gradNorm(scope, training.parameters());
+          if (!Double.isFinite(norm)) {
+            optimizer.zeroGradients(scope);
+            publish.readLock().lock();
+            try {
+              training.copyFrom(serving); // the weights of the last published update
+            } finally {
+              publish.readLock().unlock();
+            }
+            throw new IllegalArgumentException("teacher gradient norm is " + norm + " (epoch " + e + ", batch at " + start
+                + "); no update applied and the weights are those of the last completed train()");
           }
           optimizer.update(scope);
         } finally {

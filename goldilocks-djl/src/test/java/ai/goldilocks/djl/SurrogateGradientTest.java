@@ -83,12 +83,12 @@ class SurrogateGradientTest {
         NDArray s1 = ratio.mul(advs);
         NDArray s2 = ratio.clip(1 - clipLow, 1 + clipHigh).mul(advs);
         NDArray x = scope.create(r, s).sub(lp);
-        NDArray kl = x.exp().sub(x).sub(1f);
-        NDArray perToken = s1.minimum(s2).neg().add(kl.mul((float) beta)).mul(m);
+        NDArray kl = Ops.add(x.exp().sub(x), -1f);
+        NDArray perToken = s1.minimum(s2).neg().add(Ops.mul(kl, (float) beta)).mul(m);
         return switch (type) {
           case GRPO -> perToken.sum(new int[] {1}).div(scope.create(tokens, new Shape(b))).mean();
           case BNPO, DAPO -> perToken.sum().div(m.sum());
-          case DR_GRPO -> perToken.sum().div((float) (b * maxLen));
+          case DR_GRPO -> Ops.div(perToken.sum(), (float) (b * maxLen));
         };
       });
       double diff = 0;

@@ -157,4 +157,29 @@ class TransformerPolicyTest {
       assertEquals(1, p.version());
     }
   }
+
+  /**
+   * A NaN that reaches a parameter's gradient (not only the coefficients) is refused, and clearing
+   * it is a real fill: NaN - NaN is NaN, so a subtraction would refuse every later step too.
+   */
+  @Test
+  void aNaNGradientIsRefusedAndDoesNotStick() {
+    for (int micro : new int[] {0, 1}) {
+      try (TransformerPolicy p = TransformerPolicy.builder(TINY, TOK).seed(7).learningRate(1e-3).microBatchSize(micro).build()) {
+        int[] x = TOK.encode("5+5=10");
+        float[] before = p.logits(x);
+        List<Sequence> batch = List.of(new Sequence(TOK.encode("5+5="), TOK.encode("10")), new Sequence(TOK.encode("2+2="), TOK.encode("4")));
+        p.afterBackward = params -> params.get(params.size() - 1).getGradient().addi(Float.NaN);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.supervisedStep(batch));
+        assertTrue(e.getMessage().contains("NaN") && e.getMessage().contains("no update"), e.getMessage());
+        assertArrayEquals(before, p.logits(x), 0f);
+        assertEquals(0, p.version());
+        p.afterBackward = null;
+        double first = p.supervisedStep(batch);
+        double second = p.supervisedStep(batch);
+        assertEquals(2, p.version());
+        assertTrue(Double.isFinite(first) && second < first, "NLL " + first + " -> " + second);
+      }
+    }
+  }
 }

@@ -98,4 +98,38 @@ class TransformerTeacherTest {
       }
     }
   }
+
+  /** A NaN in a gradient is refused, leaves the served weights as they were, and does not stick. */
+  @Test
+  void aNonFiniteGradientIsRefusedAndTheNextUpdateSucceeds() {
+    List<Question> qs = new ArrayList<>();
+    double[] y = new double[40];
+    int[] idx = new int[40];
+    for (int i = 0; i < 40; i++) {
+      qs.add(new Question("q" + i, (i * 37) + "+" + i + "="));
+      y[i] = 0.01 * i;
+      idx[i] = i;
+    }
+    QuestionPool pool = QuestionPool.of(qs);
+    try (TransformerTeacher t = TransformerTeacher.builder(ENCODER, TOK).seed(2).learningRate(3e-3).build()) {
+      t.train(pool, idx, y, 40, 1);
+      double[] before = new double[40];
+      t.predict(pool, idx, 40, before);
+      t.afterBackward = params -> params.get(0).getGradient().addi(Float.NaN);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.train(pool, idx, y, 40, 2));
+      assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+      double[] after = new double[40];
+      t.predict(pool, idx, 40, after);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(before, after, 0.0);
+      t.afterBackward = null;
+      t.train(pool, idx, y, 40, 2);
+      t.predict(pool, idx, 40, after);
+      boolean moved = false;
+      for (int i = 0; i < 40; i++) {
+        assertTrue(Double.isFinite(after[i]));
+        moved |= after[i] != before[i];
+      }
+      assertTrue(moved, "the update after the refused one must apply");
+    }
+  }
 }

@@ -29,7 +29,7 @@ public final class DjlEndToEndExample {
     QuestionPool pool = QuestionPool.of(ArithmeticTasks.generate(2000, 3, 1, "q").stream()
         .map(ArithmeticTask::toQuestion).collect(Collectors.toList()));
     try (TransformerPolicy policy = TransformerPolicy.builder(new TransformerConfig(tok.vocabSize(), 64, 2, 4, 128, 32), tok)
-            .learningRate(1e-4).samplingThreads(1).build();
+            .learningRate(1e-4).build();
         GoldilocksSampler sampler = GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder().build()).build()) {
       GrpoTrainer trainer = GrpoTrainer.builder(policy, sampler, new ReversedAnswerReward())
           .batchSize(8).groupSize(8).sampling(new SamplingConfig(1.0, 1.0, 6))
