@@ -64,4 +64,40 @@ class ProgramsTest {
     assertEquals(0, run("simulate", "--seeds", "1", "--steps", "20", "--questions", "2000", "--samplers", "goldilocks,uniform", "--json"));
     assertEquals(2, run("simulate", "--samplers", "magic"));
   }
+
+  /**
+   * The same seed gives the same results (issue 10, item 6): two runs of {@code omr} and of
+   * {@code simulate} in one JVM, compared on everything but wall-clock fields.
+   */
+  @Test
+  void programsAreBitReproducibleForASeed(@TempDir Path out) throws Exception {
+    String[] simulated = new String[2];
+    for (int r = 0; r < 2; r++) {
+      String run = r == 0 ? "a" : "b";
+      assertEquals(0, run("omr", "--warmup-steps", "30", "--steps", "4", "--seed", "3", "--out", out.resolve(run).toString()));
+      java.io.PrintStream stdout = System.out;
+      java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+      System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+      try {
+        assertEquals(0, run("simulate", "--seeds", "2", "--steps", "30", "--questions", "2000", "--samplers", "goldilocks,uniform,oracle",
+            "--json"));
+      } finally {
+        System.setOut(stdout);
+      }
+      simulated[r] = withoutTimes(captured.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    assertTrue(simulated[0].contains("oracle"), simulated[0]);
+    assertEquals(simulated[0], simulated[1]);
+    assertEquals(withoutTimes(Files.readString(out.resolve("a/summary.json"))), withoutTimes(Files.readString(out.resolve("b/summary.json"))));
+    for (String arm : new String[] {"goldilocks", "uniform"}) {
+      String a = withoutTimes(Files.readString(out.resolve("a").resolve(arm).resolve("metrics.jsonl")));
+      assertTrue(a.contains("\"gradNorm\""), a);
+      assertEquals(a, withoutTimes(Files.readString(out.resolve("b").resolve(arm).resolve("metrics.jsonl"))), arm);
+    }
+  }
+
+  /** Drops wall-clock fields (any key containing "seconds" or "Second") from JSON text. */
+  static String withoutTimes(String json) {
+    return json.replaceAll("\"([A-Za-z]*[sS]econds?[A-Za-z]*)\"\\s*:\\s*[-0-9.eE]+,?", "");
+  }
 }

@@ -22,7 +22,24 @@ public record Question(String id, String text, Map<String, String> metadata) {
     if (id.isEmpty()) {
       throw new IllegalArgumentException("question id must not be empty");
     }
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < id.length() && Character.isLowSurrogate(id.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new IllegalArgumentException(String.format("question id %s has a lone surrogate U+%04X at index %d: it cannot be stored"
+            + " as UTF-8 and would come back changed", idForMessage(id), (int) c, i));
+      }
+    }
     metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+  }
+
+  private static String idForMessage(String id) {
+    StringBuilder b = new StringBuilder("'");
+    for (char c : id.toCharArray()) {
+      b.append(Character.isSurrogate(c) ? String.format("\\u%04X", (int) c) : String.valueOf(c));
+    }
+    return b.append("'").toString();
   }
 
   /** A question without metadata. */

@@ -29,6 +29,8 @@ public final class QuestionPool {
   private final int[] idTable; // open addressing: index + 1, 0 = empty
   private final Map<Integer, Map<String, String>> metadata;
   private final long textBytes;
+  private volatile long fingerprint;
+  private volatile boolean fingerprintDone;
 
   private QuestionPool(Builder b) {
     this.chunks = b.chunks.toArray(new byte[0][]);
@@ -116,6 +118,40 @@ public final class QuestionPool {
       throw new IllegalArgumentException("unknown question id '" + id + "' (not in this pool of " + size() + ")");
     }
     return i;
+  }
+
+  /**
+   * A 64-bit fingerprint of the ids in index order (the first 8 bytes of a SHA-256 over them): two
+   * pools with the same ids in the same order have the same fingerprint. Sampler states store it,
+   * because their per-question state is keyed by index. Computed once, on first use.
+   */
+  public long fingerprint() {
+    long f = fingerprint;
+    if (!fingerprintDone) {
+      java.security.MessageDigest sha;
+      try {
+        sha = java.security.MessageDigest.getInstance("SHA-256");
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException("the JDK has no SHA-256", e);
+      }
+      byte[] len = new byte[4];
+      for (int i = 0; i < offsets.length; i++) {
+        byte[] c = chunkOf(i);
+        int pos = positionOf(i);
+        int n = readVarint(c, pos);
+        pos += varintSize(n);
+        len[0] = (byte) (n >>> 24);
+        len[1] = (byte) (n >>> 16);
+        len[2] = (byte) (n >>> 8);
+        len[3] = (byte) n;
+        sha.update(len);
+        sha.update(c, pos, n);
+      }
+      f = java.nio.ByteBuffer.wrap(sha.digest()).getLong();
+      fingerprint = f;
+      fingerprintDone = true;
+    }
+    return f;
   }
 
   /** Total UTF-8 bytes of all question texts (what a memory budget may exclude). */

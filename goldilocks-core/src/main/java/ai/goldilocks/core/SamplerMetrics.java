@@ -15,6 +15,8 @@ import java.util.List;
  * @param teacherMaeUnseen the teacher's mean absolute error on the most recent batch of samples it
  *     had not trained on yet (NaN when the sampler has no teacher or has not measured it yet)
  * @param teacherUpdates number of completed teacher updates
+ * @param teacherFailures number of teacher updates that threw (the teacher kept its previous weights,
+ *     the samples stay in the window for the next update); the last error is logged
  * @param picksPerBand accepted feedback per band of observed success rate p_hat:
  *     [p = 0, 0 &lt; p &le; 0.25, 0.25 &lt; p &lt; 0.75, 0.75 &le; p &lt; 1, p = 1]
  */
@@ -28,6 +30,7 @@ public record SamplerMetrics(
     double meanObservedUtility,
     double teacherMaeUnseen,
     long teacherUpdates,
+    long teacherFailures,
     List<Long> picksPerBand) {
 
   /** Copies the band list. */

@@ -48,4 +48,20 @@ class QuestionPoolTest {
     assertEquals(0.5, f.rewardStd(), 1e-15); // population std of {1,0,0,1}
     assertEquals(0.0, new RolloutFeedback("q", new double[] {0.1, 0.1, 0.1}, 0).rewardStd(), 0);
   }
+
+  @org.junit.jupiter.api.Test
+  void idsWithLoneSurrogatesAreRefusedAndFingerprintsFollowIdsAndOrder() {
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new Question("x\uD800", "t"));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("lone surrogate U+D800"), e.getMessage());
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new Question("\uDC00y", "t"));
+    QuestionPool ok = QuestionPool.of(java.util.List.of(new Question("a\uD83D\uDE00", "emoji id"), new Question("b", "t")));
+    org.junit.jupiter.api.Assertions.assertEquals("a\uD83D\uDE00", ok.id(0));
+    QuestionPool same = QuestionPool.of(java.util.List.of(new Question("a\uD83D\uDE00", "other text"), new Question("b", "t")));
+    QuestionPool swapped = QuestionPool.of(java.util.List.of(new Question("b", "t"), new Question("a\uD83D\uDE00", "emoji id")));
+    QuestionPool split = QuestionPool.of(java.util.List.of(new Question("ab", "t"), new Question("\uD83D\uDE00", "t")));
+    org.junit.jupiter.api.Assertions.assertEquals(ok.fingerprint(), same.fingerprint());
+    org.junit.jupiter.api.Assertions.assertNotEquals(ok.fingerprint(), swapped.fingerprint());
+    org.junit.jupiter.api.Assertions.assertNotEquals(ok.fingerprint(), split.fingerprint());
+  }
 }

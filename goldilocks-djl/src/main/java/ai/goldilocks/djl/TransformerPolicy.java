@@ -734,6 +734,12 @@ public final class TransformerPolicy implements Policy {
     version = ver;
   }
 
+  @Override
+  public String configuration() {
+    return "TransformerPolicy[model=" + model.configJson() + ", adamw(lr=" + optimizer.learningRate + ", weightDecay="
+        + optimizer.weightDecay + ", clipNorm=" + optimizer.clipNorm + "), microBatchSize=" + microBatchSize + "]";
+  }
+
   /** Reads {@code config.json} of a saved policy. */
   public static TransformerConfig readConfig(Path dir) throws IOException {
     Path f = dir.resolve("config.json");

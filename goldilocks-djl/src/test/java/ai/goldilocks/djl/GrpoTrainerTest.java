@@ -77,7 +77,7 @@ class GrpoTrainerTest {
       GrpoTrainer t = trainer(p, s, b).build();
       Path latest = GrpoTrainer.latestCheckpoint(b.resolve("ckpt")).orElseThrow();
       assertTrue(latest.endsWith("step-000000003"), latest.toString());
-      t.restoreCheckpoint(latest);
+      assertEquals(List.of(), t.restoreCheckpoint(latest), "same configuration: nothing differs");
       assertEquals(3, t.stepCount());
       t.run(6, null);
       assertArrayEquals(logitsA, p.logits(probe), 0f);
@@ -85,6 +85,22 @@ class GrpoTrainerTest {
     }
     assertEquals(withoutTimes(Files.readString(a.resolve("metrics.jsonl"))), withoutTimes(Files.readString(b.resolve("metrics.jsonl"))));
     assertEquals(6, Files.readAllLines(b.resolve("metrics.jsonl")).size());
+  }
+
+  /** A resume under another configuration says what changed (issue 10, item 3). */
+  @Test
+  void aResumeNamesWhatDiffersFromTheCheckpointsConfiguration(@TempDir Path dir) throws IOException {
+    try (TransformerPolicy p = policy(); GoldilocksSampler s = sampler()) {
+      trainer(p, s, dir).build().run(3, null);
+    }
+    try (TransformerPolicy p = policy(); GoldilocksSampler s = sampler()) {
+      GrpoTrainer t = trainer(p, s, dir.resolve("other")).batchSize(2).objective(GrpoObjective.builder().beta(0.05).build()).build();
+      List<String> diff = t.restoreCheckpoint(GrpoTrainer.latestCheckpoint(dir.resolve("ckpt")).orElseThrow());
+      assertEquals(2, diff.size(), diff.toString());
+      assertTrue(diff.get(0).startsWith("batchSize: 4 -> 2"), diff.toString());
+      assertTrue(diff.get(1).startsWith("objective: ") && diff.get(1).contains("beta=0.02") && diff.get(1).contains("beta=0.05"),
+          diff.toString());
+    }
   }
 
   @Test

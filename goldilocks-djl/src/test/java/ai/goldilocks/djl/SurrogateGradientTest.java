@@ -50,7 +50,7 @@ class SurrogateGradientTest {
           ref[i][j] = lpNow[i][j] + 0.4 * (rng.nextDouble() - 0.5);
         }
       }
-      GrpoObjective obj = GrpoObjective.builder().lossType(type).clipLow(clipLow).clipHigh(clipHigh).beta(beta).build();
+      GrpoObjective obj = GrpoObjective.builder().lossType(type).maxCompletionLength(8).clipLow(clipLow).clipHigh(clipHigh).beta(beta).build();
       double[] adv = obj.advantages(rewards).values();
       Map<String, float[]> surrogate = p.surrogateGradients(seqs, temperature,
           lp -> obj.evaluate(TokenBatch.builder().newLogProbs(lp).oldLogProbs(old).refLogProbs(ref).build(), adv).coefficients());
@@ -62,10 +62,8 @@ class SurrogateGradientTest {
         float[] r = new float[b * w];
         float[] a = new float[b * w];
         float[] tokens = new float[b];
-        int maxLen = 0;
         for (int i = 0; i < b; i++) {
           tokens[i] = count[i];
-          maxLen = Math.max(maxLen, count[i]);
           for (int j = 0; j < count[i]; j++) {
             int k = i * w + start[i] + j;
             mask[k] = 1;
@@ -88,7 +86,7 @@ class SurrogateGradientTest {
         return switch (type) {
           case GRPO -> perToken.sum(new int[] {1}).div(scope.create(tokens, new Shape(b))).mean();
           case BNPO, DAPO -> perToken.sum().div(m.sum());
-          case DR_GRPO -> Ops.div(perToken.sum(), (float) (b * maxLen));
+          case DR_GRPO -> Ops.div(perToken.sum(), (float) (b * 8));
         };
       });
       double diff = 0;

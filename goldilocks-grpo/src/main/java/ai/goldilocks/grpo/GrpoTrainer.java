@@ -305,6 +305,7 @@ public final class GrpoTrainer {
     p.setProperty("step", Long.toString(step));
     p.setProperty("rolloutsSpent", Long.toString(rolloutsSpent));
     p.setProperty("seed", Long.toString(seed));
+    configuration().forEach(p::setProperty);
     try (OutputStream out = Files.newOutputStream(tmp.resolve("trainer.properties"))) {
       p.store(out, "Goldilocks GRPO trainer state");
     }
@@ -317,6 +318,21 @@ public final class GrpoTrainer {
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
     LOG.info("checkpoint written: {}", target);
     return target;
+  }
+
+  /** What a checkpoint records of this trainer's configuration, as {@code config.*} properties. */
+  Map<String, String> configuration() {
+    Map<String, String> c = new TreeMap<>();
+    c.put("config.batchSize", Integer.toString(batchSize));
+    c.put("config.groupSize", Integer.toString(groupSize));
+    c.put("config.numIterations", Integer.toString(numIterations));
+    c.put("config.sampling", "temperature=" + sampling.temperature() + ", topP=" + sampling.topP() + ", maxNewTokens="
+        + sampling.maxNewTokens() + ", stopTokens=" + (sampling.stopTokens() == null ? "eos" : new java.util.TreeSet<>(sampling.stopTokens())));
+    c.put("config.objective", objective.toString());
+    c.put("config.sampler", sampler.toString());
+    c.put("config.dynamicFilter", filter == null ? "off" : filter.toString());
+    c.put("config.policy", policy.configuration());
+    return c;
   }
 
   /** The newest complete checkpoint under {@code dir}, if any. */
@@ -334,8 +350,12 @@ public final class GrpoTrainer {
    * Restores a checkpoint written by {@link #saveCheckpoint}. Every file is verified against the
    * manifest first; a corrupt or incomplete checkpoint throws {@link IOException} naming the file
    * and loads nothing. If the policy refuses its part, the sampler is rolled back.
+   *
+   * @return the configuration entries that differ between the checkpoint and this trainer (batch
+   *     and group size, sampling, objective, sampler, filter, policy), as "key: saved -&gt; now"
+   *     lines, also logged as a warning; empty when the run continues as it was configured
    */
-  public void restoreCheckpoint(Path dir) throws IOException {
+  public List<String> restoreCheckpoint(Path dir) throws IOException {
     Path manifestFile = dir.resolve("MANIFEST.sha256");
     if (!Files.isRegularFile(manifestFile)) {
       throw new IOException("not a complete checkpoint (no MANIFEST.sha256): " + dir);
@@ -411,7 +431,18 @@ public final class GrpoTrainer {
       }
       Files.write(metricsFile, keep);
     }
+    List<String> differences = new ArrayList<>();
+    for (Map.Entry<String, String> e : configuration().entrySet()) {
+      String saved = p.getProperty(e.getKey());
+      if (!e.getValue().equals(saved)) {
+        differences.add(e.getKey().substring("config.".length()) + ": " + (saved == null ? "(not recorded)" : saved) + " -> " + e.getValue());
+      }
+    }
+    if (!differences.isEmpty()) {
+      LOG.warn("resumed from {} with a different configuration:\n  {}", dir, String.join("\n  ", differences));
+    }
     LOG.info("resumed from {} at step {}", dir, step);
+    return differences;
   }
 
   private static Map<String, String> hashes(Path root) throws IOException {

@@ -65,6 +65,14 @@ public interface Policy extends AutoCloseable {
     throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support checkpoints");
   }
 
+  /**
+   * The training configuration as text (optimizer, learning rate, model shape), recorded with
+   * every trainer checkpoint so a resume can say what changed. The default is the class name.
+   */
+  default String configuration() {
+    return getClass().getSimpleName();
+  }
+
   /** Restores a {@link #saveCheckpoint} directory; all-or-nothing. */
   default void loadCheckpoint(java.nio.file.Path dir) throws java.io.IOException {
     throw new UnsupportedOperationException(getClass().getSimpleName() + " does not support checkpoints");

@@ -107,7 +107,7 @@ public final class GrpoObjective {
     double normaliser = switch (lossType) {
       case GRPO -> n;
       case BNPO, DAPO -> Math.max(total, 1);
-      case DR_GRPO -> (double) n * (maxCompletionLength > 0 ? maxCompletionLength : Math.max(longest, 1));
+      case DR_GRPO -> (double) n * maxCompletionLength;
     };
     if (lossType == LossType.DR_GRPO && maxCompletionLength > 0 && longest > maxCompletionLength) {
       throw new IllegalArgumentException("a sequence has " + longest + " tokens, more than maxCompletionLength " + maxCompletionLength);
@@ -177,7 +177,7 @@ public final class GrpoObjective {
   @Override
   public String toString() {
     return "GrpoObjective[" + lossType + ", clip=(" + clipLow + ", " + clipHigh + "), beta=" + beta + ", scaling="
-        + scaling + ", eps=" + eps + ", maskTruncated=" + maskTruncated + ", maxCompletionLength=" + maxCompletionLength + "]";
+        + scaling + ", advantageEpsilon=" + eps + ", maskTruncated=" + maskTruncated + ", maxCompletionLength=" + maxCompletionLength + "]";
   }
 
   /** Configures a {@link GrpoObjective}. */
@@ -232,10 +232,14 @@ public final class GrpoObjective {
       return this;
     }
 
-    /** Epsilon added to the advantage scale (default 1e-4). */
-    public Builder epsilon(double eps) {
+    /**
+     * The constant added to the advantage's scale, A = (r - mean) / (std + advantageEpsilon)
+     * (default 1e-4, as TRL). Not TRL's {@code epsilon}, which is the clip range: that is
+     * {@link #clipLow} and {@link #clipHigh} here.
+     */
+    public Builder advantageEpsilon(double eps) {
       if (!(eps >= 0) || !Double.isFinite(eps)) {
-        throw new IllegalArgumentException("epsilon must be finite and >= 0, got " + eps);
+        throw new IllegalArgumentException("advantageEpsilon must be finite and >= 0, got " + eps);
       }
       this.eps = eps;
       return this;
@@ -247,7 +251,11 @@ public final class GrpoObjective {
       return this;
     }
 
-    /** L for DR_GRPO (default 0: the longest sequence in the batch). */
+    /**
+     * L for DR_GRPO, which divides the token sum by N L: the maximum completion length the
+     * sampler allows (TRL's {@code max_completion_length}), not the longest completion of a batch.
+     * Required with {@link LossType#DR_GRPO}; ignored by the other loss types.
+     */
     public Builder maxCompletionLength(int length) {
       if (length < 0) {
         throw new IllegalArgumentException("maxCompletionLength must be >= 0, got " + length);
@@ -256,8 +264,16 @@ public final class GrpoObjective {
       return this;
     }
 
-    /** Builds the objective. */
+    /**
+     * Builds the objective.
+     *
+     * @throws IllegalStateException for DR_GRPO without {@link #maxCompletionLength}
+     */
     public GrpoObjective build() {
+      if (lossType == LossType.DR_GRPO && maxCompletionLength == 0) {
+        throw new IllegalStateException("DR_GRPO divides by N x L with L the maximum completion length: set maxCompletionLength"
+            + " (TRL's max_completion_length)");
+      }
       return new GrpoObjective(this);
     }
   }

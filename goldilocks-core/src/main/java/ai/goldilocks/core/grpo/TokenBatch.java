@@ -29,15 +29,15 @@ public final class TokenBatch {
     if (n == 0) {
       throw new IllegalArgumentException("the batch has no sequences");
     }
-    this.newLp = copyChecked("newLogProbs", b.newLp, null);
-    this.oldLp = b.oldLp == null ? null : copyChecked("oldLogProbs", b.oldLp, b.newLp);
-    this.refLp = b.refLp == null ? null : copyChecked("refLogProbs", b.refLp, b.newLp);
     if (b.masks != null) {
       if (b.masks.length != n) {
         throw new IllegalArgumentException("masks has " + b.masks.length + " rows, newLogProbs has " + n);
       }
       masks = new boolean[n][];
       for (int i = 0; i < n; i++) {
+        if (b.newLp[i] == null) {
+          throw new IllegalArgumentException("newLogProbs row " + i + " is null");
+        }
         if (b.masks[i] == null || b.masks[i].length != b.newLp[i].length) {
           throw new IllegalArgumentException("mask of sequence " + i + " has length "
               + (b.masks[i] == null ? "null" : b.masks[i].length) + ", its log-probs have " + b.newLp[i].length);
@@ -47,13 +47,17 @@ public final class TokenBatch {
     } else {
       masks = null;
     }
+    // padding (masked-out entries) may hold anything: only entries that count are validated
+    this.newLp = copyChecked("newLogProbs", b.newLp, null, masks);
+    this.oldLp = b.oldLp == null ? null : copyChecked("oldLogProbs", b.oldLp, b.newLp, masks);
+    this.refLp = b.refLp == null ? null : copyChecked("refLogProbs", b.refLp, b.newLp, masks);
     if (b.truncated != null && b.truncated.length != n) {
       throw new IllegalArgumentException("truncated has " + b.truncated.length + " entries, the batch has " + n + " sequences");
     }
     this.truncated = b.truncated == null ? null : b.truncated.clone();
   }
 
-  private static double[][] copyChecked(String name, double[][] a, double[][] shape) {
+  private static double[][] copyChecked(String name, double[][] a, double[][] shape, boolean[][] masks) {
     if (shape != null && a.length != shape.length) {
       throw new IllegalArgumentException(name + " has " + a.length + " rows, newLogProbs has " + shape.length);
     }
@@ -67,7 +71,7 @@ public final class TokenBatch {
       }
       for (int t = 0; t < a[i].length; t++) {
         double v = a[i][t];
-        if (!Double.isFinite(v) || v > 1e-6) {
+        if ((masks == null || masks[i][t]) && (!Double.isFinite(v) || v > 1e-6)) {
           throw new IllegalArgumentException(name + "[" + i + "][" + t + "] = " + v + " is not a finite log-probability");
         }
       }

@@ -52,7 +52,7 @@ abstract class AbstractSampler implements Sampler {
     if (pool.size() == 0) {
       throw new IllegalArgumentException("the question pool is empty");
     }
-    if (!(rewardHigh > rewardLow) || !Double.isFinite(rewardLow) || !Double.isFinite(rewardHigh)) {
+    if (!(rewardHigh > rewardLow) || !Double.isFinite(rewardLow) || !Double.isFinite(rewardHigh) || !Double.isFinite(rewardHigh - rewardLow)) {
       throw new IllegalArgumentException("reward range must be finite with low < high, got [" + rewardLow + ", " + rewardHigh + "]");
     }
     if (maxPolicyLag < 0) {
@@ -170,6 +170,7 @@ abstract class AbstractSampler implements Sampler {
     double utility = Math.min(0.5, feedback.rewardStd() / span);
     double success = (feedback.meanReward() - rewardLow) / span;
     synchronized (lock) {
+      checkOpen();
       Integer open = outstanding.get(index);
       if (open == null) {
         duplicate++;
@@ -220,6 +221,14 @@ abstract class AbstractSampler implements Sampler {
     return 0;
   }
 
+  /** Teacher updates that threw; 0 for samplers without a teacher. */
+  long teacherFailureCount() {
+    return 0;
+  }
+
+  /** Throws {@link IllegalStateException} once the sampler is closed; called under {@link #lock}. */
+  void checkOpen() {}
+
   @Override
   public SamplerMetrics metrics() {
     synchronized (lock) {
@@ -231,7 +240,7 @@ abstract class AbstractSampler implements Sampler {
           accepted == 0 ? Double.NaN : (double) zeroVariance / accepted,
           predictedCount == 0 ? Double.NaN : predictedSum / predictedCount,
           accepted == 0 ? Double.NaN : observedSum / accepted,
-          teacherMae(), teacherUpdateCount(), b);
+          teacherMae(), teacherUpdateCount(), teacherFailureCount(), b);
     }
   }
 
@@ -247,6 +256,9 @@ abstract class AbstractSampler implements Sampler {
       synchronized (lock) {
         StateCodec.write(out, kind(), data -> {
         data.writeInt(pool.size());
+        data.writeLong(pool.fingerprint());
+        data.writeDouble(rewardLow);
+        data.writeDouble(rewardHigh);
         data.writeLong(rng.state());
         data.writeLong(newestPolicyVersion);
         data.writeLong(selections);
@@ -282,6 +294,18 @@ abstract class AbstractSampler implements Sampler {
     int poolSize = data.readInt();
     if (poolSize != pool.size()) {
       throw new IOException("sampler state was saved with a pool of " + poolSize + " questions, this pool has " + pool.size());
+    }
+    long fingerprint = data.readLong();
+    if (fingerprint != pool.fingerprint()) {
+      throw new IOException(String.format("sampler state was saved over a different pool: the same size (%d) but other ids or another"
+          + " order (id fingerprint %016x, this pool %016x); per-question state would land on the wrong questions", poolSize,
+          fingerprint, pool.fingerprint()));
+    }
+    double low = data.readDouble();
+    double high = data.readDouble();
+    if (Double.compare(low, rewardLow) != 0 || Double.compare(high, rewardHigh) != 0) {
+      throw new IOException("sampler state was saved with reward range [" + low + ", " + high + "], this sampler has ["
+          + rewardLow + ", " + rewardHigh + "]: its utilities and success rates would mean something else");
     }
     long rngState = data.readLong();
     long newest = data.readLong();
@@ -331,8 +355,9 @@ abstract class AbstractSampler implements Sampler {
     }
   }
 
+  /** The configuration (not the state): kind, pool, reward range, stale-feedback lag. */
   @Override
   public String toString() {
-    return kind() + "[pool=" + pool.size() + ", bands=" + Arrays.toString(bands) + "]";
+    return kind() + "[pool=" + pool.size() + ", rewardRange=[" + rewardLow + ", " + rewardHigh + "], maxPolicyLag=" + maxPolicyLag + "]";
   }
 }

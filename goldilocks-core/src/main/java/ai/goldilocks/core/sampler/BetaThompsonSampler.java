@@ -132,8 +132,8 @@ public final class BetaThompsonSampler extends AbstractSampler {
 
     /** Candidates per pick, K (default 16). */
     public Builder candidates(int k) {
-      if (k < 1) {
-        throw new IllegalArgumentException("candidates must be >= 1, got " + k);
+      if (k < 1 || k > MAX_CANDIDATES) {
+        throw new IllegalArgumentException("candidates must be in [1, " + MAX_CANDIDATES + "], got " + k);
       }
       this.candidates = k;
       return this;

@@ -117,4 +117,10 @@ public final class DynamicFilter {
     }
     return new Batch(kept, spent, groups, dropped, rounds, kept.size() < batchSize);
   }
+
+  /** The configuration: over-sampling factor and rounds. */
+  @Override
+  public String toString() {
+    return "DynamicFilter[overSample=" + overSample + ", maxRounds=" + maxRounds + "]";
+  }
 }

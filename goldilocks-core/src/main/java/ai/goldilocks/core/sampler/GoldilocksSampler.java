@@ -65,6 +65,8 @@ public final class GoldilocksSampler extends AbstractSampler {
   private final List<double[]> maeHistory = new ArrayList<>();
   private long samplesReceived;
   private long updates;
+  private long failures;
+  private boolean closed;
 
   private final int[] cand;
   private final double[] scores;
@@ -181,8 +183,14 @@ public final class GoldilocksSampler extends AbstractSampler {
     int[] idx = new int[bufSize];
     double[] y = new double[bufSize];
     snapshot(idx, y);
-    predictor.train(pool, idx, y, bufSize, epochs);
-    updates++;
+    try {
+      predictor.train(pool, idx, y, bufSize, epochs);
+      updates++;
+    } catch (RuntimeException e) {
+      // the feedback that triggered this update was valid and is kept; the update is what failed
+      failures++;
+      LOG.error("teacher update failed; the teacher keeps its previous weights and retries at the next update", e);
+    }
   }
 
   private void snapshot(int[] idx, double[] y) {
@@ -211,7 +219,10 @@ public final class GoldilocksSampler extends AbstractSampler {
         updates++;
       }
     } catch (RuntimeException e) {
-      LOG.error("teacher update failed; the teacher keeps its previous weights", e);
+      synchronized (lock) {
+        failures++;
+      }
+      LOG.error("teacher update failed; the teacher keeps its previous weights and retries at the next update", e);
     } finally {
       trainLock.unlock();
     }
@@ -366,7 +377,26 @@ public final class GoldilocksSampler extends AbstractSampler {
   }
 
   @Override
+  void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the sampler is closed; feedback was not counted");
+    }
+  }
+
+  @Override
+  long teacherFailureCount() {
+    return failures;
+  }
+
+  /**
+   * Stops the background teacher after its queued updates; later {@link #feedback} throws
+   * {@link IllegalStateException} without counting anything.
+   */
+  @Override
   public void close() {
+    synchronized (lock) {
+      closed = true;
+    }
     if (executor != null) {
       executor.shutdown();
       try {
@@ -381,7 +411,7 @@ public final class GoldilocksSampler extends AbstractSampler {
   public String toString() {
     return "GoldilocksSampler[K=" + candidates + ", epsilon=" + epsilon + ", window=" + window
         + ", updateEvery=" + updateEvery + ", epochs=" + epochs + ", mode=" + mode
-        + ", predictor=" + predictor.name() + ", pool=" + pool.size() + "]";
+        + ", predictor=" + predictor.name() + ", " + super.toString() + "]";
   }
 
   /** Configures a {@link GoldilocksSampler}. Defaults follow {@code method.md}. */
@@ -406,8 +436,8 @@ public final class GoldilocksSampler extends AbstractSampler {
 
     /** Candidates drawn per pick, K (default 16). */
     public Builder candidates(int k) {
-      if (k < 1) {
-        throw new IllegalArgumentException("candidates must be >= 1, got " + k);
+      if (k < 1 || k > MAX_CANDIDATES) {
+        throw new IllegalArgumentException("candidates must be in [1, " + MAX_CANDIDATES + "], got " + k);
       }
       this.candidates = k;
       return this;
@@ -422,10 +452,10 @@ public final class GoldilocksSampler extends AbstractSampler {
       return this;
     }
 
-    /** Replay buffer size in samples (default 4096). */
+    /** Replay buffer size in samples (default 4096, at most 2^24). */
     public Builder window(int samples) {
-      if (samples < 1) {
-        throw new IllegalArgumentException("window must be >= 1, got " + samples);
+      if (samples < 1 || samples > MAX_WINDOW) {
+        throw new IllegalArgumentException("window must be in [1, " + MAX_WINDOW + "], got " + samples);
       }
       this.window = samples;
       return this;

@@ -9,6 +9,10 @@ import java.util.Objects;
  * @param <B> the concrete builder
  */
 public abstract class SamplerBuilder<B extends SamplerBuilder<B>> {
+  /** The largest K (candidates per pick) a sampler accepts: larger values are a mistake, not a setting. */
+  static final int MAX_CANDIDATES = 1 << 16;
+  /** The largest teacher replay window a sampler accepts. */
+  static final int MAX_WINDOW = 1 << 24;
   final QuestionPool pool;
   long seed = 0;
   double rewardLow = 0;
@@ -38,6 +42,9 @@ public abstract class SamplerBuilder<B extends SamplerBuilder<B>> {
   public B rewardRange(double low, double high) {
     if (!Double.isFinite(low) || !Double.isFinite(high) || !(high > low)) {
       throw new IllegalArgumentException("reward range must be finite with low < high, got [" + low + ", " + high + "]");
+    }
+    if (!Double.isFinite(high - low)) {
+      throw new IllegalArgumentException("reward range [" + low + ", " + high + "] is too wide: its width overflows a double");
     }
     this.rewardLow = low;
     this.rewardHigh = high;

@@ -25,7 +25,7 @@ class GrpoObjectiveProperties {
     }
 
     GrpoObjective objective() {
-      return GrpoObjective.builder().lossType(type).beta(beta).maskTruncated(maskTruncated).clipLow(clipLow)
+      return GrpoObjective.builder().maxCompletionLength(64).lossType(type).beta(beta).maskTruncated(maskTruncated).clipLow(clipLow)
           .clipHigh(clipHigh).build();
     }
   }
@@ -116,7 +116,7 @@ class GrpoObjectiveProperties {
         assertEquals(0.0, adv.values()[j], "zero-variance group must give exactly 0");
       }
       assertTrue(adv.zeroVarianceGroups() >= 1);
-      GrpoObjective obj = GrpoObjective.builder().lossType(c.type).beta(0).rewardScaling(scaling).build();
+      GrpoObjective obj = GrpoObjective.builder().maxCompletionLength(64).lossType(c.type).beta(0).rewardScaling(scaling).build();
       GrpoResult r = obj.evaluate(c.rewards, c.batch(c.lpNew));
       for (int i = 0; i < g; i++) {
         for (double coef : r.coefficients()[i]) {
@@ -156,7 +156,7 @@ class GrpoObjectiveProperties {
     @Property
     void tokensInAClippedRegionHaveZeroCoefficient(@ForAll long seed) {
       Case c = randomCase(seed, true);
-      GrpoObjective obj = GrpoObjective.builder().lossType(c.type).beta(0).clipLow(c.clipLow).clipHigh(c.clipHigh).build();
+      GrpoObjective obj = GrpoObjective.builder().maxCompletionLength(64).lossType(c.type).beta(0).clipLow(c.clipLow).clipHigh(c.clipHigh).build();
       double[] adv = obj.advantages(c.rewards).values();
       GrpoResult r = obj.evaluate(c.batch(c.lpNew), adv);
       for (int i = 0; i < c.lpNew.length; i++) {
@@ -173,7 +173,7 @@ class GrpoObjectiveProperties {
     @Property
     void onPolicyCoefficientsAreMinusAdvantageOverNormaliser(@ForAll long seed) {
       Case c = randomCase(seed, true);
-      GrpoObjective obj = GrpoObjective.builder().lossType(c.type).beta(0).build();
+      GrpoObjective obj = GrpoObjective.builder().maxCompletionLength(64).lossType(c.type).beta(0).build();
       double[] adv = obj.advantages(c.rewards).values();
       TokenBatch onPolicy = TokenBatch.builder().newLogProbs(c.lpNew).oldLogProbs(c.lpNew).masks(c.masks).build();
       GrpoResult r = obj.evaluate(onPolicy, adv);
@@ -193,7 +193,7 @@ class GrpoObjectiveProperties {
     @Property
     void onPolicyWithoutOldLogProbsMatchesExplicitOld(@ForAll long seed, @ForAll @IntRange(min = 0, max = 3) int typeIndex) {
       Case c = randomCase(seed, true);
-      GrpoObjective obj = GrpoObjective.builder().lossType(LossType.values()[typeIndex]).build();
+      GrpoObjective obj = GrpoObjective.builder().maxCompletionLength(64).lossType(LossType.values()[typeIndex]).build();
       double[] adv = obj.advantages(c.rewards).values();
       GrpoResult implicit = obj.evaluate(TokenBatch.builder().newLogProbs(c.lpNew).build(), adv);
       GrpoResult explicit = obj.evaluate(TokenBatch.builder().newLogProbs(c.lpNew).oldLogProbs(c.lpNew).build(), adv);

@@ -117,4 +117,38 @@ class GrpoObjectiveTest {
         .build().evaluate(TokenBatch.builder().newLogProbs(new double[][] {{-1}}).build(), new double[] {1}));
     assertTrue(noRef.getMessage().contains("reference"), noRef.getMessage());
   }
+
+  /** Naming traps a TRL user falls into (issue 10, item 8). */
+  @Test
+  void namesSayWhatTheyAreAndDrGrpoNeedsItsL() {
+    for (java.lang.reflect.Method m : GrpoObjective.Builder.class.getMethods()) {
+      // TRL's "epsilon" is the clip range; ours would have been the advantage constant
+      org.junit.jupiter.api.Assertions.assertNotEquals("epsilon", m.getName());
+    }
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> GrpoObjective.builder().lossType(LossType.DR_GRPO).build());
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("maxCompletionLength"), e.getMessage());
+  }
+
+  /** Padding may hold anything: values under a false mask are neither validated nor used. */
+  @Test
+  void maskedOutPaddingIsNotValidated() {
+    double[][] lp = {{-0.5, -1.0, Double.NaN}, {-0.2, 7.0, Double.NEGATIVE_INFINITY}};
+    double[][] clean = {{-0.5, -1.0, 0.0}, {-0.2, 0.0, 0.0}};
+    boolean[][] masks = {{true, true, false}, {true, false, false}};
+    double[] adv = {1.0, -1.0};
+    for (LossType type : LossType.values()) {
+      GrpoObjective obj = GrpoObjective.builder().lossType(type).maxCompletionLength(3).build();
+      GrpoResult a = obj.evaluate(TokenBatch.builder().newLogProbs(lp).oldLogProbs(lp).masks(masks).build(), adv);
+      GrpoResult b = obj.evaluate(TokenBatch.builder().newLogProbs(clean).oldLogProbs(clean).masks(masks).build(), adv);
+      assertEquals(b.loss(), a.loss(), 0.0, type.toString());
+      for (int i = 0; i < 2; i++) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(b.coefficients()[i], a.coefficients()[i], 0.0, type.toString());
+      }
+    }
+    // an entry that counts is still validated, naming it
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> TokenBatch.builder().newLogProbs(lp).masks(new boolean[][] {{true, true, true}, {true, false, false}}).build());
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("newLogProbs[0][2] = NaN"), e.getMessage());
+  }
 }

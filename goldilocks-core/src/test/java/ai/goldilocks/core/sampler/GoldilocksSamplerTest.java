@@ -71,4 +71,88 @@ class GoldilocksSamplerTest extends SamplerContract {
     assertThrows(IllegalStateException.class,
         () -> GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder().build()).window(8).updateEvery(16).build());
   }
+
+  @Test
+  void absurdSizesAndOverflowingRangesAreRefusedUpFront() {
+    QuestionPool pool = pool(10);
+    IllegalArgumentException k = assertThrows(IllegalArgumentException.class,
+        () -> GoldilocksSampler.builder(pool).candidates(Integer.MAX_VALUE));
+    assertTrue(k.getMessage().contains("candidates"), k.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> GoldilocksSampler.builder(pool).window(Integer.MAX_VALUE));
+    IllegalArgumentException wide = assertThrows(IllegalArgumentException.class,
+        () -> GoldilocksSampler.builder(pool).rewardRange(-1e308, 1e308));
+    assertTrue(wide.getMessage().contains("overflows"), wide.getMessage());
+  }
+
+  @Test
+  void aStateSavedWithAnotherRewardRangeIsRefused() throws Exception {
+    QuestionPool pool = pool(50);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (GoldilocksSampler s = GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder().build()).rewardRange(0, 1).build()) {
+      s.saveState(out);
+    }
+    try (GoldilocksSampler t = GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder().build()).rewardRange(-1, 1).build()) {
+      java.io.IOException e = assertThrows(java.io.IOException.class, () -> t.restoreState(new java.io.ByteArrayInputStream(out.toByteArray())));
+      assertTrue(e.getMessage().contains("reward range [0.0, 1.0]"), e.getMessage());
+    }
+  }
+
+  /** Feedback after close is refused before anything is counted, so a retry elsewhere is not a "duplicate". */
+  @Test
+  void feedbackAfterCloseIsRefusedWithoutCounting() {
+    QuestionPool pool = pool(50);
+    GoldilocksSampler s = GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder().build()).updateEvery(1).window(8).build();
+    Selection sel = s.next(1).get(0);
+    s.close();
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> s.feedback(new RolloutFeedback(sel.question().id(), new double[] {1, 0}, 0)));
+    assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    assertEquals(0, s.metrics().feedbackAccepted());
+    assertEquals(0, s.metrics().duplicateFeedback());
+  }
+
+  /** A teacher whose training throws: the feedback is accepted once, the failure is counted, not lost. */
+  @Test
+  void aFailingTeacherUpdateIsCountedAndTheFeedbackKept() {
+    QuestionPool pool = pool(50);
+    ai.goldilocks.core.UtilityPredictor failing = new ai.goldilocks.core.UtilityPredictor() {
+      @Override
+      public String name() {
+        return "failing";
+      }
+
+      @Override
+      public void predict(QuestionPool p, int[] candidates, int count, double[] out) {
+        java.util.Arrays.fill(out, 0, count, 0.25);
+      }
+
+      @Override
+      public void train(QuestionPool p, int[] questions, double[] targets, int count, int epochs) {
+        throw new IllegalStateException("out of memory on the teacher's device");
+      }
+
+      @Override
+      public void writeState(java.io.DataOutput out) {}
+
+      @Override
+      public void readState(java.io.DataInput in) {}
+    };
+    for (GoldilocksSampler.UpdateMode mode : GoldilocksSampler.UpdateMode.values()) {
+      try (GoldilocksSampler s = GoldilocksSampler.builder(pool).predictor(failing).updateEvery(2).window(8).updateMode(mode).build()) {
+        List<Selection> sel = s.next(4);
+        for (Selection x : sel) {
+          assertEquals(ai.goldilocks.core.FeedbackStatus.ACCEPTED, s.feedback(new RolloutFeedback(x.question().id(), new double[] {1, 0}, 0)));
+        }
+        s.awaitUpdates();
+        assertEquals(4, s.metrics().feedbackAccepted(), mode.toString());
+        long failures = s.metrics().teacherFailures();
+        // synchronous: both updates ran and failed; asynchronous: queued updates may coalesce
+        assertTrue(mode == GoldilocksSampler.UpdateMode.SYNCHRONOUS ? failures == 2 : failures >= 1 && failures <= 2, mode + ": " + failures);
+        assertEquals(0, s.metrics().teacherUpdates(), mode.toString());
+        // a retry of the same feedback is a duplicate, as it should be: it was counted once
+        assertEquals(ai.goldilocks.core.FeedbackStatus.IGNORED_DUPLICATE,
+            s.feedback(new RolloutFeedback(sel.get(0).question().id(), new double[] {1, 0}, 0)));
+      }
+    }
+  }
 }

@@ -149,6 +149,41 @@ public abstract class SamplerContract {
     }
   }
 
+  /**
+   * Per-question state is keyed by pool index: a state saved over q0..q99 must not restore into the
+   * same ids in another order, or into other ids, where it would land on the wrong questions.
+   */
+  @Test
+  void stateRestoresOnlyIntoThePoolItWasSavedOver() throws IOException {
+    QuestionPool pool = pool(100);
+    List<Question> reversed = new ArrayList<>();
+    List<Question> renamed = new ArrayList<>();
+    for (int i = 99; i >= 0; i--) {
+      reversed.add(pool.get(i));
+    }
+    for (int i = 0; i < 100; i++) {
+      renamed.add(new Question("x" + i, pool.text(i)));
+    }
+    try (Sampler s = create(pool, 4, Long.MAX_VALUE)) {
+      for (int round = 0; round < 3; round++) {
+        play(s, round, new ArrayList<>());
+      }
+      byte[] saved = state(s);
+      for (List<Question> other : List.of(reversed, renamed)) {
+        try (Sampler t = create(QuestionPool.of(other), 4, Long.MAX_VALUE)) {
+          byte[] before = state(t);
+          IOException e = assertThrows(IOException.class, () -> t.restoreState(new ByteArrayInputStream(saved)));
+          assertTrue(e.getMessage().contains("different pool"), e.getMessage());
+          assertArrayEquals(before, state(t));
+        }
+      }
+      try (Sampler same = create(pool(100), 4, Long.MAX_VALUE)) {
+        same.restoreState(new ByteArrayInputStream(saved));
+        assertArrayEquals(saved, state(same));
+      }
+    }
+  }
+
   @Test
   void badFeedbackIsRejectedAndStateUnchanged() throws IOException {
     QuestionPool pool = pool(100);

@@ -7,8 +7,12 @@ import java.util.Optional;
 
 /**
  * Checks mathematical answers in the spirit of Math-Verify: extracts the final answer of a
- * solution, normalises LaTeX, and compares exactly, then numerically (relative tolerance), then
- * structurally (tuples, sets, intervals).
+ * solution, normalises LaTeX (delimiters, text wrappers, units and trailing words, braces of
+ * single-character exponents), then compares: as text; as numbers, exactly for integers and
+ * fractions of any size and with a rounding tolerance only where a side is a decimal (see
+ * {@link #numbers}); as expressions in the same variables, at random rational points evaluated
+ * exactly; structurally (tuples, sets, intervals). A false positive is a wrong reward, so every
+ * doubtful case is "not equal".
  *
  * <p>Never throws on content and never hangs: inputs longer than {@value #MAX_LENGTH} characters
  * are refused with a reason, parsing is linear with a bounded recursion depth, and no regular
@@ -139,11 +143,15 @@ public final class MathAnswers {
     if (g.equals(p)) {
       return new Verdict(true, "equal after normalisation");
     }
-    Double gv = Expr.evaluate(g);
-    Double pv = Expr.evaluate(p);
-    if (gv != null && pv != null) {
-      boolean eq = Math.abs(gv - pv) <= Math.max(ABS_TOL, REL_TOL * Math.max(Math.abs(gv), Math.abs(pv)));
-      return new Verdict(eq, eq ? "numerically equal" : "numbers differ: " + gv + " vs " + pv);
+    java.util.TreeSet<String> gVars = Expr.variables(g);
+    java.util.TreeSet<String> pVars = Expr.variables(p);
+    boolean gv = gVars != null;
+    boolean pv = pVars != null;
+    if (gv && pv) {
+      if (!gVars.equals(pVars)) {
+        return new Verdict(false, "different variables: " + gVars + " vs " + pVars);
+      }
+      return gVars.isEmpty() ? numbers(Expr.evaluate(g), Expr.evaluate(p)) : atRandomPoints(g, p, gVars);
     }
     Structure gs = Structure.parse(g);
     Structure ps = Structure.parse(p);
@@ -180,10 +188,94 @@ public final class MathAnswers {
       }
       return new Verdict(true, gs.kind.name().toLowerCase(Locale.ROOT) + "s equal");
     }
-    if (gv != null || pv != null) {
-      return new Verdict(false, "one side is a number, the other is not: " + g + " vs " + p);
+    if (gv || pv) {
+      return new Verdict(false, "one side is an expression, the other is not: " + g + " vs " + p);
     }
     return new Verdict(false, "different expressions: " + g + " vs " + p);
+  }
+
+  /**
+   * Two numbers. Exact values (integers and fractions of any size) must be equal exactly. A side
+   * with a decimal literal is read as a rounded value: it matches when the difference is at most
+   * one unit in its last digit and at most {@value #REL_TOL} relative (so 0.3333333333 matches 1/3,
+   * 0.3333 and 1000000007.0 vs 1000000008 do not). Values with an irrational part ({@code \pi},
+   * roots) match within floating-point noise.
+   */
+  static Verdict numbers(Expr.Value a, Expr.Value b) {
+    if (a == null || b == null) {
+      return new Verdict(false, "does not evaluate");
+    }
+    if (a.exact() && b.exact() && a.num().equals(b.num()) && a.den().equals(b.den())) {
+      return new Verdict(true, "exactly equal");
+    }
+    double diff;
+    if (a.exact() && b.exact()) {
+      Expr.Value d = a.add(b.negate());
+      diff = Math.abs(d.value());
+    } else {
+      diff = Math.abs(a.value() - b.value());
+    }
+    double scale = Math.max(Math.abs(a.value()), Math.abs(b.value()));
+    double ulp = Math.max(a.decimalUlp(), b.decimalUlp());
+    boolean eq;
+    String how;
+    if (ulp > 0) {
+      eq = diff <= ulp * (1 + 1e-9) && diff <= REL_TOL * scale;
+      how = "equal as a rounded decimal";
+    } else if (a.exact() && b.exact()) {
+      eq = false;
+      how = "";
+    } else {
+      eq = diff <= Math.max(ABS_TOL * 1e-3, 1e-9 * scale);
+      how = "numerically equal";
+    }
+    return new Verdict(eq, eq ? how : "numbers differ: " + a.value() + " vs " + b.value());
+  }
+
+  private static final int POINTS = 6;
+
+  /**
+   * Expressions in the same variables: equal when they agree at random rational points, evaluated
+   * exactly where possible (a polynomial or rational identity that fails is caught with
+   * overwhelming probability: Schwartz-Zippel). The points are fixed by the variable names, so a
+   * verdict never changes between runs.
+   */
+  private static Verdict atRandomPoints(String g, String p, java.util.Set<String> vars) {
+    ai.goldilocks.core.Rng rng = new ai.goldilocks.core.Rng(String.join(",", vars).hashCode() * 31L + 17);
+    int compared = 0;
+    for (int point = 0; point < 3 * POINTS && compared < POINTS; point++) {
+      java.util.Map<String, Expr.Value> values = new java.util.HashMap<>();
+      int k = 0;
+      for (String v : vars) {
+        long num = 1 + rng.nextInt(97);
+        long den = 1 + rng.nextInt(13);
+        boolean negative = (point + k++) % 2 == 1; // every variable takes both signs
+        values.put(v, Expr.Value.of(java.math.BigInteger.valueOf(negative ? -num : num), java.math.BigInteger.valueOf(den), 0));
+      }
+      Expr.Value a = Expr.evaluate(g, values);
+      Expr.Value b = Expr.evaluate(p, values);
+      if (a == null && b == null) {
+        continue; // outside both domains (a pole, a root of a negative number)
+      }
+      if (a == null || b == null) {
+        return new Verdict(false, "defined at different points: " + g + " vs " + p + " at " + describe(values));
+      }
+      if (!numbers(a, b).equal()) {
+        return new Verdict(false, "expressions differ at " + describe(values) + ": " + a.value() + " vs " + b.value());
+      }
+      compared++;
+    }
+    if (compared < 3) {
+      return new Verdict(false, "could not evaluate " + g + " and " + p + " at enough points");
+    }
+    return new Verdict(true, "equal at " + compared + " random points in " + vars);
+  }
+
+  private static String describe(java.util.Map<String, Expr.Value> values) {
+    StringBuilder b = new StringBuilder();
+    new java.util.TreeMap<>(values).forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(" = ").append(v.num())
+        .append('/').append(v.den()));
+    return b.toString();
   }
 
   private enum Kind { TUPLE, SET, INTERVAL }
@@ -304,6 +396,7 @@ public final class MathAnswers {
     s = dropUnits(s);
     s = removeWhitespace(s);
     s = fixFracShorthand(s);
+    s = unbraceSingles(s);
     s = replaceAll(s, "\\sqrt", "\\sqrt");
     s = dropThousandsSeparators(s);
     s = dropAssignment(s);
@@ -347,11 +440,22 @@ public final class MathAnswers {
     return s;
   }
 
+  /** Removes whitespace; a space between two letters ({@code x y}, {@code \\pi r}) is a product and becomes {@code *}. */
   private static String removeWhitespace(String s) {
     StringBuilder b = new StringBuilder(s.length());
     for (int i = 0; i < s.length(); i++) {
-      if (!Character.isWhitespace(s.charAt(i))) {
-        b.append(s.charAt(i));
+      char c = s.charAt(i);
+      if (!Character.isWhitespace(c)) {
+        b.append(c);
+      } else if (b.length() > 0 && Character.isLetter(b.charAt(b.length() - 1))) {
+        int j = i;
+        while (j < s.length() && Character.isWhitespace(s.charAt(j))) {
+          j++;
+        }
+        if (j < s.length() && Character.isLetter(s.charAt(j))) {
+          b.append('*');
+        }
+        i = j - 1;
       }
     }
     return b.toString();
@@ -415,7 +519,60 @@ public final class MathAnswers {
         }
       }
     }
-    return t;
+    return dropTrailingWords(t);
+  }
+
+  private static final java.util.Set<String> MATH_WORDS = java.util.Set.of("pi", "oo", "inf", "infinity", "sin", "cos", "tan", "log",
+      "ln", "exp", "sqrt", "and", "or", "mod", "i", "e");
+
+  /**
+   * "12 apples", "7 red marbles": words after a number are units or nouns, not part of the value.
+   * Only letter words of two or more letters that are not mathematical names, after a number.
+   */
+  private static String dropTrailingWords(String t) {
+    int end = t.length();
+    int cut = end;
+    int words = 0;
+    while (words < 4) {
+      int j = cut;
+      while (j > 0 && t.charAt(j - 1) == ' ') {
+        j--;
+      }
+      int k = j;
+      while (k > 0 && Character.isLetter(t.charAt(k - 1))) {
+        k--;
+      }
+      if (k == j || k == 0 || t.charAt(k - 1) != ' ') {
+        break;
+      }
+      String w = t.substring(k, j).toLowerCase(Locale.ROOT);
+      if (w.length() < 2 || MATH_WORDS.contains(w)) {
+        break;
+      }
+      cut = k;
+      words++;
+    }
+    if (words == 0) {
+      return t;
+    }
+    String head = t.substring(0, cut).trim();
+    return !head.isEmpty() && (Character.isDigit(head.charAt(head.length() - 1)) || head.endsWith("}")) ? head : t;
+  }
+
+  /** {@code x^{2}} becomes {@code x^2}: braces around a single character of an exponent or subscript. */
+  private static String unbraceSingles(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if ((c == '^' || c == '_') && i + 3 < s.length() && s.charAt(i + 1) == '{' && s.charAt(i + 3) == '}'
+          && Character.isLetterOrDigit(s.charAt(i + 2)) && (i + 4 == s.length() || !Character.isLetterOrDigit(s.charAt(i + 4)))) {
+        b.append(c).append(s.charAt(i + 2));
+        i += 3;
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
   }
 
   /** "1,234,567" becomes "1234567" when the whole answer is such a number. */
