@@ -24,18 +24,23 @@ final class ArmRun {
 
   private ArmRun() {}
 
-  /** Evaluates the policy; the map holds at least "accuracy" (a Double). */
+  /**
+   * Evaluates the policy; the map holds at least "accuracy" (a Double, the primary metric).
+   * {@code full} is true for the first and the last evaluation, which may measure more.
+   */
   @FunctionalInterface
   interface Evaluation {
-    Map<String, Object> evaluate(TransformerPolicy policy);
+    Map<String, Object> evaluate(TransformerPolicy policy, boolean full);
   }
 
   /** What an arm achieved. */
   static final class Result {
-    final List<double[]> accuracy = new ArrayList<>(); // (updates, accuracy)
+    final List<double[]> accuracy = new ArrayList<>(); // (updates, primary metric, rollouts)
     final List<StepMetrics> steps = new ArrayList<>();
     double finalAccuracy;
+    Map<String, Object> firstEvaluation;
     Map<String, Object> finalEvaluation;
+    int skippedSteps;
     double zeroVarianceFraction;
     long rollouts;
     long updates;
@@ -63,26 +68,35 @@ final class ArmRun {
       double lr, long rampSteps, Evaluation evaluation) throws IOException {
     long t0 = System.nanoTime();
     Result r = new Result();
-    r.accuracy.add(new double[] {0, accuracy(evaluation.evaluate(policy))});
+    r.firstEvaluation = evaluation.evaluate(policy, true);
+    r.accuracy.add(new double[] {0, accuracy(r.firstEvaluation), 0});
     ProgressBar bar = new ProgressBar(arm, budget);
     double rewardSum = 0;
     while (trainer.rolloutsSpent() < budget) {
       policy.setLearningRate(lr * Math.min(1.0, (policy.version() + 1) / (double) Math.max(1, rampSteps)));
-      StepMetrics m = trainer.step();
+      StepMetrics m;
+      try {
+        m = trainer.step();
+      } catch (IllegalStateException e) {
+        // the policy refused the update (a non-finite loss or gradient): nothing was applied
+        r.skippedSteps++;
+        LOG.warn("{}: GRPO step skipped: {}", arm, e.getMessage());
+        continue;
+      }
       r.steps.add(m);
       if (Double.isFinite(m.rewardMean())) {
         rewardSum += m.rewardMean();
       }
       if (trainer.stepCount() % evalEvery == 0) {
-        r.accuracy.add(new double[] {policy.version(), accuracy(evaluation.evaluate(policy))});
+        r.accuracy.add(new double[] {policy.version(), accuracy(evaluation.evaluate(policy, false)), trainer.rolloutsSpent()});
       }
       bar.update(Math.min(budget, trainer.rolloutsSpent()), String.format("reward %.2f zeroVar %.2f", m.rewardMean(),
           m.zeroVarianceFraction()));
     }
-    r.finalEvaluation = evaluation.evaluate(policy);
+    r.finalEvaluation = evaluation.evaluate(policy, true);
     r.finalAccuracy = accuracy(r.finalEvaluation);
     if (r.accuracy.get(r.accuracy.size() - 1)[0] != policy.version()) {
-      r.accuracy.add(new double[] {policy.version(), r.finalAccuracy});
+      r.accuracy.add(new double[] {policy.version(), r.finalAccuracy, trainer.rolloutsSpent()});
     }
     r.zeroVarianceFraction = sampler.metrics().zeroVarianceFraction();
     r.teacherMae = sampler.metrics().teacherMaeUnseen();
@@ -92,7 +106,7 @@ final class ArmRun {
     r.seconds = (System.nanoTime() - t0) / 1e9;
     StringBuilder lines = new StringBuilder();
     for (double[] a : r.accuracy) {
-      lines.append(String.format("{\"updates\":%d,\"valAccuracy\":%.4f}%n", (long) a[0], a[1]));
+      lines.append(String.format("{\"updates\":%d,\"rollouts\":%d,\"value\":%.5f}%n", (long) a[0], (long) a[2], a[1]));
     }
     Files.writeString(dir.resolve("validation.jsonl"), lines.toString());
     LOG.info("{}: validation accuracy {} -> {} ({}), zero-variance {}, {} rollouts, {} updates, {} s", arm,
@@ -136,14 +150,16 @@ final class ArmRun {
 
   /**
    * Supervised warm start: {@code steps} steps on the batches {@code batch} returns, learning rate
-   * warmed up over 50 steps from 0 to 1e-3, then cosine-decayed to 1e-4. A step the policy refuses
-   * (a non-finite gradient: no update applied) is logged and skipped. Returns how many were skipped.
+   * warmed up over 50 steps from 0 to {@code peak}, then cosine-decayed to 1e-4. A step the policy
+   * refuses (a non-finite gradient: no update applied) is logged and skipped. Returns how many were
+   * skipped.
    */
-  static int warmStart(TransformerPolicy policy, int steps, java.util.function.IntFunction<List<ai.goldilocks.grpo.Sequence>> batch) {
+  static int warmStart(TransformerPolicy policy, int steps, double peak,
+      java.util.function.IntFunction<List<ai.goldilocks.grpo.Sequence>> batch) {
     ProgressBar bar = new ProgressBar("warm start", steps);
     int skipped = 0;
     for (int s = 0; s < steps; s++) {
-      policy.setLearningRate(BenchmarkCommand.schedule(s, steps, 1e-3, 1e-4, 50));
+      policy.setLearningRate(schedule(s, steps, peak, 1e-4, Math.min(50, steps / 4 + 1)));
       List<ai.goldilocks.grpo.Sequence> b = batch.apply(s);
       try {
         double nll = policy.supervisedStep(b);
@@ -154,6 +170,27 @@ final class ArmRun {
       }
     }
     return skipped;
+  }
+
+  /** Linear warm-up to {@code peak} over {@code warmup} steps, then cosine decay to {@code floor}. */
+  static double schedule(int step, int total, double peak, double floor, int warmup) {
+    if (step < warmup) {
+      return peak * (step + 1) / warmup;
+    }
+    double progress = (double) (step - warmup) / Math.max(1, total - warmup);
+    return floor + 0.5 * (peak - floor) * (1 + Math.cos(Math.PI * progress));
+  }
+
+  /** Moves a fully written temporary directory to {@code target}, replacing what was there. */
+  static void replaceDirectory(Path tmp, Path target) throws IOException {
+    if (Files.exists(target)) {
+      try (var files = Files.walk(target)) {
+        for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(f);
+        }
+      }
+    }
+    Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   /**

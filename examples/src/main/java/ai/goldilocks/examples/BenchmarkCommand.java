@@ -3,6 +3,7 @@ package ai.goldilocks.examples;
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.Rng;
 import ai.goldilocks.core.Sampler;
+import ai.goldilocks.core.UtilityPredictor;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.sampler.BetaThompsonSampler;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
@@ -19,15 +20,20 @@ import ai.goldilocks.grpo.tasks.ArithmeticTask;
 import ai.goldilocks.grpo.tasks.ArithmeticTasks;
 import ai.goldilocks.grpo.tasks.ReversedAnswerReward;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -35,35 +41,44 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code benchmark}: the paper's claim at small scale. A character-level transformer is warm-started
- * on easy arithmetic, then trained with GRPO at an equal rollout budget under each sampler, from the
- * same warm-started weights and seed.
+ * on reversed-answer addition and subtraction with 1 to 6 digit operands, stopped early so that a
+ * frontier of sometimes-solved questions remains, then trained with GRPO at an equal rollout budget
+ * under each sampler, from the same warm-started weights and seed. The primary metric is exact: the
+ * mean over held-out questions of the probability that a temperature-1 sample is the right answer
+ * (one teacher-forced pass per question).
  */
 @Command(name = "benchmark", mixinStandardHelpOptions = true,
     description = "Synthetic-reasoning benchmark: GRPO with each sampler from the same warm start, at an equal rollout budget.")
 final class BenchmarkCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(BenchmarkCommand.class);
-  static final List<String> ARMS = List.of("goldilocks-djl", "goldilocks-cpu", "uniform", "dynamic-filter", "beta-thompson");
+  static final List<String> ARMS = List.of("goldilocks-djl", "goldilocks-cpu", "uniform", "dynamic-filter", "beta-thompson", "oracle");
+  /** Bumped whenever the warm start's recipe changes, so a stale cache entry is never reused. */
+  private static final String WARM_START_RECIPE = "two-stage-v1";
+  static final int MAX_DIGITS = 6;
+  static final int EASY_BANDS = 3;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Seed of tasks, weights and sampling (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @Option(names = "--seeds", split = ",", defaultValue = "1",
+      description = "Seeds to run, comma-separated, e.g. 1,2,3; results are aggregated over them (default: ${DEFAULT-VALUE}).")
+  List<Long> seeds;
 
-  @Option(names = "--quick", description = "A short run (about 2-3 minutes on 2 cores) with the same outputs.")
+  @Option(names = "--quick", description = "A short run (under 2 minutes on 2 cores) with the same outputs.")
   boolean quick;
 
-  @Option(names = "--arms", split = ",", description = "Comma list of arms (default: all of " + "goldilocks-djl, goldilocks-cpu, "
-      + "uniform, dynamic-filter, beta-thompson).")
+  @Option(names = "--arms", split = ",", description = "Comma list of arms (default: all of goldilocks-djl, goldilocks-cpu, "
+      + "uniform, dynamic-filter, beta-thompson, oracle).")
   List<String> arms;
 
-  @Option(names = "--steps", description = "GRPO steps of the budget: steps x batch x group rollouts (default 600, quick 60).")
+  @Option(names = "--steps", description = "GRPO steps of the budget: steps x batch x group rollouts (default 600, quick 40).")
   Integer steps;
 
-  @Option(names = "--warmup-steps", description = "Supervised warm-start steps (default 1500, quick 600).")
-  Integer warmupSteps;
+  @Option(names = "--warmup-steps", split = ",",
+      description = "Supervised warm-start steps of the two stages, e.g. 4000,1500 (default 4000,1500; quick 300,100).")
+  List<Integer> warmupSteps;
 
-  @Option(names = "--lr", defaultValue = "1e-4", description = "GRPO learning rate (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--lr", defaultValue = "5e-5", description = "GRPO learning rate (default: ${DEFAULT-VALUE}).")
   double lr;
 
-  @Option(names = "--lr-warmup", defaultValue = "0.1",
+  @Option(names = "--lr-warmup", defaultValue = "0.05",
       description = "Fraction of the GRPO steps over which the learning rate ramps up linearly from 0 (default: ${DEFAULT-VALUE}).")
   double lrWarmup;
 
@@ -73,109 +88,299 @@ final class BenchmarkCommand implements Callable<Integer> {
   @Option(names = "--group-size", defaultValue = "8", description = "Rollouts per question, G (default: ${DEFAULT-VALUE}).")
   int group;
 
+  @Option(names = "--held-out", description = "Held-out questions for the exact metric, even across the 6 digit bands"
+      + " (default 2004, quick 402).")
+  Integer heldOut;
+
+  @Option(names = "--eval-every", description = "GRPO steps between evaluations (default 20, quick 10).")
+  Integer evalEvery;
+
   @Option(names = "--out", defaultValue = "results/benchmark", description = "Results folder (default: ${DEFAULT-VALUE}).")
   Path out;
+
+  @Option(names = "--cache", defaultValue = "results/benchmark-cache",
+      description = "Warm starts, keyed by their whole configuration, reused across runs and arms (default: ${DEFAULT-VALUE}).")
+  Path cache;
 
   @Option(names = "--json", description = "Print the summary as one JSON object on stdout.")
   boolean json;
 
+  @Option(names = "--aggregate-only", description = "Train nothing: aggregate the seeds' results already in --out/seed-N"
+      + " (from runs of one seed each, e.g. in parallel) into the summary and plots across seeds.")
+  boolean aggregateOnly;
+
   private final CharTokenizer tok = CharTokenizer.arithmetic();
   private TransformerConfig modelConfig;
 
-  private static final int MAX_DIGITS = 4;
-  private static final SamplingConfig ROLLOUT = new SamplingConfig(1.0, 1.0, 8);
-  private static final SamplingConfig GREEDY = new SamplingConfig(1.0, 1e-9, 8);
+  private static final SamplingConfig ROLLOUT = new SamplingConfig(1.0, 1.0, MAX_DIGITS + 2);
+  private static final SamplingConfig GREEDY = new SamplingConfig(1.0, 1e-9, MAX_DIGITS + 2);
 
   @Override
   public Integer call() throws IOException {
-    int grpoSteps = steps != null ? steps : quick ? 60 : 600;
-    int warm = warmupSteps != null ? warmupSteps : quick ? 600 : 1500;
-    int evalEvery = quick ? 20 : 25;
-    int validationSize = quick ? 200 : 400;
     List<String> chosen = arms == null ? ARMS : arms;
     for (String a : chosen) {
       if (!ARMS.contains(a)) {
         throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "unknown arm '" + a + "'; known: " + ARMS);
       }
     }
+    if (warmupSteps != null && warmupSteps.size() != 2) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--warmup-steps takes two numbers, e.g. 1500,750");
+    }
     Files.createDirectories(out);
     modelConfig = TransformerConfig.small(tok.vocabSize(), 32);
-    List<ArithmeticTask> train = ArithmeticTasks.generate(20_000, MAX_DIGITS, seed * 7 + 1, "t");
-    List<ArithmeticTask> validation = ArithmeticTasks.generate(validationSize, MAX_DIGITS, seed * 7 + 2, "v");
-    QuestionPool pool = QuestionPool.of(train.stream().map(ArithmeticTask::toQuestion).collect(Collectors.toList()));
-    LOG.info("benchmark seed {}: {} training questions (1-{} digits), {} validation, warm start {} steps, {} GRPO steps x {} x {}",
-        seed, pool.size(), MAX_DIGITS, validation.size(), warm, grpoSteps, batch, group);
+    Map<String, Object> perSeed = new LinkedHashMap<>();
+    Map<Long, Map<String, ArmRun.Result>> results = new LinkedHashMap<>();
+    for (long seed : seeds) {
+      Path dir = seeds.size() == 1 && !aggregateOnly ? out : out.resolve("seed-" + seed);
+      Map<String, ArmRun.Result> r = new LinkedHashMap<>();
+      perSeed.put(Long.toString(seed), aggregateOnly ? readSeed(dir, chosen, r) : runSeed(seed, chosen, dir, r));
+      results.put(seed, r);
+    }
+    Map<String, Object> summary;
+    if (seeds.size() == 1 && !aggregateOnly) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> only = (Map<String, Object>) perSeed.values().iterator().next();
+      summary = only;
+    } else {
+      summary = new LinkedHashMap<>();
+      summary.put("seeds", seeds);
+      summary.put("aggregate", aggregate(perSeed, chosen));
+      summary.put("perSeed", perSeed);
+      BenchmarkPlots.acrossSeeds(out, results);
+      Files.writeString(out.resolve("summary.json"), Json.GSON.toJson(summary));
+    }
+    if (json) {
+      System.out.println(Json.GSON.toJson(summary));
+    } else {
+      print(perSeed);
+      System.out.println("results, logs and plots: " + out.toAbsolutePath());
+    }
+    return 0;
+  }
 
-    // 1. supervised warm start on easy items (operands of at most 3 digits)
-    Path warmDir = out.resolve("warmstart");
-    Map<String, Object> warmEval;
-    long t0 = System.nanoTime();
-    try (TransformerPolicy p = newPolicy(1e-3)) {
-      List<ArithmeticTask> easy = train.stream().filter(t -> t.maxDigits() <= 3).collect(Collectors.toList());
-      Rng rng = new Rng(seed * 13 + 5);
-      int skipped = ArmRun.warmStart(p, warm, s -> {
-        List<Sequence> b = new ArrayList<>();
-        for (int i = 0; i < 64; i++) {
-          b.add(sequence(easy.get(rng.nextInt(easy.size()))));
-        }
-        return b;
-      });
-      p.save(warmDir);
-      warmEval = evaluate(p, validation);
-      warmEval.put("skippedSteps", skipped);
-      warmEval.put("seconds", Json.round((System.nanoTime() - t0) / 1e9, 1));
-      LOG.info("warm start done: validation accuracy {} by digits {}", warmEval.get("accuracy"), warmEval.get("accuracyByDigits"));
+  private void print(Map<String, Object> perSeed) {
+    System.out.printf("%-6s %-15s %8s %8s %8s %8s %8s %9s %8s %10s%n", "seed", "arm", "meanP0", "meanP", "hardP", "easyP", "greedy",
+        "zeroVar", "updates", "toUniform");
+    for (var s : perSeed.entrySet()) {
+      @SuppressWarnings("unchecked")
+      Map<String, Map<String, Object>> armsOut = (Map<String, Map<String, Object>>) ((Map<String, Object>) s.getValue()).get("arms");
+      for (var e : armsOut.entrySet()) {
+        Map<String, Object> m = e.getValue();
+        System.out.printf("%-6s %-15s %8s %8s %8s %8s %8s %9s %8s %10s%n", s.getKey(), e.getKey(), m.get("initialMeanP"),
+            m.get("finalMeanP"), m.get("finalHardMeanP"), m.get("easyBandFinal"), m.get("finalGreedy"), m.get("zeroVarianceFraction"),
+            m.get("updates"), m.get("updatesToReachUniformFinal"));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ one seed
+
+  private Map<String, Object> runSeed(long seed, List<String> chosen, Path dir, Map<String, ArmRun.Result> results) throws IOException {
+    int grpoSteps = steps != null ? steps : quick ? 40 : 600;
+    int stage1 = warmupSteps != null ? warmupSteps.get(0) : quick ? 300 : 4000;
+    int stage2 = warmupSteps != null ? warmupSteps.get(1) : quick ? 100 : 1500;
+    int heldOutSize = heldOut != null ? heldOut : quick ? 402 : 2004;
+    int every = evalEvery != null ? evalEvery : quick ? 10 : 20;
+    Files.createDirectories(dir);
+
+    List<ArithmeticTask> validation = bands(heldOutSize, seed * 7 + 2, "v", Set.of());
+    Set<String> heldOutPrompts = new HashSet<>();
+    validation.forEach(t -> heldOutPrompts.add(t.prompt()));
+    List<ArithmeticTask> train = bands(quick ? 3000 : 12_000, seed * 7 + 1, "t", heldOutPrompts);
+    Map<String, ArithmeticTask> byId = new java.util.HashMap<>();
+    train.forEach(t -> byId.put(t.id(), t));
+    QuestionPool pool = QuestionPool.of(train.stream().map(ArithmeticTask::toQuestion).toList());
+    LOG.info("benchmark seed {}: {} training questions, {} held out (1-{} digits), warm start {}+{} steps, {} GRPO steps x {} x {}",
+        seed, pool.size(), validation.size(), MAX_DIGITS, stage1, stage2, grpoSteps, batch, group);
+
+    // 1. the warm start, cached by its configuration
+    Map<String, Object> warm = new LinkedHashMap<>();
+    Path warmDir = warmStart(seed, stage1, stage2, warm);
+    List<ArithmeticTask> frontierSample = train.subList(0, Math.min(500, train.size()));
+    try (TransformerPolicy p = newPolicy(seed, lr)) {
+      p.load(warmDir);
+      Map<String, Object> e = evaluate(p, validation, true);
+      Map<String, Object> shown = new LinkedHashMap<>(e);
+      shown.remove("accuracy"); // the primary metric's raw value, for ArmRun; meanP is the same, rounded
+      warm.put("heldOut", shown);
+      Map<String, Object> frontier = frontier(p, frontierSample, 16);
+      LOG.info("warm start: meanP {} by band {}; frontier: {} of {} pool questions mixed at G = 16, pass@16 - mean@16 = {}",
+          e.get("meanP"), e.get("meanPByBand"), frontier.get("mixedFraction"), frontierSample.size(), frontier.get("passAtGMinusMeanAtG"));
+      warm.put("frontier", frontier);
     }
 
     // 2. GRPO per arm, same weights, same seed, same rollout budget
     long budget = (long) grpoSteps * batch * group;
-    Map<String, ArmRun.Result> results = new LinkedHashMap<>();
     for (String arm : chosen) {
-      results.put(arm, runArm(arm, pool, validation, warmDir, budget, evalEvery));
+      results.put(arm, runArm(seed, arm, pool, byId, validation, warmDir, budget, every, dir));
     }
 
-    // 3. summary, plots
+    // 3. summary and plots
     Map<String, Object> summary = new LinkedHashMap<>();
     Map<String, Object> cfg = new LinkedHashMap<>();
     cfg.put("seed", seed);
     cfg.put("quick", quick);
+    cfg.put("task", "reversed-answer addition and subtraction, 1-" + MAX_DIGITS + " digit operands, carry and borrow chains");
     cfg.put("model", modelConfig);
     cfg.put("parameters", modelConfig.parameterCount());
-    cfg.put("warmupSteps", warm);
+    cfg.put("poolQuestions", pool.size());
+    cfg.put("heldOutQuestions", validation.size());
+    cfg.put("warmStartSteps", List.of(stage1, stage2));
     cfg.put("grpoSteps", grpoSteps);
     cfg.put("grpoLearningRate", lr);
     cfg.put("grpoLearningRateWarmup", lrWarmup);
     cfg.put("batch", batch);
     cfg.put("groupSize", group);
     cfg.put("rolloutBudget", budget);
-    cfg.put("validationQuestions", validation.size());
+    cfg.put("evalEvery", every);
     summary.put("config", cfg);
-    summary.put("warmStart", warmEval);
-    Map<String, Object> armsOut = ArmRun.writeReport(out, summary, results);
-    if (json) {
-      System.out.println(Json.GSON.toJson(summary));
-    } else {
-      System.out.printf("%-16s %9s %9s %9s %8s %12s%n", "arm", "valAcc", "zeroVar", "rollouts", "updates", "toUniformEnd");
-      for (var e : armsOut.entrySet()) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> m = (Map<String, Object>) e.getValue();
-        System.out.printf("%-16s %9.4f %9.4f %9s %8s %12s%n", e.getKey(), m.get("finalValAccuracy"), m.get("zeroVarianceFraction"),
-            m.get("rolloutsSpent"), m.get("updates"), m.get("updatesToReachUniformFinal"));
+    summary.put("warmStart", warm);
+    summary.put("frontier", warm.get("frontier"));
+    summary.put("arms", armSummary(results));
+    BenchmarkPlots.oneSeed(dir, results);
+    Files.writeString(dir.resolve("summary.json"), Json.GSON.toJson(summary));
+    return summary;
+  }
+
+  /** A seed's summary and evaluation curves as a finished run wrote them. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> readSeed(Path dir, List<String> chosen, Map<String, ArmRun.Result> results) throws IOException {
+    Map<String, Object> summary = Json.GSON.fromJson(Files.readString(dir.resolve("summary.json")), LinkedHashMap.class);
+    Map<String, Object> armsOut = (Map<String, Object>) summary.get("arms");
+    for (String arm : chosen) {
+      Map<String, Object> a = (Map<String, Object>) armsOut.get(arm);
+      if (a == null) {
+        throw new IOException(dir.resolve("summary.json") + " has no arm '" + arm + "'");
       }
-      System.out.println("results, logs and plots: " + out.toAbsolutePath());
+      ArmRun.Result r = new ArmRun.Result();
+      for (String line : Files.readAllLines(dir.resolve(arm).resolve("validation.jsonl"))) {
+        Map<String, Object> row = Json.GSON.fromJson(line, Map.class);
+        r.accuracy.add(new double[] {((Number) row.get("updates")).doubleValue(), ((Number) row.get("value")).doubleValue(),
+            ((Number) row.get("rollouts")).doubleValue()});
+      }
+      r.finalAccuracy = r.accuracy.get(r.accuracy.size() - 1)[1];
+      r.updates = ((Number) a.get("updates")).longValue();
+      results.put(arm, r);
     }
-    return 0;
+    return summary;
   }
 
-  static double schedule(int step, int total, double peak, double floor, int warmup) {
-    if (step < warmup) {
-      return peak * (step + 1) / warmup;
+  /** {@code n} tasks spread evenly over the digit bands 1..6, skipping prompts in {@code exclude}. */
+  static List<ArithmeticTask> bands(int n, long seed, String prefix, Set<String> exclude) {
+    Rng rng = new Rng(seed);
+    List<ArithmeticTask> out = new ArrayList<>(n);
+    Set<String> seen = new HashSet<>(exclude);
+    int attempts = 0;
+    while (out.size() < n && attempts++ < 50 * n) {
+      int digits = 1 + out.size() % MAX_DIGITS;
+      ArithmeticTask t = ArithmeticTasks.addOrSubtract(rng, digits, prefix + out.size());
+      if (seen.add(t.prompt())) {
+        out.add(t);
+      } else if (digits == 1) {
+        // one-digit sums are few: allow repeats of them rather than loop
+        out.add(new ArithmeticTask(prefix + out.size(), t.prompt(), t.answer(), t.operation(), t.maxDigits(), t.carries(),
+            t.structuralDifficulty()));
+      }
     }
-    double progress = (double) (step - warmup) / Math.max(1, total - warmup);
-    return floor + 0.5 * (peak - floor) * (1 + Math.cos(Math.PI * progress));
+    return out;
   }
 
-  private TransformerPolicy newPolicy(double lr) {
+  // ------------------------------------------------------------------ warm start
+
+  /**
+   * Two supervised stages with every length present: stage 1 (easy-heavy, 1% of each hard band)
+   * teaches the format and the short sums; stage 2 raises the hard bands to about 17% and stops early,
+   * leaving a frontier. Cached under a key that hashes the whole recipe.
+   */
+  private Path warmStart(long seed, int stage1, int stage2, Map<String, Object> info) throws IOException {
+    String first = String.join("|", WARM_START_RECIPE, Long.toString(seed), modelConfig.toString(), tok.alphabet(), "batch=64",
+        "stage1=" + stage1 + ",hardShare=" + STAGE1_HARD + ",lr=1e-3>1e-4");
+    String second = first + "|stage2=" + stage2 + ",hardShare=" + STAGE2_HARD + ",lr=" + STAGE2_LR + ">1e-4";
+    Path stage1Dir = cached(first, info, "stage1", p -> {
+      Rng rng = new Rng(seed * 13 + 5);
+      return ArmRun.warmStart(p, stage1, 1e-3, s -> warmBatch(rng, STAGE1_HARD));
+    }, seed, null);
+    return cached(second, info, "stage2", p -> {
+      Rng rng = new Rng(seed * 13 + 6);
+      return ArmRun.warmStart(p, stage2, STAGE2_LR, s -> warmBatch(rng, STAGE2_HARD));
+    }, seed, stage1Dir);
+  }
+
+  private static final double STAGE1_HARD = 0.03;
+  private static final double STAGE2_HARD = 0.35;
+  private static final double STAGE2_LR = 5e-4;
+
+  /** Supervised training from {@code start} (or fresh weights) by {@code train}. */
+  @FunctionalInterface
+  private interface Stage {
+    int train(TransformerPolicy p);
+  }
+
+  /**
+   * One stage of the warm start, cached under the hash of its whole recipe (which includes the
+   * stages before it). Records in {@code info} whether it came from the cache, its seconds and
+   * skipped steps.
+   */
+  private Path cached(String recipe, Map<String, Object> info, String name, Stage stage, long seed, Path start) throws IOException {
+    String key = sha256(recipe).substring(0, 16);
+    Path dir = cache.resolve("warmstart-" + key);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("cacheKey", key);
+    info.put(name, m);
+    if (Files.isRegularFile(dir.resolve("model.safetensors")) && Files.isRegularFile(dir.resolve("recipe.txt"))
+        && Files.readString(dir.resolve("recipe.txt")).equals(recipe)) {
+      LOG.info("warm start {} from the cache: {}", name, dir);
+      m.put("cached", true);
+      m.put("seconds", Double.parseDouble(Files.readString(dir.resolve("seconds.txt")).trim()));
+      m.put("skippedSteps", Integer.parseInt(Files.readString(dir.resolve("skipped.txt")).trim()));
+    } else {
+      long t0 = System.nanoTime();
+      Path tmp = cache.resolve(".warmstart-" + key + ".tmp");
+      int skipped;
+      try (TransformerPolicy p = newPolicy(seed, 1e-3)) {
+        if (start != null) {
+          p.load(start);
+        }
+        skipped = stage.train(p);
+        Files.createDirectories(tmp);
+        p.save(tmp);
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      Files.writeString(tmp.resolve("seconds.txt"), Double.toString(Json.round(seconds, 1)));
+      Files.writeString(tmp.resolve("skipped.txt"), Integer.toString(skipped));
+      Files.writeString(tmp.resolve("recipe.txt"), recipe);
+      ArmRun.replaceDirectory(tmp, dir);
+      m.put("cached", false);
+      m.put("seconds", Json.round(seconds, 1));
+      m.put("skippedSteps", skipped);
+    }
+    info.put("cached", Boolean.TRUE.equals(info.getOrDefault("cached", true)) && (Boolean) m.get("cached"));
+    info.put("skippedSteps", ((Number) info.getOrDefault("skippedSteps", 0)).intValue() + (Integer) m.get("skippedSteps"));
+    return dir;
+  }
+
+  private int warmCounter;
+
+  private List<Sequence> warmBatch(Rng rng, double hardShare) {
+    int[] counter = {warmCounter};
+    List<Sequence> b = new ArrayList<>(64);
+    for (int i = 0; i < 64; i++) {
+      int digits = rng.nextDouble() < hardShare ? EASY_BANDS + 1 + rng.nextInt(MAX_DIGITS - EASY_BANDS) : 1 + rng.nextInt(EASY_BANDS);
+      b.add(sequence(ArithmeticTasks.addOrSubtract(rng, digits, "w" + counter[0]++)));
+    }
+    warmCounter = counter[0];
+    return b;
+  }
+
+  private static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private TransformerPolicy newPolicy(long seed, double lr) {
     return TransformerPolicy.builder(modelConfig, tok).seed(seed).learningRate(lr).build();
   }
 
@@ -186,75 +391,284 @@ final class BenchmarkCommand implements Callable<Integer> {
     return new Sequence(tok.encode(t.prompt()), completion);
   }
 
-  /** Greedy accuracy overall and by operand digits; prompts batched by length. */
-  private Map<String, Object> evaluate(TransformerPolicy p, List<ArithmeticTask> tasks) {
+  // ------------------------------------------------------------------ the exact metric
+
+  /**
+   * The exact success probability at temperature 1 of each task: the probability of sampling the
+   * reversed answer and then the end marker, exp(sum of their log-probabilities), one
+   * teacher-forced pass. Exact-match rewards with one canonical answer make this the true p.
+   */
+  double[] exactP(TransformerPolicy p, List<ArithmeticTask> tasks) {
+    double[] out = new double[tasks.size()];
+    for (int from = 0; from < tasks.size(); from += 512) {
+      List<Sequence> chunk = new ArrayList<>();
+      for (int i = from; i < Math.min(tasks.size(), from + 512); i++) {
+        chunk.add(sequence(tasks.get(i)));
+      }
+      double[][] lp = p.logProbs(chunk, ROLLOUT.temperature());
+      for (int i = 0; i < lp.length; i++) {
+        double s = 0;
+        for (double x : lp[i]) {
+          s += x;
+        }
+        out[from + i] = Math.exp(s);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Held-out evaluation: the exact mean p overall and per digit band (the primary metric, under
+   * "accuracy" for {@link ArmRun}); with {@code full}, also greedy accuracy on 100 questions per band
+   * and sampled mean@8 on 50 per band.
+   */
+  private Map<String, Object> evaluate(TransformerPolicy p, List<ArithmeticTask> tasks, boolean full) {
+    double[] ps = exactP(p, tasks);
+    double[] sum = new double[MAX_DIGITS + 1];
+    int[] count = new int[MAX_DIGITS + 1];
+    double all = 0;
+    for (int i = 0; i < ps.length; i++) {
+      all += ps[i];
+      sum[tasks.get(i).maxDigits()] += ps[i];
+      count[tasks.get(i).maxDigits()]++;
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    double meanP = all / ps.length;
+    m.put("accuracy", meanP);
+    m.put("meanP", Json.round(meanP, 5));
+    Map<String, Object> byBand = new LinkedHashMap<>();
+    double hard = 0;
+    int hardN = 0;
+    double easyMin = 1;
+    for (int d = 1; d <= MAX_DIGITS; d++) {
+      byBand.put(Integer.toString(d), count[d] == 0 ? null : Json.round(sum[d] / count[d], 5));
+      if (d > EASY_BANDS) {
+        hard += sum[d];
+        hardN += count[d];
+      } else if (count[d] > 0) {
+        easyMin = Math.min(easyMin, sum[d] / count[d]);
+      }
+    }
+    m.put("meanPByBand", byBand);
+    m.put("hardMeanP", Json.round(hardN == 0 ? Double.NaN : hard / hardN, 5));
+    m.put("easyBandMin", Json.round(easyMin, 5));
+    if (full) {
+      List<ArithmeticTask> sub = perBand(tasks, 100);
+      m.put("greedyAccuracy", Json.round(sampledAccuracy(p, sub, GREEDY, 1), 4));
+      m.put("meanAt8", Json.round(sampledAccuracy(p, perBand(tasks, 50), ROLLOUT, 8), 4));
+    }
+    return m;
+  }
+
+  private static List<ArithmeticTask> perBand(List<ArithmeticTask> tasks, int n) {
+    int[] taken = new int[MAX_DIGITS + 1];
+    List<ArithmeticTask> out = new ArrayList<>();
+    for (ArithmeticTask t : tasks) {
+      if (taken[t.maxDigits()]++ < n) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  /** Fraction of {@code samples} completions per task that are right; prompts batched by length. */
+  private double sampledAccuracy(TransformerPolicy p, List<ArithmeticTask> tasks, SamplingConfig sampling, int samples) {
     Map<Integer, List<ArithmeticTask>> byLength = new TreeMap<>();
     for (ArithmeticTask t : tasks) {
       byLength.computeIfAbsent(t.prompt().length(), k -> new ArrayList<>()).add(t);
     }
-    int correct = 0;
-    int[] right = new int[MAX_DIGITS + 1];
-    int[] count = new int[MAX_DIGITS + 1];
-    for (List<ArithmeticTask> group : byLength.values()) {
-      for (int from = 0; from < group.size(); from += 64) {
-        List<ArithmeticTask> chunk = group.subList(from, Math.min(group.size(), from + 64));
-        int[][] prompts = new int[chunk.size()][];
-        for (int i = 0; i < chunk.size(); i++) {
-          prompts[i] = tok.encode(chunk.get(i).prompt());
+    long right = 0;
+    long total = 0;
+    for (List<ArithmeticTask> same : byLength.values()) {
+      for (int from = 0; from < same.size(); from += 64) {
+        List<ArithmeticTask> chunk = same.subList(from, Math.min(same.size(), from + 64));
+        int[][] prompts = new int[chunk.size() * samples][];
+        for (int i = 0; i < prompts.length; i++) {
+          prompts[i] = tok.encode(chunk.get(i / samples).prompt());
         }
-        List<Completion> cs = p.generateBatch(prompts, GREEDY, 0);
-        for (int i = 0; i < chunk.size(); i++) {
-          ArithmeticTask t = chunk.get(i);
-          boolean ok = cs.get(i).text().equals(ReversedAnswerReward.target(t.answer()));
-          correct += ok ? 1 : 0;
-          right[t.maxDigits()] += ok ? 1 : 0;
-          count[t.maxDigits()]++;
+        List<Completion> cs = p.generateBatch(prompts, sampling, 17 + from);
+        for (int i = 0; i < prompts.length; i++) {
+          right += cs.get(i).text().equals(ReversedAnswerReward.target(chunk.get(i / samples).answer())) ? 1 : 0;
+          total++;
         }
       }
     }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("accuracy", Json.round((double) correct / tasks.size(), 4));
-    Map<String, Object> d = new LinkedHashMap<>();
-    for (int k = 1; k <= MAX_DIGITS; k++) {
-      d.put(Integer.toString(k), count[k] == 0 ? null : Json.round((double) right[k] / count[k], 4));
+    return total == 0 ? Double.NaN : (double) right / total;
+  }
+
+  /**
+   * The frontier before RL: over pool questions, the expected fraction whose G samples are mixed
+   * (1 - p^G - (1-p)^G) and the gap pass@G - mean@G (1 - (1-p)^G - p), both exact expectations
+   * from the exact p, so the check itself adds no sampling noise.
+   */
+  private Map<String, Object> frontier(TransformerPolicy p, List<ArithmeticTask> sample, int g) {
+    double[] ps = exactP(p, sample);
+    double mixed = 0;
+    double gap = 0;
+    for (double x : ps) {
+      mixed += 1 - Math.pow(x, g) - Math.pow(1 - x, g);
+      gap += 1 - Math.pow(1 - x, g) - x;
     }
-    m.put("accuracyByDigits", d);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("questions", ps.length);
+    m.put("groupSize", g);
+    m.put("mixedFraction", Json.round(mixed / ps.length, 4));
+    m.put("passAtGMinusMeanAtG", Json.round(gap / ps.length, 4));
     return m;
   }
 
-  private Sampler sampler(String arm, QuestionPool pool) {
+  // ------------------------------------------------------------------ arms
+
+  /**
+   * The oracle's teacher: the true utility sqrt(p(1-p)) of each candidate from the live policy's
+   * exact p (a teacher-forced pass over its K candidates). An upper bound, not a method: no real
+   * teacher can know p.
+   */
+  private final class ExactPOracle implements UtilityPredictor {
+    private final TransformerPolicy policy;
+    private final Map<String, ArithmeticTask> byId;
+
+    ExactPOracle(TransformerPolicy policy, Map<String, ArithmeticTask> byId) {
+      this.policy = policy;
+      this.byId = byId;
+    }
+
+    @Override
+    public String name() {
+      return "exact-p-oracle";
+    }
+
+    @Override
+    public void predict(QuestionPool pool, int[] candidates, int count, double[] out) {
+      List<ArithmeticTask> ts = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        ts.add(byId.get(pool.id(candidates[i])));
+      }
+      double[] ps = exactP(policy, ts);
+      for (int i = 0; i < count; i++) {
+        out[i] = Math.min(0.5, Math.sqrt(Math.max(0, ps[i] * (1 - ps[i]))));
+      }
+    }
+
+    @Override
+    public void train(QuestionPool pool, int[] questions, double[] targets, int count, int epochs) {}
+
+    @Override
+    public void writeState(java.io.DataOutput out) {}
+
+    @Override
+    public void readState(java.io.DataInput in) {}
+  }
+
+  private Sampler sampler(long seed, String arm, QuestionPool pool, TransformerPolicy policy, Map<String, ArithmeticTask> byId) {
     return switch (arm) {
-      case "goldilocks-djl" -> goldilocks(pool, TransformerTeacher.builder(new TransformerConfig(tok.vocabSize(), 64, 2, 4, 128, 32), tok)
-          .seed(seed).learningRate(1e-3).build());
-      case "goldilocks-cpu" -> goldilocks(pool, FeaturePredictor.builder().seed(seed).build());
+      case "goldilocks-djl" -> goldilocks(seed, pool, TransformerTeacher.builder(new TransformerConfig(tok.vocabSize(), 64, 2, 4, 128, 32),
+          tok).seed(seed).learningRate(1e-3).build(), 0.1);
+      case "goldilocks-cpu" -> goldilocks(seed, pool, FeaturePredictor.builder().seed(seed).build(), 0.1);
+      case "oracle" -> goldilocks(seed, pool, new ExactPOracle(policy, byId), 0.0);
       case "beta-thompson" -> BetaThompsonSampler.builder(pool).seed(seed).build();
       default -> UniformSampler.builder(pool).seed(seed).build();
     };
   }
 
-  private GoldilocksSampler goldilocks(QuestionPool pool, ai.goldilocks.core.UtilityPredictor teacher) {
+  private GoldilocksSampler goldilocks(long seed, QuestionPool pool, UtilityPredictor teacher, double epsilon) {
     // synchronous teacher updates keep the benchmark exactly reproducible for a seed
-    return GoldilocksSampler.builder(pool).predictor(teacher).candidates(16).epsilon(0.1).window(1024).updateEvery(64).epochs(2)
+    return GoldilocksSampler.builder(pool).predictor(teacher).candidates(16).epsilon(epsilon).window(1024).updateEvery(64).epochs(2)
         .updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).seed(seed).build();
   }
 
-  private ArmRun.Result runArm(String arm, QuestionPool pool, List<ArithmeticTask> validation, Path warmDir, long budget,
-      int evalEvery) throws IOException {
+  private ArmRun.Result runArm(long seed, String arm, QuestionPool pool, Map<String, ArithmeticTask> byId, List<ArithmeticTask> validation,
+      Path warmDir, long budget, int every, Path out) throws IOException {
     Path dir = Files.createDirectories(out.resolve(arm));
     Path metrics = dir.resolve("metrics.jsonl");
     Files.deleteIfExists(metrics);
-    Sampler s = sampler(arm, pool);
-    try (TransformerPolicy p = newPolicy(lr); s) {
+    try (TransformerPolicy p = newPolicy(seed, lr)) {
       p.load(warmDir);
-      GrpoTrainer.Builder b = GrpoTrainer.builder(p, s, new ReversedAnswerReward()).batchSize(batch).groupSize(group).seed(seed)
-          .sampling(ROLLOUT).metricsFile(metrics);
-      if (arm.equals("dynamic-filter")) {
-        b.dynamicFilter(2.0, 4);
+      Sampler s = sampler(seed, arm, pool, p, byId);
+      try (s) {
+        GrpoTrainer.Builder b = GrpoTrainer.builder(p, s, new ReversedAnswerReward()).batchSize(batch).groupSize(group).seed(seed)
+            .sampling(ROLLOUT).metricsFile(metrics);
+        if (arm.equals("dynamic-filter")) {
+          b.dynamicFilter(2.0, 4);
+        }
+        long rampSteps = Math.round(lrWarmup * budget / ((double) batch * group));
+        return ArmRun.run(arm, dir, p, s, b.build(), budget, every, lr, rampSteps,
+            (policy, last) -> evaluate(policy, validation, last));
+      } finally {
+        ArmRun.closeTeacher(s);
       }
-      long rampSteps = Math.round(lrWarmup * budget / ((double) batch * group));
-      return ArmRun.run(arm, dir, p, s, b.build(), budget, evalEvery, lr, rampSteps, policy -> evaluate(policy, validation));
-    } finally {
-      ArmRun.closeTeacher(s);
     }
+  }
+
+  // ------------------------------------------------------------------ summaries
+
+  static Map<String, Object> armSummary(Map<String, ArmRun.Result> results) {
+    Double uniformFinal = results.containsKey("uniform") ? results.get("uniform").finalAccuracy : null;
+    Double uniformBest = null;
+    if (results.containsKey("uniform")) {
+      uniformBest = Double.NEGATIVE_INFINITY;
+      for (double[] row : results.get("uniform").accuracy) {
+        uniformBest = Math.max(uniformBest, row[1]);
+      }
+    }
+    Map<String, Object> armsOut = new LinkedHashMap<>();
+    for (Map.Entry<String, ArmRun.Result> e : results.entrySet()) {
+      ArmRun.Result r = e.getValue();
+      Map<String, Object> m = new LinkedHashMap<>();
+      Map<String, Object> first = r.firstEvaluation;
+      Map<String, Object> last = r.finalEvaluation;
+      m.put("initialMeanP", first.get("meanP"));
+      m.put("finalMeanP", last.get("meanP"));
+      m.put("finalHardMeanP", last.get("hardMeanP"));
+      m.put("finalMeanPByBand", last.get("meanPByBand"));
+      m.put("easyBandFinal", last.get("easyBandMin"));
+      m.put("initialGreedy", first.get("greedyAccuracy"));
+      m.put("finalGreedy", last.get("greedyAccuracy"));
+      m.put("initialMeanAt8", first.get("meanAt8"));
+      m.put("finalMeanAt8", last.get("meanAt8"));
+      m.put("zeroVarianceFraction", Json.round(r.zeroVarianceFraction, 4));
+      m.put("updates", r.updates);
+      m.put("rolloutsSpent", r.rollouts);
+      m.put("updatesToReachUniformFinal", uniformFinal == null ? null : r.updatesToReach(uniformFinal));
+      // uniform's best evaluation (the warm start included): not trivial when uniform ends below its start
+      m.put("updatesToReachUniformBest", uniformBest == null ? null : r.updatesToReach(uniformBest));
+      m.put("skippedSteps", r.skippedSteps);
+      m.put("meanTrainingReward", Json.round(r.meanReward, 4));
+      m.put("teacherMaeUnseen", Json.round(r.teacherMae, 4));
+      m.put("upperBound", e.getKey().equals("oracle"));
+      m.put("seconds", Json.round(r.seconds, 1));
+      armsOut.put(e.getKey(), m);
+    }
+    return armsOut;
+  }
+
+  /** Mean, min and max over seeds of the headline numbers, per arm. */
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> aggregate(Map<String, Object> perSeed, List<String> chosen) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    String[] fields = {"initialMeanP", "finalMeanP", "finalHardMeanP", "easyBandFinal", "finalGreedy", "finalMeanAt8",
+        "zeroVarianceFraction", "updates", "updatesToReachUniformFinal", "updatesToReachUniformBest"};
+    for (String arm : chosen) {
+      Map<String, Object> a = new LinkedHashMap<>();
+      for (String f : fields) {
+        List<Object> values = new ArrayList<>();
+        double sum = 0;
+        int n = 0;
+        for (Object s : perSeed.values()) {
+          Object v = ((Map<String, Map<String, Object>>) ((Map<String, Object>) s).get("arms")).get(arm).get(f);
+          values.add(v);
+          if (v instanceof Number num) {
+            sum += num.doubleValue();
+            n++;
+          }
+        }
+        Map<String, Object> stat = new LinkedHashMap<>();
+        stat.put("perSeed", values);
+        stat.put("mean", n == values.size() && n > 0 ? Json.round(sum / n, 5) : null);
+        a.put(f, stat);
+      }
+      out.put(arm, a);
+    }
+    return out;
   }
 }

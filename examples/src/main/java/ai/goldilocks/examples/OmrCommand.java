@@ -129,7 +129,7 @@ final class OmrCommand implements Callable<Integer> {
     } else {
       try (TransformerPolicy p = policy(cfg, tok, 1e-3)) {
         Rng rng = new Rng(seed);
-        skippedWarmStartSteps = ArmRun.warmStart(p, warmup, s -> {
+        skippedWarmStartSteps = ArmRun.warmStart(p, warmup, 1e-3, s -> {
           List<Sequence> b = new ArrayList<>();
           for (int i = 0; i < 32; i++) {
             b.add(sequence(tok, train.get(rng.nextInt(train.size()))));
@@ -211,7 +211,7 @@ final class OmrCommand implements Callable<Integer> {
               .equal() ? 1.0 : 0.0)
           .batchSize(16).groupSize(8).seed(seed).sampling(ROLLOUT).metricsFile(metrics).build();
       return ArmRun.run(arm, dir, p, s, trainer, (long) steps * 16 * 8, 25, 1e-4, steps / 10,
-          policy -> Map.of("accuracy", accuracy(policy, tok, validation)));
+          (policy, full) -> Map.of("accuracy", accuracy(policy, tok, validation)));
     } finally {
       ArmRun.closeTeacher(s);
     }

@@ -87,7 +87,7 @@ final class Plots {
       reward.put(e.getKey(), smooth(rw, 10));
       grad.put(e.getKey(), smooth(g, 10));
     }
-    line(out.resolve("validation-accuracy.png"), "Validation accuracy (greedy)", "policy updates", "accuracy", acc);
+    line(out.resolve("validation-accuracy.png"), "Validation (the run's primary metric)", "policy updates", "value", acc);
     line(out.resolve("zero-variance-fraction.png"), "Zero-variance groups (moving average of 10 steps)", "policy updates",
         "fraction of groups", zero);
     line(out.resolve("training-reward.png"), "Training reward (moving average of 10 steps)", "policy updates", "mean reward",

@@ -1,6 +1,7 @@
 package ai.goldilocks.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -21,21 +22,79 @@ class ProgramsTest {
 
   @Test
   void benchmarkWritesLogsPlotsAndSummary(@TempDir Path out) throws Exception {
-    assertEquals(0, run("benchmark", "--quick", "--warmup-steps", "5", "--steps", "3", "--arms", "goldilocks-cpu,uniform,dynamic-filter",
-        "--out", out.toString()));
-    JsonObject s = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
-    JsonObject arms = s.getAsJsonObject("arms");
-    assertEquals(3, arms.size());
-    for (String arm : new String[] {"goldilocks-cpu", "uniform", "dynamic-filter"}) {
-      JsonObject a = arms.getAsJsonObject(arm);
+    String[] arms = {"goldilocks-djl", "goldilocks-cpu", "uniform", "dynamic-filter", "beta-thompson", "oracle"};
+    String[] args = {"benchmark", "--quick", "--warmup-steps", "20,10", "--steps", "3", "--held-out", "60", "--eval-every", "2",
+        "--arms", String.join(",", arms), "--out", out.resolve("run").toString(), "--cache", out.resolve("cache").toString()};
+    assertEquals(0, run(args));
+    JsonObject s = JsonParser.parseString(Files.readString(out.resolve("run/summary.json"))).getAsJsonObject();
+    JsonObject warm = s.getAsJsonObject("warmStart");
+    assertFalse(warm.get("cached").getAsBoolean());
+    assertEquals(0, warm.get("skippedSteps").getAsInt(), "no warm-start step may be skipped");
+    JsonObject frontier = s.getAsJsonObject("frontier");
+    double mixed = frontier.get("mixedFraction").getAsDouble();
+    double gap = frontier.get("passAtGMinusMeanAtG").getAsDouble();
+    assertTrue(mixed >= 0 && mixed <= 1 && gap >= 0 && gap <= 1, frontier.toString());
+    JsonObject armsOut = s.getAsJsonObject("arms");
+    assertEquals(arms.length, armsOut.size());
+    for (String arm : arms) {
+      JsonObject a = armsOut.getAsJsonObject(arm);
+      assertEquals(0, a.get("skippedSteps").getAsInt(), arm + ": no GRPO step may be skipped");
       assertTrue(a.get("rolloutsSpent").getAsLong() >= 3 * 16 * 8, arm);
-      assertTrue(a.has("finalValAccuracy") && a.has("zeroVarianceFraction") && a.has("updatesToReachUniformFinal"), arm);
-      assertTrue(Files.size(out.resolve(arm).resolve("metrics.jsonl")) > 0, arm);
+      for (String f : new String[] {"initialMeanP", "finalMeanP", "finalHardMeanP", "easyBandFinal", "finalGreedy", "finalMeanAt8",
+          "zeroVarianceFraction"}) {
+        double v = a.get(f).getAsDouble();
+        assertTrue(v >= 0 && v <= 1, arm + " " + f + " = " + v);
+      }
+      assertTrue(a.has("updatesToReachUniformFinal"), arm);
+      assertEquals(arm.equals("oracle"), a.get("upperBound").getAsBoolean(), arm);
+      assertTrue(a.getAsJsonObject("finalMeanPByBand").size() == 6, arm);
+      assertTrue(Files.size(out.resolve("run").resolve(arm).resolve("metrics.jsonl")) > 0, arm);
+      assertTrue(Files.readAllLines(out.resolve("run").resolve(arm).resolve("validation.jsonl")).size() >= 2, arm);
     }
-    for (String png : new String[] {"validation-accuracy.png", "zero-variance-fraction.png", "training-reward.png", "gradient-norm.png"}) {
-      byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(out.resolve(png)), 4);
+    // uniform reaches its own final value by definition
+    assertTrue(armsOut.getAsJsonObject("uniform").get("updatesToReachUniformFinal").getAsLong() <= 3);
+    for (String png : new String[] {"mean-p-vs-updates.png", "mean-p-vs-rollouts.png", "speedup.png", "zero-variance-fraction.png",
+        "training-reward.png", "gradient-norm.png"}) {
+      byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(out.resolve("run").resolve(png)), 4);
       assertEquals((byte) 0x89, head[0], png);
       assertEquals('P', head[1], png);
+    }
+    // a second run with the same configuration reuses the cached warm start and gives the same numbers
+    args[args.length - 3] = out.resolve("again").toString();
+    assertEquals(0, run(args));
+    JsonObject again = JsonParser.parseString(Files.readString(out.resolve("again/summary.json"))).getAsJsonObject();
+    assertTrue(again.getAsJsonObject("warmStart").get("cached").getAsBoolean());
+    assertEquals(withoutTimes(s.getAsJsonObject("arms").toString()), withoutTimes(again.getAsJsonObject("arms").toString()));
+  }
+
+  @Test
+  void benchmarkAggregatesSeeds(@TempDir Path out) throws Exception {
+    assertEquals(0, run("benchmark", "--quick", "--seeds", "1,2", "--warmup-steps", "10,5", "--steps", "2", "--held-out", "30",
+        "--arms", "goldilocks-cpu,uniform", "--out", out.toString(), "--cache", out.resolve("cache").toString()));
+    JsonObject s = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    assertEquals(2, s.getAsJsonObject("perSeed").size());
+    JsonObject mean = s.getAsJsonObject("aggregate").getAsJsonObject("goldilocks-cpu").getAsJsonObject("finalMeanP");
+    assertEquals(2, mean.getAsJsonArray("perSeed").size());
+    double avg = (mean.getAsJsonArray("perSeed").get(0).getAsDouble() + mean.getAsJsonArray("perSeed").get(1).getAsDouble()) / 2;
+    assertEquals(avg, mean.get("mean").getAsDouble(), 1e-5);
+    assertTrue(Files.isRegularFile(out.resolve("seed-2/summary.json")));
+    assertTrue(Files.isRegularFile(out.resolve("speedup.png")));
+    // seeds run separately (in parallel) aggregate to the same numbers
+    Files.delete(out.resolve("summary.json"));
+    assertEquals(0, run("benchmark", "--quick", "--seeds", "1,2", "--aggregate-only", "--arms", "goldilocks-cpu,uniform",
+        "--out", out.toString()));
+    JsonObject again = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
+    for (String arm : new String[] {"goldilocks-cpu", "uniform"}) {
+      JsonObject a = s.getAsJsonObject("aggregate").getAsJsonObject(arm);
+      JsonObject b = again.getAsJsonObject("aggregate").getAsJsonObject(arm);
+      for (String f : a.keySet()) {
+        var ma = a.getAsJsonObject(f).get("mean");
+        var mb = b.getAsJsonObject(f).get("mean");
+        assertEquals(ma.isJsonNull(), mb.isJsonNull(), arm + " " + f);
+        if (!ma.isJsonNull()) {
+          assertEquals(ma.getAsDouble(), mb.getAsDouble(), 0.0, arm + " " + f);
+        }
+      }
     }
   }
 

@@ -132,6 +132,46 @@ public final class ArithmeticTasks {
     }
   }
 
+  /**
+   * One addition (two thirds) or subtraction (one third, never negative) whose longer operand has
+   * exactly {@code digits} digits and whose other operand has 1 to {@code digits}. Difficulty varies
+   * within a length: one item in four plants a chain, a run of 9s in an addition's first operand
+   * (a carry that travels) or of 0s in a subtraction's (a borrow that travels), so carries and
+   * borrows range from none to one per digit and the text shows some of it (runs of 9s and 0s).
+   *
+   * @param digits 1 to 17
+   */
+  public static ArithmeticTask addOrSubtract(Rng rng, int digits, String id) {
+    if (digits < 1 || digits > 17) {
+      throw new IllegalArgumentException("digits must be in [1, 17], got " + digits);
+    }
+    boolean sub = rng.nextInt(3) == 0;
+    long a = number(rng, digits);
+    long b = number(rng, 1 + rng.nextInt(digits));
+    if (digits > 1 && rng.nextInt(4) == 0) {
+      int len = 1 + rng.nextInt(digits - 1);
+      int start = rng.nextInt(digits - len); // below the leading digit, which stays non-zero
+      long p = pow10(start);
+      for (int k = 0; k < len; k++, p *= 10) {
+        long digit = (a / p) % 10;
+        a += ((sub ? 0 : 9) - digit) * p;
+      }
+    }
+    if (sub) {
+      if (a < b) {
+        long t = a;
+        a = b;
+        b = t;
+      }
+      int md = Math.max(digitsOf(a), digitsOf(b));
+      int c = subBorrows(a, b);
+      return new ArithmeticTask(id, a + "-" + b + "=", Long.toString(a - b), "sub", md, c, 0.8 * md + 0.6 * c + 0.5);
+    }
+    int md = Math.max(digitsOf(a), digitsOf(b));
+    int c = addCarries(a, b);
+    return new ArithmeticTask(id, a + "+" + b + "=", Long.toString(a + b), "add", md, c, 0.8 * md + 0.6 * c);
+  }
+
   /** The exact-match verifier: 1 when {@code completion}, trimmed, equals the answer, else 0. */
   public static double reward(ArithmeticTask task, String completion) {
     return completion != null && completion.trim().equals(task.answer()) ? 1.0 : 0.0;

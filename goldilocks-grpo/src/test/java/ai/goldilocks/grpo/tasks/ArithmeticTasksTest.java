@@ -47,4 +47,30 @@ class ArithmeticTasksTest {
       assertTrue(t.structuralDifficulty() > 0 && t.structuralDifficulty() < 20, t.toString());
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void addOrSubtractKeepsItsBandAndVariesDifficultyWithinIt() {
+    ai.goldilocks.core.Rng rng = new ai.goldilocks.core.Rng(4);
+    for (int digits = 1; digits <= 6; digits++) {
+      java.util.Set<Integer> carries = new java.util.TreeSet<>();
+      int subs = 0;
+      for (int i = 0; i < 600; i++) {
+        ArithmeticTask t = ArithmeticTasks.addOrSubtract(rng, digits, "x" + i);
+        org.junit.jupiter.api.Assertions.assertEquals(digits, t.maxDigits(), t.prompt());
+        String[] ops = t.prompt().substring(0, t.prompt().length() - 1).split("[+-]");
+        long a = Long.parseLong(ops[0]);
+        long b = Long.parseLong(ops[1]);
+        long expected = t.operation().equals("add") ? a + b : a - b;
+        org.junit.jupiter.api.Assertions.assertEquals(Long.toString(expected), t.answer(), t.prompt());
+        org.junit.jupiter.api.Assertions.assertTrue(expected >= 0, t.prompt());
+        carries.add(t.carries());
+        subs += t.operation().equals("sub") ? 1 : 0;
+      }
+      org.junit.jupiter.api.Assertions.assertTrue(subs > 150 && subs < 250, "subtractions " + subs);
+      if (digits >= 3) {
+        // from no carry at all to a carry or borrow at most digits
+        org.junit.jupiter.api.Assertions.assertTrue(carries.contains(0) && carries.size() >= digits, digits + ": " + carries);
+      }
+    }
+  }
 }
