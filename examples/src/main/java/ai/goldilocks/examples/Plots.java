@@ -40,7 +40,11 @@ final class Plots {
       r.setSeriesPaint(i, COLORS[i % COLORS.length]);
       r.setSeriesStroke(i, new BasicStroke(2f));
     }
-    XYPlot plot = new XYPlot(data, x, y, r);
+    save(png, title, new XYPlot(data, x, y, r));
+  }
+
+  /** Writes an XY plot as a 900 x 560 PNG: white background, light grid, legend. */
+  static void save(Path png, String title, XYPlot plot) throws IOException {
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
