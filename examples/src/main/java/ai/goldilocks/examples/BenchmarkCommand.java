@@ -359,16 +359,13 @@ final class BenchmarkCommand implements Callable<Integer> {
     return dir;
   }
 
-  private int warmCounter;
-
+  /** 64 supervised items: a hard band (4-6 digits) with probability {@code hardShare}, else an easy one. */
   private List<Sequence> warmBatch(Rng rng, double hardShare) {
-    int[] counter = {warmCounter};
     List<Sequence> b = new ArrayList<>(64);
     for (int i = 0; i < 64; i++) {
       int digits = rng.nextDouble() < hardShare ? EASY_BANDS + 1 + rng.nextInt(MAX_DIGITS - EASY_BANDS) : 1 + rng.nextInt(EASY_BANDS);
-      b.add(sequence(ArithmeticTasks.addOrSubtract(rng, digits, "w" + counter[0]++)));
+      b.add(sequence(ArithmeticTasks.addOrSubtract(rng, digits, "warm")));
     }
-    warmCounter = counter[0];
     return b;
   }
 
