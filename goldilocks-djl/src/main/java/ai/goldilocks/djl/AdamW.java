@@ -46,9 +46,11 @@ final class AdamW {
     return Math.sqrt(sq);
   }
 
-  /** Clips, updates, zeroes the gradients; returns the norm before clipping. */
-  double update(NDManager scope) {
-    double norm = gradNorm(scope, params);
+  /**
+   * Clips to {@code clipNorm}, updates, zeroes the gradients. {@code norm} is the current global
+   * gradient norm ({@link #gradNorm}), which the caller has already computed to check it.
+   */
+  void update(NDManager scope, double norm) {
     double c = clipNorm > 0 && norm > clipNorm ? clipNorm / (norm + 1e-6) : 1.0;
     step++;
     double bc1 = 1 - Math.pow(beta1, step);
@@ -73,11 +75,10 @@ final class AdamW {
       p.subi(upd.mul((float) learningRate));
       Ops.zeroGradient(p);
     }
-    return norm;
   }
 
   /** Zeroes the gradients without updating (after a rejected step), NaN and infinities included. */
-  void zeroGradients(NDManager scope) {
+  void zeroGradients() {
     for (NDArray p : params) {
       Ops.zeroGradient(p);
     }

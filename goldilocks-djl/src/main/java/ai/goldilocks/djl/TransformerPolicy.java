@@ -428,7 +428,7 @@ public final class TransformerPolicy implements Policy {
         float[] coef = coefficientArray(coefficients.of(lp), batch, 0, batch.b);
         gc.backward(r[0].mul(scope.create(coef, new Shape(batch.b, batch.t - 1))).sum());
       } catch (RuntimeException e) {
-        optimizer.zeroGradients(scope);
+        optimizer.zeroGradients();
         throw e;
       }
       return applyUpdate(scope, tokens, entropy);
@@ -461,7 +461,7 @@ public final class TransformerPolicy implements Policy {
           }
         }
       } catch (RuntimeException e) {
-        optimizer.zeroGradients(scope);
+        optimizer.zeroGradients();
         throw e;
       }
       return applyUpdate(scope, tokens, tokens == 0 ? Double.NaN : entSum / tokens);
@@ -476,10 +476,10 @@ public final class TransformerPolicy implements Policy {
     }
     double norm = AdamW.gradNorm(scope, model.parameters());
     if (!Double.isFinite(norm)) {
-      optimizer.zeroGradients(scope);
+      optimizer.zeroGradients();
       throw new IllegalArgumentException("gradient norm is " + norm + "; no update applied");
     }
-    optimizer.update(scope);
+    optimizer.update(scope, norm);
     version++;
     return new TrainStats(norm, optimizer.clipNorm > 0 && norm > optimizer.clipNorm, tokens, entropy);
   }
@@ -582,7 +582,7 @@ public final class TransformerPolicy implements Policy {
         grad.attach(scope);
         g.put(e.getKey(), grad.toFloatArray());
       }
-      optimizer.zeroGradients(scope);
+      optimizer.zeroGradients();
       return g;
     } finally {
       DjlTraining.LOCK.unlock();

@@ -185,7 +185,7 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
           }
           double norm = AdamW.gradNorm(scope, training.parameters());
           if (!Double.isFinite(norm)) {
-            optimizer.zeroGradients(scope);
+            optimizer.zeroGradients();
             publish.readLock().lock();
             try {
               training.copyFrom(serving); // the weights of the last published update
@@ -195,7 +195,7 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
             throw new IllegalArgumentException("teacher gradient norm is " + norm + " (epoch " + e + ", batch at " + start
                 + "); no update applied and the weights are those of the last completed train()");
           }
-          optimizer.update(scope);
+          optimizer.update(scope, norm);
         } finally {
           DjlTraining.LOCK.unlock();
         }

@@ -109,7 +109,7 @@ public final class GrpoObjective {
       case BNPO, DAPO -> Math.max(total, 1);
       case DR_GRPO -> (double) n * maxCompletionLength;
     };
-    if (lossType == LossType.DR_GRPO && maxCompletionLength > 0 && longest > maxCompletionLength) {
+    if (lossType == LossType.DR_GRPO && longest > maxCompletionLength) {
       throw new IllegalArgumentException("a sequence has " + longest + " tokens, more than maxCompletionLength " + maxCompletionLength);
     }
     double[][] coef = new double[n][];
