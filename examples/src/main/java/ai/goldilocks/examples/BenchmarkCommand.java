@@ -1,6 +1,7 @@
 package ai.goldilocks.examples;
 
 import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.TrainingExamples;
 import ai.goldilocks.core.Rng;
 import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.UtilityPredictor;
@@ -548,7 +549,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     }
 
     @Override
-    public void train(QuestionPool pool, int[] questions, double[] targets, int count, int epochs) {}
+    public void train(QuestionPool pool, TrainingExamples examples, int epochs) {}
 
     @Override
     public void writeState(java.io.DataOutput out) {}

@@ -2,6 +2,7 @@ package ai.goldilocks.examples;
 
 import ai.goldilocks.core.Question;
 import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.TrainingExamples;
 import ai.goldilocks.core.RolloutFeedback;
 import ai.goldilocks.core.Rng;
 import ai.goldilocks.core.Selection;
@@ -86,15 +87,20 @@ final class PerfCommand implements Callable<Integer> {
     Rng rng = new Rng(7);
     int[] idx = new int[4096];
     double[] y = new double[4096];
+    double[] p = new double[4096];
+    int[] g = new int[4096];
     for (int i = 0; i < idx.length; i++) {
       idx[i] = rng.nextInt(pool.size());
-      y[i] = 0.5 * rng.nextDouble();
+      p[i] = rng.nextInt(9) / 8.0;
+      y[i] = Math.sqrt(p[i] * (1 - p[i]));
+      g[i] = 8;
     }
-    predictor.train(pool, idx, y, idx.length, 3); // warm-up
+    TrainingExamples window = new TrainingExamples(idx, y, p, g, idx.length, 64);
+    predictor.train(pool, window, 3); // warm-up
     long[] updates = new long[5];
     for (int i = 0; i < updates.length; i++) {
       long s = System.nanoTime();
-      predictor.train(pool, idx, y, idx.length, 3);
+      predictor.train(pool, window, 3);
       updates[i] = System.nanoTime() - s;
     }
     Arrays.sort(updates);

@@ -1,5 +1,7 @@
 package ai.goldilocks.examples;
 
+import ai.goldilocks.core.predictor.FeaturePredictor;
+import ai.goldilocks.core.sampler.GoldilocksSampler;
 import ai.goldilocks.grpo.sim.Simulation;
 import ai.goldilocks.grpo.sim.SimulationConfig;
 import ai.goldilocks.grpo.sim.SimulationResult;
@@ -21,7 +23,8 @@ final class SimulateCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(SimulateCommand.class);
 
   @Option(names = "--samplers", split = ",", description = "Comma list (default: ${DEFAULT-VALUE}). Known: goldilocks, "
-      + "goldilocks-blend, goldilocks-nd4j, uniform, dynamic-filter, beta-thompson, oracle.",
+      + "goldilocks-blend, goldilocks-nd4j, uniform, dynamic-filter, beta-thompson, oracle, text-oracle; teacher ablations: "
+      + "goldilocks-paper, ablation-utility-head, ablation-no-recency, ablation-no-memory, ablation-uniform-exploration.",
       defaultValue = "goldilocks,uniform,dynamic-filter,beta-thompson,oracle")
   List<String> samplers;
 
@@ -53,6 +56,7 @@ final class SimulateCommand implements Callable<Integer> {
     SimulationConfig config = SimulationConfig.defaults().with(steps, questions, candidates, groupSize, noise);
     Simulation sim = new Simulation(config);
     sim.register("goldilocks-nd4j", c -> Simulation.goldilocks(c, Nd4jMlpPredictor.builder().seed(c.seed()).build(), 0.1));
+    registerAblations(sim);
     for (String s : samplers) {
       if (!sim.samplers().contains(s)) {
         throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
@@ -99,6 +103,30 @@ final class SimulateCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * The teacher's refinements taken away one at a time (issue 16's ablation), and all at once
+   * ({@code goldilocks-paper}: the paper's recipe on today's features).
+   */
+  static void registerAblations(Simulation sim) {
+    double flat = Double.POSITIVE_INFINITY;
+    sim.register("goldilocks-paper", c -> ablation(c, FeaturePredictor.builder().seed(c.seed())
+        .target(FeaturePredictor.Target.UTILITY).halfLife(flat).memory(false), GoldilocksSampler.Exploration.UNIFORM));
+    sim.register("ablation-utility-head", c -> ablation(c, FeaturePredictor.builder().seed(c.seed())
+        .target(FeaturePredictor.Target.UTILITY), GoldilocksSampler.Exploration.PROPORTIONAL));
+    sim.register("ablation-no-recency", c -> ablation(c, FeaturePredictor.builder().seed(c.seed()).halfLife(flat),
+        GoldilocksSampler.Exploration.PROPORTIONAL));
+    sim.register("ablation-no-memory", c -> ablation(c, FeaturePredictor.builder().seed(c.seed()).memory(false),
+        GoldilocksSampler.Exploration.PROPORTIONAL));
+    sim.register("ablation-uniform-exploration", c -> ablation(c, FeaturePredictor.builder().seed(c.seed()),
+        GoldilocksSampler.Exploration.UNIFORM));
+  }
+
+  private static GoldilocksSampler ablation(Simulation.Context c, FeaturePredictor.Builder teacher,
+      GoldilocksSampler.Exploration exploration) {
+    return GoldilocksSampler.builder(c.pool()).predictor(teacher.build()).candidates(c.config().candidates()).epsilon(0.1)
+        .exploration(exploration).seed(c.seed()).updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).build();
   }
 
   private static Map<String, Object> summarise(List<SimulationResult> runs) {

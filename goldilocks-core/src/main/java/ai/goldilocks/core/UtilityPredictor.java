@@ -33,10 +33,21 @@ public interface UtilityPredictor {
   void predict(QuestionPool pool, int[] candidates, int count, double[] out);
 
   /**
-   * Trains on labelled examples: question indices into {@code pool} and targets in [0, 0.5],
-   * oldest first, for the given number of passes.
+   * Trains on labelled rollout groups, oldest first, for the given number of passes. Samplers pass
+   * the utility, success rate and group size of each group; a predictor that needs the outcomes
+   * throws {@link IllegalArgumentException} for examples without them
+   * ({@link TrainingExamples#hasOutcomes()} false).
    */
-  void train(QuestionPool pool, int[] questions, double[] targets, int count, int epochs);
+  void train(QuestionPool pool, TrainingExamples examples, int epochs);
+
+  /**
+   * Trains on utilities alone: question indices into {@code pool} and targets in [0, 0.5], oldest
+   * first; the same as {@code train(pool, TrainingExamples.ofUtilities(questions, targets, count),
+   * epochs)}.
+   */
+  default void train(QuestionPool pool, int[] questions, double[] targets, int count, int epochs) {
+    train(pool, TrainingExamples.ofUtilities(questions, targets, count), epochs);
+  }
 
   /** Writes the complete state (weights, optimizer moments, RNG). */
   void writeState(DataOutput out) throws IOException;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.engine.Engine;
 import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.TrainingExamples;
 import ai.goldilocks.core.Rng;
 import ai.goldilocks.core.UtilityPredictor;
 import java.io.DataInput;
@@ -152,7 +153,10 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
    * {@link IllegalArgumentException} names the batch; the next call trains normally.
    */
   @Override
-  public void train(QuestionPool pool, int[] questions, double[] targets, int count, int epochs) {
+  public void train(QuestionPool pool, TrainingExamples examples, int epochs) {
+    int[] questions = examples.questions();
+    double[] targets = examples.utilities();
+    int count = examples.size();
     for (int i = 0; i < count; i++) {
       if (!(targets[i] >= 0 && targets[i] <= 0.5)) {
         throw new IllegalArgumentException("target[" + i + "] = " + targets[i] + " is outside [0, 0.5]");

@@ -1,6 +1,7 @@
 package ai.goldilocks.core.predictor;
 
 import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.TrainingExamples;
 import ai.goldilocks.core.UtilityPredictor;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -57,6 +58,12 @@ public final class BlendPredictor implements UtilityPredictor {
   public void train(QuestionPool pool, int[] questions, double[] targets, int count, int epochs) {
     general.train(pool, questions, targets, count, epochs);
     tracker.train(pool, questions, targets, count, epochs);
+  }
+
+  @Override
+  public void train(QuestionPool pool, TrainingExamples examples, int epochs) {
+    general.train(pool, examples, epochs);
+    tracker.train(pool, examples, epochs);
   }
 
   @Override

@@ -2,28 +2,66 @@ package ai.goldilocks.core.predictor;
 
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.TrainingExamples;
 import ai.goldilocks.core.UtilityPredictor;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.util.Arrays;
+import java.util.Objects;
 
 /**
- * A pure-Java teacher over {@link TextFeatures}: a one-hidden-layer perceptron with the paper's
- * head, f(q) = 0.5 sigmoid(w . relu(W x + b) + c), trained by mean squared error with Adam.
- * It generalises to questions it has never seen, through their text.
+ * A pure-Java teacher over {@link TextFeatures}: a one-hidden-layer perceptron that generalises to
+ * questions it has never seen, through their text. Two heads are available:
+ *
+ * <ul>
+ *   <li>{@link Target#SUCCESS_RATE} (the default): the network predicts the logit of the student's
+ *       success rate p, trained by the binomial likelihood of the G outcomes of each group (the
+ *       successes and failures, not only their spread); the utility is derived as
+ *       sqrt(p (1 - p)). Unlike the utility, p tells a too-easy question from a too-hard one.
+ *       For graded rewards (anything but the two ends of the reward range) a second output learns
+ *       the ratio of the observed spread to sqrt(p (1 - p)), and the utility is their product.
+ *   <li>{@link Target#UTILITY}: the paper's head, f(q) = 0.5 sigmoid(w . h + c), regressed on the
+ *       observed utility by mean squared error.
+ * </ul>
+ *
+ * <p>Two further refinements, both on by default: <b>recency</b> (an example's weight halves every
+ * {@code halfLife} samples, so the teacher follows a student whose skill moves) and
+ * <b>per-question memory</b> (with the success-rate head: each question seen in the window gets a
+ * random effect u added to its text logit, the posterior mode under a N(0, priorStd^2) prior given
+ * its observed outcomes, so a question that recurs is predicted from what it did, not only from
+ * what its text suggests; a question never seen gets u = 0).
  *
  * <p>Training works on a private copy of the weights and publishes the result with one volatile
  * write, so {@link #predict} (any thread) never waits and never sees half-updated weights.
  */
 public final class FeaturePredictor implements UtilityPredictor {
   private static final int D = TextFeatures.DIM;
-  private static final int STATE_VERSION = 1;
+  private static final int STATE_VERSION = 2;
+  private static final int NEWTON_STEPS = 3;
+  private static final double MIN_PRIOR_STD = 0.1;
+  private static final double MAX_PRIOR_STD = 4;
+
+  /** What the network's output is trained on. */
+  public enum Target {
+    /** The success rate p, by binomial likelihood; utility = sqrt(p (1 - p)) (default). */
+    SUCCESS_RATE,
+    /** The utility itself, by mean squared error (the paper's recipe). */
+    UTILITY
+  }
+
+  /** Weights and memory published together; never mutated after publication. */
+  private record Published(double[] w, QuestionEffects effects, boolean graded) {}
 
   private final int hidden;
   private final double learningRate;
   private final int batchSize;
+  private final Target target;
+  private final double halfLife;
+  private final boolean memory;
+  private final double priorPrecision;
   private final Rng rng;
-  private volatile double[] published; // W1 (hidden*D), b1 (hidden), w2 (hidden), b2
+  private volatile Published published;
   // training-thread state
   private final double[] m;
   private final double[] v;
@@ -33,6 +71,10 @@ public final class FeaturePredictor implements UtilityPredictor {
     this.hidden = b.hidden;
     this.learningRate = b.learningRate;
     this.batchSize = b.batchSize;
+    this.target = b.target;
+    this.halfLife = b.halfLife;
+    this.memory = b.memory && b.target == Target.SUCCESS_RATE;
+    this.priorPrecision = Double.isNaN(b.priorStd) ? Double.NaN : 1.0 / (b.priorStd * b.priorStd);
     this.rng = new Rng(b.seed);
     int n = paramCount(hidden);
     double[] w = new double[n];
@@ -44,35 +86,53 @@ public final class FeaturePredictor implements UtilityPredictor {
     for (int i = 0; i < hidden; i++) {
       w[hidden * D + hidden + i] = rng.nextGaussian() * scale2 * 0.1;
     }
-    this.published = w;
+    this.published = new Published(w, QuestionEffects.EMPTY, false);
     this.m = new double[n];
     this.v = new double[n];
   }
 
+  /** W1 (hidden x D), b1 (hidden), w2 (hidden), b2, then the spread head w3 (hidden), b3. */
   private static int paramCount(int hidden) {
-    return hidden * D + hidden + hidden + 1;
+    return hidden * D + hidden + hidden + 1 + hidden + 1;
   }
 
-  /** A builder with the defaults: 32 hidden units, learning rate 3e-3, minibatch 32, seed 0. */
+  /**
+   * A builder with the defaults: success-rate head, 32 hidden units, learning rate 1e-2, minibatch
+   * 32, half-life 1024 samples, per-question memory with an estimated prior, seed 0.
+   */
   public static Builder builder() {
     return new Builder();
   }
 
   @Override
   public String name() {
-    return "features-mlp";
+    return target == Target.UTILITY ? "features-mlp(utility)" : "features-mlp";
   }
 
   @Override
   public void predict(QuestionPool pool, int[] candidates, int count, double[] out) {
     byte[] table = TextFeatures.table(pool);
-    double[] w = published;
+    Published pub = published;
     double[] x = new double[D];
     double[] h = new double[hidden];
     for (int j = 0; j < count; j++) {
       load(table, candidates[j], x);
-      out[j] = forward(w, x, h);
+      double z = forward(pub.w, x, h);
+      if (target == Target.UTILITY) {
+        out[j] = 0.5 * sigmoid(z);
+      } else {
+        double p = sigmoid(z + pub.effects.get(candidates[j]));
+        double u = Math.sqrt(p * (1 - p));
+        if (pub.graded) {
+          u *= sigmoid(spread(pub.w, h));
+        }
+        out[j] = Math.min(0.5, u);
+      }
     }
+  }
+
+  private static double sigmoid(double z) {
+    return 1 / (1 + Math.exp(-z));
   }
 
   private static void load(byte[] table, int index, double[] x) {
@@ -82,7 +142,7 @@ public final class FeaturePredictor implements UtilityPredictor {
     }
   }
 
-  /** Returns 0.5 sigmoid(z); fills h with the hidden activations. */
+  /** Returns the main output's pre-activation z; fills h with the hidden activations. */
   private double forward(double[] w, double[] x, double[] h) {
     int b1 = hidden * D;
     int w2 = b1 + hidden;
@@ -97,56 +157,194 @@ public final class FeaturePredictor implements UtilityPredictor {
       h[i] = a;
       z += w[w2 + i] * a;
     }
-    return 0.5 / (1 + Math.exp(-z));
+    return z;
+  }
+
+  /** The spread head's pre-activation, from hidden activations h. */
+  private double spread(double[] w, double[] h) {
+    int w3 = hidden * D + hidden + hidden + 1;
+    double z = w[w3 + hidden];
+    for (int i = 0; i < hidden; i++) {
+      z += w[w3 + i] * h[i];
+    }
+    return z;
   }
 
   @Override
-  public void train(QuestionPool pool, int[] questions, double[] targets, int count, int epochs) {
+  public void train(QuestionPool pool, TrainingExamples ex, int epochs) {
+    Objects.requireNonNull(ex, "examples");
+    int count = ex.size();
+    if (target == Target.SUCCESS_RATE && !ex.hasOutcomes()) {
+      throw new IllegalArgumentException("the success-rate head learns from success rates and group sizes, and these "
+          + "examples carry utilities only; pass TrainingExamples with outcomes (as samplers do) or build the predictor "
+          + "with target(Target.UTILITY)");
+    }
     if (count == 0) {
       return;
     }
     for (int i = 0; i < count; i++) {
-      if (!(targets[i] >= 0 && targets[i] <= 0.5)) {
-        throw new IllegalArgumentException("target[" + i + "] = " + targets[i] + " is outside [0, 0.5]");
+      if (ex.question(i) >= pool.size()) {
+        throw new IllegalArgumentException("example " + i + ": question index " + ex.question(i) + " outside the pool of "
+            + pool.size());
       }
     }
+    Published pub = published;
+    boolean graded = pub.graded;
+    if (target == Target.SUCCESS_RATE && !graded) {
+      for (int i = 0; i < count && !graded; i++) {
+        double p = ex.successRate(i);
+        graded = Math.abs(ex.utility(i) - Math.sqrt(p * (1 - p))) > 1e-9;
+      }
+    }
+    double[] weight = weights(ex);
     byte[] table = TextFeatures.table(pool);
-    double[] w = published.clone();
-    double[] g = new double[w.length];
+    double[] w = pub.w.clone();
+    double[] grad = new double[w.length];
     double[] x = new double[D];
     double[] h = new double[hidden];
     int[] order = Rng.identity(count);
     int b1 = hidden * D;
     int w2 = b1 + hidden;
+    int w3 = w2 + hidden + 1;
     for (int e = 0; e < epochs; e++) {
       rng.shuffle(order);
       for (int start = 0; start < count; start += batchSize) {
         int end = Math.min(count, start + batchSize);
-        java.util.Arrays.fill(g, 0);
+        Arrays.fill(grad, 0);
         for (int s = start; s < end; s++) {
-          int ex = order[s];
-          load(table, questions[ex], x);
-          double f = forward(w, x, h);
-          // d/dz of (f - y)^2 / n with f = 0.5 sigmoid(z): 2 (f - y) f (1 - 2f) / n
-          double dz = 2 * (f - targets[ex]) * f * (1 - 2 * f) / (end - start);
-          g[w2 + hidden] += dz;
-          for (int i = 0; i < hidden; i++) {
-            if (h[i] <= 0) {
+          int i = order[s];
+          load(table, ex.question(i), x);
+          double z = forward(w, x, h);
+          double dz;
+          double ds = 0;
+          if (target == Target.UTILITY) {
+            // d/dz of (f - y)^2 with f = 0.5 sigmoid(z): 2 (f - y) f (1 - 2f)
+            double f = 0.5 * sigmoid(z);
+            dz = 2 * (f - ex.utility(i)) * f * (1 - 2 * f);
+          } else {
+            // d/dz of the binomial negative log-likelihood per rollout: p - p_hat
+            dz = sigmoid(z) - ex.successRate(i);
+            double ph = ex.successRate(i);
+            if (graded && ph > 0 && ph < 1) {
+              double ratio = Math.min(1, ex.utility(i) / Math.sqrt(ph * (1 - ph)));
+              double r = sigmoid(spread(w, h));
+              ds = 2 * (r - ratio) * r * (1 - r);
+            }
+          }
+          double scale = weight[i] / (end - start);
+          dz *= scale;
+          ds *= scale;
+          grad[w2 + hidden] += dz;
+          grad[w3 + hidden] += ds;
+          for (int k = 0; k < hidden; k++) {
+            if (h[k] <= 0) {
               continue;
             }
-            g[w2 + i] += dz * h[i];
-            double da = dz * w[w2 + i];
-            g[b1 + i] += da;
-            int row = i * D;
-            for (int k = 0; k < D; k++) {
-              g[row + k] += da * x[k];
+            grad[w2 + k] += dz * h[k];
+            grad[w3 + k] += ds * h[k];
+            double da = dz * w[w2 + k] + ds * w[w3 + k];
+            grad[b1 + k] += da;
+            int row = k * D;
+            for (int c = 0; c < D; c++) {
+              grad[row + c] += da * x[c];
             }
           }
         }
-        adam(w, g);
+        adam(w, grad);
       }
     }
-    published = w;
+    QuestionEffects effects = memory ? effects(ex, weight, table, w) : QuestionEffects.EMPTY;
+    published = new Published(w, effects, graded);
+  }
+
+  /**
+   * Per-example weights: G / mean G (a group of 16 says more than one of 4) times 2^(-age /
+   * halfLife), age counted in samples from the newest; normalised to mean 1.
+   */
+  private double[] weights(TrainingExamples ex) {
+    int count = ex.size();
+    double[] wt = new double[count];
+    double sum = 0;
+    for (int i = 0; i < count; i++) {
+      double age = count - 1 - i;
+      wt[i] = (ex.hasOutcomes() ? ex.groupSize(i) : 1) * (Double.isInfinite(halfLife) ? 1.0 : Math.pow(0.5, age / halfLife));
+      sum += wt[i];
+    }
+    double norm = count / sum;
+    for (int i = 0; i < count; i++) {
+      wt[i] *= norm;
+    }
+    return wt;
+  }
+
+  /**
+   * Posterior modes of the per-question random effects: for each question in the window, u
+   * maximising sum_i wt_i [k_i log p_i + (n_i - k_i) log (1 - p_i)] - u^2 priorPrecision / 2,
+   * p_i = sigmoid(z_text + u), by a few Newton steps from 0. wt is normalised to weigh the newest
+   * group about 1.
+   */
+  private QuestionEffects effects(TrainingExamples ex, double[] weight, byte[] table, double[] w) {
+    int count = ex.size();
+    // example indices grouped by question: sort (question << 32 | index)
+    long[] keyed = new long[count];
+    for (int i = 0; i < count; i++) {
+      keyed[i] = ((long) ex.question(i) << 32) | i;
+    }
+    Arrays.sort(keyed);
+    int[] byQuestion = new int[count];
+    for (int i = 0; i < count; i++) {
+      byQuestion[i] = (int) keyed[i];
+    }
+    double[] x = new double[D];
+    double[] h = new double[hidden];
+    double[] z = new double[count];
+    for (int i = 0; i < count; i++) {
+      load(table, ex.question(i), x);
+      z[i] = forward(w, x, h);
+    }
+    double newest = weight[count - 1] / ex.groupSize(count - 1);
+    double priorPrecision = this.priorPrecision;
+    if (Double.isNaN(priorPrecision)) {
+      // empirical Bayes, method of moments: E[(p_hat - p)^2] = p(1-p)/n + (p(1-p))^2 tau^2
+      double num = 0;
+      double den = 0;
+      for (int i = 0; i < count; i++) {
+        double p = sigmoid(z[i]);
+        double var = p * (1 - p);
+        double r = ex.successRate(i) - p;
+        num += weight[i] * (r * r - var / ex.groupSize(i));
+        den += weight[i] * var * var;
+      }
+      double tau2 = den > 0 ? num / den : 0;
+      tau2 = Math.max(MIN_PRIOR_STD * MIN_PRIOR_STD, Math.min(MAX_PRIOR_STD * MAX_PRIOR_STD, tau2));
+      priorPrecision = 1 / tau2;
+    }
+    QuestionEffects.Builder out = new QuestionEffects.Builder(count);
+    int s = 0;
+    while (s < count) {
+      int q = ex.question(byQuestion[s]);
+      int e = s;
+      while (e < count && ex.question(byQuestion[e]) == q) {
+        e++;
+      }
+      double u = 0;
+      for (int step = 0; step < NEWTON_STEPS; step++) {
+        double grad = -u * priorPrecision;
+        double hess = priorPrecision;
+        for (int j = s; j < e; j++) {
+          int i = byQuestion[j];
+          double n = ex.groupSize(i);
+          double wt = weight[i] / n / newest;
+          double p = sigmoid(z[i] + u);
+          grad += wt * n * (ex.successRate(i) - p);
+          hess += wt * n * p * (1 - p);
+        }
+        u += grad / hess;
+      }
+      out.put(q, (float) u);
+      s = e;
+    }
+    return out.build();
   }
 
   private void adam(double[] w, double[] g) {
@@ -164,28 +362,37 @@ public final class FeaturePredictor implements UtilityPredictor {
 
   @Override
   public void writeState(DataOutput out) throws IOException {
+    Published pub = published;
     out.writeInt(STATE_VERSION);
     out.writeInt(hidden);
+    out.writeUTF(target.name());
+    out.writeBoolean(pub.graded);
     out.writeLong(rng.state());
     out.writeLong(adamStep);
-    double[] w = published;
+    double[] w = pub.w;
     for (int i = 0; i < w.length; i++) {
       out.writeDouble(w[i]);
       out.writeDouble(m[i]);
       out.writeDouble(v[i]);
     }
+    pub.effects.write(out);
   }
 
   @Override
   public void readState(DataInput in) throws IOException {
     int version = in.readInt();
     if (version != STATE_VERSION) {
-      throw new IOException("unsupported features-mlp state version " + version);
+      throw new IOException("unsupported features-mlp state version " + version + " (this predictor reads " + STATE_VERSION + ")");
     }
     int h = in.readInt();
     if (h != hidden) {
       throw new IOException("features-mlp state has " + h + " hidden units, this predictor has " + hidden);
     }
+    String t = in.readUTF();
+    if (!t.equals(target.name())) {
+      throw new IOException("features-mlp state was trained for target " + t + ", this predictor has " + target);
+    }
+    boolean graded = in.readBoolean();
     long rngState = in.readLong();
     long step = in.readLong();
     int n = paramCount(hidden);
@@ -200,19 +407,30 @@ public final class FeaturePredictor implements UtilityPredictor {
         throw new IOException("corrupt features-mlp state: parameter " + i + " = (" + w[i] + ", " + mm[i] + ", " + vv[i] + ")");
       }
     }
+    QuestionEffects effects = QuestionEffects.read(in);
     rng.setState(rngState);
     adamStep = step;
     System.arraycopy(mm, 0, m, 0, n);
     System.arraycopy(vv, 0, v, 0, n);
-    published = w;
+    published = new Published(w, effects, graded);
+  }
+
+  @Override
+  public String toString() {
+    return "FeaturePredictor[target=" + target + ", hidden=" + hidden + ", lr=" + learningRate + ", batch=" + batchSize
+        + ", halfLife=" + halfLife + ", memory=" + memory + "]";
   }
 
   /** Configures a {@link FeaturePredictor}. */
   public static final class Builder {
     private int hidden = 32;
-    private double learningRate = 3e-3;
+    private double learningRate = 1e-2;
     private int batchSize = 32;
     private long seed = 0;
+    private Target target = Target.SUCCESS_RATE;
+    private double halfLife = 1024;
+    private boolean memory = true;
+    private double priorStd = Double.NaN;
 
     private Builder() {}
 
@@ -225,7 +443,7 @@ public final class FeaturePredictor implements UtilityPredictor {
       return this;
     }
 
-    /** Adam learning rate (default 3e-3). */
+    /** Adam learning rate (default 1e-2). */
     public Builder learningRate(double lr) {
       if (!(lr > 0) || !Double.isFinite(lr)) {
         throw new IllegalArgumentException("learningRate must be positive and finite, got " + lr);
@@ -246,6 +464,43 @@ public final class FeaturePredictor implements UtilityPredictor {
     /** Seed for initial weights and shuffling (default 0). */
     public Builder seed(long seed) {
       this.seed = seed;
+      return this;
+    }
+
+    /** What the output is trained on (default {@link Target#SUCCESS_RATE}). */
+    public Builder target(Target target) {
+      this.target = Objects.requireNonNull(target, "target");
+      return this;
+    }
+
+    /**
+     * Samples after which an example's weight has halved (default 1024);
+     * {@code Double.POSITIVE_INFINITY} weighs the whole window equally.
+     */
+    public Builder halfLife(double samples) {
+      if (!(samples > 0)) {
+        throw new IllegalArgumentException("halfLife must be positive (or infinite), got " + samples);
+      }
+      this.halfLife = samples;
+      return this;
+    }
+
+    /** Per-question memory with the success-rate head (default on; ignored by the utility head). */
+    public Builder memory(boolean on) {
+      this.memory = on;
+      return this;
+    }
+
+    /**
+     * Prior standard deviation of a question's effect on the logit of p. By default (or with
+     * {@code Double.NaN}) it is estimated at every update from the window (empirical Bayes: the
+     * spread of the observed success rates beyond binomial noise), clamped to [0.1, 4].
+     */
+    public Builder priorStd(double std) {
+      if (!Double.isNaN(std) && (!(std > 0) || !Double.isFinite(std))) {
+        throw new IllegalArgumentException("priorStd must be positive and finite (or NaN: estimated), got " + std);
+      }
+      this.priorStd = std;
       return this;
     }
 

@@ -20,7 +20,7 @@ import java.util.stream.IntStream;
 public final class TextFeatures {
   /** Number of features per question. */
   public static final int DIM = 32;
-  static final int NUMERIC = 8;
+  static final int NUMERIC = 15;
   private static final Map<QuestionPool, byte[]> TABLES = Collections.synchronizedMap(new WeakHashMap<>());
 
   private TextFeatures() {}
@@ -37,6 +37,15 @@ public final class TextFeatures {
     int words = 0;
     int latex = 0;
     int run = 0;
+    int high = 0;
+    int nines = 0;
+    int zeros = 0;
+    int mulOps = 0;
+    // the two longest numbers: start offsets and lengths
+    int firstStart = -1;
+    int firstLen = 0;
+    int secondStart = -1;
+    int secondLen = 0;
     boolean inWord = false;
     int wordHash = 0;
     int tokens = 0;
@@ -49,13 +58,29 @@ public final class TextFeatures {
       if (digit) {
         run++;
         digits++;
+        high += ch >= '5' ? 1 : 0;
+        nines += ch == '9' ? 1 : 0;
+        zeros += ch == '0' ? 1 : 0;
       } else if (run > 0) {
         numbers++;
         maxDigits = Math.max(maxDigits, run);
+        if (run > firstLen) {
+          secondStart = firstStart;
+          secondLen = firstLen;
+          firstStart = i - run;
+          firstLen = run;
+        } else if (run > secondLen) {
+          secondStart = i - run;
+          secondLen = run;
+        }
         run = 0;
       }
       switch (ch) {
-        case '+', '-', '*', '/', '^', '=', '\u00d7', '\u00f7' -> ops++;
+        case '*', '\u00d7' -> {
+          ops++;
+          mulOps++;
+        }
+        case '+', '-', '/', '^', '=', '\u00f7' -> ops++;
         case '\\' -> latex++;
         default -> { }
       }
@@ -88,10 +113,34 @@ public final class TextFeatures {
     out[5] = words / (words + 20f);
     out[6] = len == 0 ? 0f : (float) digits / len;
     out[7] = latex / (latex + 4f);
+    out[8] = Math.min(1f, secondLen / 12f);
+    out[9] = digits == 0 ? 0f : (float) high / digits;
+    out[10] = digits == 0 ? 0f : (float) nines / digits;
+    out[11] = digits == 0 ? 0f : (float) zeros / digits;
+    out[12] = mulOps / (mulOps + 1f);
+    if (secondLen > 0) {
+      out[13] = columns(text, firstStart, firstLen, secondStart, secondLen, true) / (float) firstLen;
+      out[14] = columns(text, firstStart, firstLen, secondStart, secondLen, false) / (float) firstLen;
+    }
     float scale = tokens == 0 ? 0f : (float) (1.0 / Math.sqrt(tokens));
     for (int j = 0; j < hashed.length; j++) {
       out[NUMERIC + j] = Math.max(-1f, Math.min(1f, 2f * hashed[j] * scale));
     }
+  }
+
+  /**
+   * Column interactions of the two longest numbers, aligned at their last digits: with
+   * {@code sums}, the columns whose digits sum to 10 or more (where an addition would carry), else
+   * those where the longer number's digit is the smaller (where a subtraction would borrow).
+   */
+  private static int columns(String text, int aStart, int aLen, int bStart, int bLen, boolean sums) {
+    int n = 0;
+    for (int k = 1; k <= bLen; k++) {
+      int a = text.charAt(aStart + aLen - k) - '0';
+      int b = text.charAt(bStart + bLen - k) - '0';
+      n += sums ? (a + b >= 10 ? 1 : 0) : (a < b ? 1 : 0);
+    }
+    return n;
   }
 
   private static void addHash(float[] hashed, int h) {

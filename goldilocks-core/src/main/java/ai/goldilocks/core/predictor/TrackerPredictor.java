@@ -1,6 +1,7 @@
 package ai.goldilocks.core.predictor;
 
 import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.TrainingExamples;
 import ai.goldilocks.core.UtilityPredictor;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -44,7 +45,10 @@ public final class TrackerPredictor implements UtilityPredictor {
   }
 
   @Override
-  public void train(QuestionPool pool, int[] questions, double[] targets, int count, int epochs) {
+  public void train(QuestionPool pool, TrainingExamples examples, int epochs) {
+    int[] questions = examples.questions();
+    double[] targets = examples.utilities();
+    int count = examples.size();
     if (count == 0) {
       return;
     }

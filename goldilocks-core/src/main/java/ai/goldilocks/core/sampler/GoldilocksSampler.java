@@ -2,7 +2,9 @@ package ai.goldilocks.core.sampler;
 
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.Selection;
+import ai.goldilocks.core.TrainingExamples;
 import ai.goldilocks.core.UtilityPredictor;
+import ai.goldilocks.core.predictor.FeaturePredictor;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -36,6 +38,18 @@ import org.slf4j.LoggerFactory;
 public final class GoldilocksSampler extends AbstractSampler {
   private static final Logger LOG = LoggerFactory.getLogger(GoldilocksSampler.class);
 
+  /** What an exploring pick (probability epsilon) takes among the K candidates. */
+  public enum Exploration {
+    /** Any candidate with equal probability: the paper's epsilon-greedy. */
+    UNIFORM,
+    /**
+     * A candidate with probability proportional to its predicted utility: still every candidate
+     * the teacher does not rule out entirely, but rarely one it is sure the student always or
+     * never solves.
+     */
+    PROPORTIONAL
+  }
+
   /** When the teacher trains. */
   public enum UpdateMode {
     /** On the caller's thread, inside {@code feedback}: deterministic. */
@@ -51,15 +65,22 @@ public final class GoldilocksSampler extends AbstractSampler {
   private final int updateEvery;
   private final int epochs;
   private final UpdateMode mode;
+  private final Exploration exploration;
 
-  // replay buffer: ring of (index, target), chronological from head
+  // replay buffer: ring of (index, target, success rate, group size), chronological from head
   private final int[] bufIndex;
   private final double[] bufTarget;
+  private final double[] bufSuccess;
+  private final int[] bufGroup;
   private int bufStart;
   private int bufSize;
-  // samples received since the last update, not yet trained on
+  // buffered samples the teacher has not trained on yet (the newest ones of the window)
+  private int untrained;
+  // samples received since the last update, not yet in the window
   private final int[] newIndex;
   private final double[] newTarget;
+  private final double[] newSuccess;
+  private final int[] newGroup;
   private int newCount;
   private double lastMae = Double.NaN;
   private final List<double[]> maeHistory = new ArrayList<>();
@@ -78,17 +99,22 @@ public final class GoldilocksSampler extends AbstractSampler {
 
   private GoldilocksSampler(Builder b) {
     super(b.pool, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag);
-    this.predictor = Objects.requireNonNull(b.predictor, "predictor must be set");
+    this.predictor = b.predictor != null ? b.predictor : FeaturePredictor.builder().seed(b.seed).build();
     this.candidates = b.candidates;
     this.epsilon = b.epsilon;
     this.window = b.window;
     this.updateEvery = b.updateEvery;
     this.epochs = b.epochs;
     this.mode = b.mode;
+    this.exploration = b.exploration;
     this.bufIndex = new int[window];
     this.bufTarget = new double[window];
+    this.bufSuccess = new double[window];
+    this.bufGroup = new int[window];
     this.newIndex = new int[updateEvery];
     this.newTarget = new double[updateEvery];
+    this.newSuccess = new double[updateEvery];
+    this.newGroup = new int[updateEvery];
     this.cand = new int[candidates];
     this.scores = new double[candidates];
     this.executor = mode == UpdateMode.ASYNCHRONOUS
@@ -122,7 +148,7 @@ public final class GoldilocksSampler extends AbstractSampler {
       predictor.predict(pool, cand, c, scores);
       int best;
       if (rng.nextDouble() < epsilon) {
-        best = rng.nextInt(c);
+        best = exploration == Exploration.UNIFORM ? rng.nextInt(c) : proportional(c);
       } else {
         best = 0;
         for (int j = 1; j < c; j++) {
@@ -141,10 +167,31 @@ public final class GoldilocksSampler extends AbstractSampler {
     }
   }
 
+  /** A candidate drawn with probability proportional to its predicted utility (uniform if all are 0). */
+  private int proportional(int c) {
+    double total = 0;
+    for (int j = 0; j < c; j++) {
+      total += scores[j];
+    }
+    if (!(total > 0)) {
+      return rng.nextInt(c);
+    }
+    double r = rng.nextDouble() * total;
+    for (int j = 0; j < c; j++) {
+      r -= scores[j];
+      if (r < 0) {
+        return j;
+      }
+    }
+    return c - 1;
+  }
+
   @Override
   void learn(int index, double utility, double successRate, int groupSize) {
     newIndex[newCount] = index;
     newTarget[newCount] = utility;
+    newSuccess[newCount] = successRate;
+    newGroup[newCount] = groupSize;
     newCount++;
     samplesReceived++;
     if (newCount < updateEvery) {
@@ -168,7 +215,10 @@ public final class GoldilocksSampler extends AbstractSampler {
       }
       bufIndex[slot] = newIndex[i];
       bufTarget[slot] = newTarget[i];
+      bufSuccess[slot] = newSuccess[i];
+      bufGroup[slot] = newGroup[i];
     }
+    untrained = Math.min(bufSize, untrained + newCount);
     newCount = 0;
     if (mode == UpdateMode.SYNCHRONOUS) {
       trainNow();
@@ -180,11 +230,9 @@ public final class GoldilocksSampler extends AbstractSampler {
 
   /** Trains on the current window; caller holds {@link #lock} (synchronous mode). */
   private void trainNow() {
-    int[] idx = new int[bufSize];
-    double[] y = new double[bufSize];
-    snapshot(idx, y);
+    TrainingExamples examples = snapshot();
     try {
-      predictor.train(pool, idx, y, bufSize, epochs);
+      predictor.train(pool, examples, epochs);
       updates++;
     } catch (RuntimeException e) {
       // the feedback that triggered this update was valid and is kept; the update is what failed
@@ -193,28 +241,33 @@ public final class GoldilocksSampler extends AbstractSampler {
     }
   }
 
-  private void snapshot(int[] idx, double[] y) {
+  /** The window as training examples; marks them trained. Caller holds {@link #lock}. */
+  private TrainingExamples snapshot() {
+    int[] idx = new int[bufSize];
+    double[] y = new double[bufSize];
+    double[] p = new double[bufSize];
+    int[] g = new int[bufSize];
     for (int i = 0; i < bufSize; i++) {
       int s = (bufStart + i) % window;
       idx[i] = bufIndex[s];
       y[i] = bufTarget[s];
+      p[i] = bufSuccess[s];
+      g[i] = bufGroup[s];
     }
+    TrainingExamples examples = new TrainingExamples(idx, y, p, g, bufSize, untrained);
+    untrained = 0;
+    return examples;
   }
 
   private void trainInBackground() {
     trainLock.lock();
     try {
-      int[] idx;
-      double[] y;
-      int n;
+      TrainingExamples examples;
       synchronized (lock) {
         updateQueued = false;
-        n = bufSize;
-        idx = new int[n];
-        y = new double[n];
-        snapshot(idx, y);
+        examples = snapshot();
       }
-      predictor.train(pool, idx, y, n, epochs);
+      predictor.train(pool, examples, epochs);
       synchronized (lock) {
         updates++;
       }
@@ -280,15 +333,20 @@ public final class GoldilocksSampler extends AbstractSampler {
     out.writeInt(window);
     out.writeInt(updateEvery);
     out.writeInt(bufSize);
+    out.writeInt(untrained);
     for (int i = 0; i < bufSize; i++) {
       int s = (bufStart + i) % window;
       out.writeInt(bufIndex[s]);
       out.writeDouble(bufTarget[s]);
+      out.writeDouble(bufSuccess[s]);
+      out.writeInt(bufGroup[s]);
     }
     out.writeInt(newCount);
     for (int i = 0; i < newCount; i++) {
       out.writeInt(newIndex[i]);
       out.writeDouble(newTarget[i]);
+      out.writeDouble(newSuccess[i]);
+      out.writeInt(newGroup[i]);
     }
     out.writeDouble(lastMae);
     out.writeLong(samplesReceived);
@@ -317,11 +375,19 @@ public final class GoldilocksSampler extends AbstractSampler {
     if (n < 0 || n > window) {
       throw new IOException("corrupt sampler state: replay buffer size " + n);
     }
+    int fresh = in.readInt();
+    if (fresh < 0 || fresh > n) {
+      throw new IOException("corrupt sampler state: " + fresh + " untrained samples in a window of " + n);
+    }
     int[] bi = new int[n];
     double[] bt = new double[n];
+    double[] bs = new double[n];
+    int[] bg = new int[n];
     for (int i = 0; i < n; i++) {
       bi[i] = checkIndex(in.readInt());
       bt[i] = checkTarget(in.readDouble());
+      bs[i] = checkSuccess(in.readDouble());
+      bg[i] = checkGroup(in.readInt());
     }
     int m = in.readInt();
     if (m < 0 || m >= updateEvery) {
@@ -329,9 +395,13 @@ public final class GoldilocksSampler extends AbstractSampler {
     }
     int[] ni = new int[m];
     double[] nt = new double[m];
+    double[] ns = new double[m];
+    int[] ng = new int[m];
     for (int i = 0; i < m; i++) {
       ni[i] = checkIndex(in.readInt());
       nt[i] = checkTarget(in.readDouble());
+      ns[i] = checkSuccess(in.readDouble());
+      ng[i] = checkGroup(in.readInt());
     }
     double mae = in.readDouble();
     long received = in.readLong();
@@ -349,11 +419,16 @@ public final class GoldilocksSampler extends AbstractSampler {
       predictor.readState(new DataInputStream(new ByteArrayInputStream(predictorState)));
       bufStart = 0;
       bufSize = n;
+      untrained = fresh;
       System.arraycopy(bi, 0, bufIndex, 0, n);
       System.arraycopy(bt, 0, bufTarget, 0, n);
+      System.arraycopy(bs, 0, bufSuccess, 0, n);
+      System.arraycopy(bg, 0, bufGroup, 0, n);
       newCount = m;
       System.arraycopy(ni, 0, newIndex, 0, m);
       System.arraycopy(nt, 0, newTarget, 0, m);
+      System.arraycopy(ns, 0, newSuccess, 0, m);
+      System.arraycopy(ng, 0, newGroup, 0, m);
       lastMae = mae;
       samplesReceived = received;
       updates = upd;
@@ -367,6 +442,20 @@ public final class GoldilocksSampler extends AbstractSampler {
       throw new IOException("corrupt sampler state: question index " + i + " outside the pool of " + pool.size());
     }
     return i;
+  }
+
+  private static double checkSuccess(double p) throws IOException {
+    if (!(p >= 0 && p <= 1)) {
+      throw new IOException("corrupt sampler state: success rate " + p + " outside [0, 1]");
+    }
+    return p;
+  }
+
+  private static int checkGroup(int g) throws IOException {
+    if (g < 2) {
+      throw new IOException("corrupt sampler state: group size " + g);
+    }
+    return g;
   }
 
   private static double checkTarget(double y) throws IOException {
@@ -410,7 +499,7 @@ public final class GoldilocksSampler extends AbstractSampler {
   @Override
   public String toString() {
     return "GoldilocksSampler[K=" + candidates + ", epsilon=" + epsilon + ", window=" + window
-        + ", updateEvery=" + updateEvery + ", epochs=" + epochs + ", mode=" + mode
+        + ", updateEvery=" + updateEvery + ", epochs=" + epochs + ", mode=" + mode + ", exploration=" + exploration
         + ", predictor=" + predictor.name() + ", " + super.toString() + "]";
   }
 
@@ -423,12 +512,16 @@ public final class GoldilocksSampler extends AbstractSampler {
     private int updateEvery = 64;
     private int epochs = 3;
     private UpdateMode mode = UpdateMode.ASYNCHRONOUS;
+    private Exploration exploration = Exploration.PROPORTIONAL;
 
     private Builder(QuestionPool pool) {
       super(pool);
     }
 
-    /** The teacher (required). */
+    /**
+     * The teacher; by default a {@link FeaturePredictor} with its defaults and this sampler's
+     * seed.
+     */
     public Builder predictor(UtilityPredictor predictor) {
       this.predictor = Objects.requireNonNull(predictor, "predictor");
       return this;
@@ -479,17 +572,20 @@ public final class GoldilocksSampler extends AbstractSampler {
       return this;
     }
 
+    /** What exploring picks take (default {@link Exploration#PROPORTIONAL}). */
+    public Builder exploration(Exploration exploration) {
+      this.exploration = Objects.requireNonNull(exploration, "exploration");
+      return this;
+    }
+
     /** Synchronous (reproducible) or asynchronous (default) teacher updates. */
     public Builder updateMode(UpdateMode mode) {
       this.mode = Objects.requireNonNull(mode, "mode");
       return this;
     }
 
-    /** Builds the sampler; checks that a predictor is set and the window holds an update's samples. */
+    /** Builds the sampler; checks that the window holds an update's samples. */
     public GoldilocksSampler build() {
-      if (predictor == null) {
-        throw new IllegalStateException("a predictor (teacher) must be set");
-      }
       if (updateEvery > window) {
         throw new IllegalStateException("updateEvery (" + updateEvery + ") must not exceed window (" + window + ")");
       }

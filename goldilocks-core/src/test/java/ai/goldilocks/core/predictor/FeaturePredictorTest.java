@@ -1,52 +1,180 @@
 package ai.goldilocks.core.predictor;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.goldilocks.core.Question;
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.TrainingExamples;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class FeaturePredictorTest {
 
-  /** A utility that depends on the number of digits of the operands: learnable from text. */
-  private static double utility(int digits) {
-    double p = 1 / (1 + Math.exp(2.0 * (digits - 4)));
+  /** A success rate that depends on the number of digits of the operands: learnable from text. */
+  private static double successRate(int digits) {
+    return 1 / (1 + Math.exp(2.0 * (digits - 4)));
+  }
+
+  private static double utility(double p) {
     return Math.sqrt(p * (1 - p));
   }
 
-  @Test
-  void generalisesToQuestionsItHasNeverSeen() {
-    Rng rng = new Rng(11);
+  private record Data(QuestionPool pool, double[] p) {}
+
+  private static Data additions(int n, long seed) {
+    Rng rng = new Rng(seed);
     List<Question> qs = new ArrayList<>();
-    double[] truth = new double[4000];
-    for (int i = 0; i < 4000; i++) {
+    double[] p = new double[n];
+    for (int i = 0; i < n; i++) {
       int digits = 1 + rng.nextInt(8);
       long lo = (long) Math.pow(10, digits - 1);
       long a = lo + (long) (rng.nextDouble() * 9 * lo);
       long b = lo + (long) (rng.nextDouble() * 9 * lo);
       qs.add(new Question("q" + i, "Compute " + a + "+" + b + "."));
-      truth[i] = utility(digits);
+      p[i] = successRate(digits);
     }
-    QuestionPool pool = QuestionPool.of(qs);
-    FeaturePredictor p = FeaturePredictor.builder().seed(3).build();
-    int[] train = new int[3000];
-    double[] y = new double[3000];
-    for (int i = 0; i < 3000; i++) {
-      train[i] = i;
-      y[i] = truth[i];
+    return new Data(QuestionPool.of(qs), p);
+  }
+
+  /** Groups of 8 Bernoulli(p) outcomes for questions 0..n-1. */
+  private static TrainingExamples rollouts(double[] p, int n, Rng rng) {
+    int[] idx = new int[n];
+    double[] ph = new double[n];
+    double[] u = new double[n];
+    int[] g = new int[n];
+    for (int i = 0; i < n; i++) {
+      idx[i] = i;
+      int k = 0;
+      for (int j = 0; j < 8; j++) {
+        k += rng.nextDouble() < p[i] ? 1 : 0;
+      }
+      ph[i] = k / 8.0;
+      u[i] = utility(ph[i]);
+      g[i] = 8;
+    }
+    return new TrainingExamples(idx, u, ph, g, n, n);
+  }
+
+  @Test
+  void bothHeadsGeneraliseToQuestionsTheyHaveNeverSeen() {
+    Data d = additions(4000, 11);
+    double[] truth = new double[4000];
+    for (int i = 0; i < 4000; i++) {
+      truth[i] = utility(d.p[i]);
     }
     int[] test = new int[1000];
     for (int i = 0; i < 1000; i++) {
       test[i] = 3000 + i;
     }
-    double before = mae(p, pool, test, truth);
-    p.train(pool, train, y, 3000, 10);
-    double after = mae(p, pool, test, truth);
-    // the utility ranges over [0.02, 0.5]; a constant predictor (best case) has MAE about 0.13
-    assertTrue(after < 0.05, "MAE on unseen questions " + before + " -> " + after);
+    TrainingExamples noisy = rollouts(d.p, 3000, new Rng(5));
+    double[] after = new double[2];
+    for (FeaturePredictor.Target target : FeaturePredictor.Target.values()) {
+      FeaturePredictor p = FeaturePredictor.builder().seed(3).target(target).build();
+      double before = mae(p, d.pool, test, truth);
+      p.train(d.pool, noisy, 10);
+      after[target.ordinal()] = mae(p, d.pool, test, truth);
+      // the utility ranges over [0.02, 0.5]; a constant predictor (best case) has MAE about 0.13
+      assertTrue(after[target.ordinal()] < 0.09, target + ": MAE on unseen questions " + before + " -> " + after[target.ordinal()]);
+    }
+    // the utility of 8 outcomes is a biased, noisy label; their success rate is not biased
+    double pHead = after[FeaturePredictor.Target.SUCCESS_RATE.ordinal()];
+    double uHead = after[FeaturePredictor.Target.UTILITY.ordinal()];
+    assertTrue(pHead < 0.05 && pHead < uHead, "success-rate head " + pHead + " vs utility head " + uHead);
+  }
+
+  @Test
+  void theSuccessRateHeadRefusesExamplesWithoutOutcomesAndTheUtilityHeadTakesThem() {
+    Data d = additions(100, 2);
+    int[] idx = new int[100];
+    double[] y = new double[100];
+    for (int i = 0; i < 100; i++) {
+      idx[i] = i;
+      y[i] = utility(d.p[i]);
+    }
+    FeaturePredictor p = FeaturePredictor.builder().build();
+    double[] before = new double[100];
+    p.predict(d.pool, idx, 100, before);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.train(d.pool, idx, y, 100, 1));
+    assertTrue(e.getMessage().contains("utilities only"), e.getMessage());
+    double[] after = new double[100];
+    p.predict(d.pool, idx, 100, after);
+    assertTrue(Arrays.equals(before, after), "a refused update changes nothing");
+    FeaturePredictor u = FeaturePredictor.builder().target(FeaturePredictor.Target.UTILITY).build();
+    u.train(d.pool, idx, y, 100, 1);
+    u.predict(d.pool, idx, 100, after);
+    assertTrue(!Arrays.equals(before, after));
+  }
+
+  /** 200 questions with the same text: only memory can tell them apart. */
+  @Test
+  void memoryTellsApartQuestionsWhoseTextIsTheSame() {
+    List<Question> qs = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      qs.add(new Question("q" + i, "What is 17 + 25?"));
+    }
+    QuestionPool pool = QuestionPool.of(qs);
+    // question 0 is always solved (p = 1, utility 0); the others half the time
+    int n = 400;
+    int[] idx = new int[n];
+    double[] ph = new double[n];
+    double[] u = new double[n];
+    int[] g = new int[n];
+    for (int i = 0; i < n; i++) {
+      idx[i] = i % 4 == 0 ? 0 : i % 200;
+      ph[i] = idx[i] == 0 ? 1.0 : 0.5;
+      u[i] = utility(ph[i]);
+      g[i] = 8;
+    }
+    TrainingExamples ex = new TrainingExamples(idx, u, ph, g, n, n);
+    double[] with = new double[2];
+    double[] without = new double[2];
+    FeaturePredictor m = FeaturePredictor.builder().seed(1).build();
+    FeaturePredictor f = FeaturePredictor.builder().seed(1).memory(false).build();
+    m.train(pool, ex, 3);
+    f.train(pool, ex, 3);
+    m.predict(pool, new int[] {0, 7}, 2, with);
+    f.predict(pool, new int[] {0, 7}, 2, without);
+    assertEquals(without[0], without[1], 0.0, "same text, same features: without memory the predictions are equal");
+    assertTrue(with[0] < with[1] - 0.1, "with memory the always-solved question looks less useful: " + Arrays.toString(with));
+  }
+
+  @Test
+  void gradedRewardsWithoutSpreadLookUseless() {
+    // "easy" texts: every rollout earns half credit (mean 0.5, no spread); "hard" texts: binary, p = 0.5
+    List<Question> qs = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      qs.add(new Question("q" + i, i % 2 == 0 ? "Name a colour of the sky at noon" : "Prove that 1234567 * 89 = " + i));
+    }
+    QuestionPool pool = QuestionPool.of(qs);
+    int[] idx = new int[200];
+    double[] ph = new double[200];
+    double[] u = new double[200];
+    int[] g = new int[200];
+    for (int i = 0; i < 200; i++) {
+      idx[i] = i;
+      ph[i] = 0.5;
+      u[i] = i % 2 == 0 ? 0.0 : 0.5;
+      g[i] = 8;
+    }
+    FeaturePredictor p = FeaturePredictor.builder().seed(4).memory(false).build();
+    p.train(pool, new TrainingExamples(idx, u, ph, g, 200, 200), 30);
+    double[] out = new double[200];
+    p.predict(pool, idx, 200, out);
+    double flat = 0;
+    double spread = 0;
+    for (int i = 0; i < 200; i++) {
+      if (i % 2 == 0) {
+        flat += out[i] / 100;
+      } else {
+        spread += out[i] / 100;
+      }
+    }
+    assertTrue(flat < spread - 0.1, "no-spread questions " + flat + " vs binary ones " + spread);
   }
 
   private static double mae(FeaturePredictor p, QuestionPool pool, int[] idx, double[] truth) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.goldilocks.core.Question;
 import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.TrainingExamples;
 import ai.goldilocks.core.UtilityPredictor;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -27,6 +28,7 @@ class PredictorProperties {
   static UtilityPredictor make(String kind, long seed) {
     return switch (kind) {
       case "features" -> FeaturePredictor.builder().seed(seed).build();
+      case "features-utility" -> FeaturePredictor.builder().seed(seed).target(FeaturePredictor.Target.UTILITY).build();
       case "tracker" -> new TrackerPredictor();
       default -> new BlendPredictor(FeaturePredictor.builder().seed(seed).build());
     };
@@ -34,7 +36,25 @@ class PredictorProperties {
 
   @Provide
   Arbitrary<String> kinds() {
-    return Arbitraries.of("features", "tracker", "blend");
+    return Arbitraries.of("features", "features-utility", "tracker", "blend");
+  }
+
+  /**
+   * Binary-reward examples with the given utilities: success rate p = the lower root of
+   * sqrt(p (1 - p)) = u, group size 8.
+   */
+  static TrainingExamples examples(int[] idx, double[] utilities, int n) {
+    double[] p = new double[n];
+    int[] g = new int[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = 0.5 - Math.sqrt(Math.max(0, 0.25 - utilities[i] * utilities[i]));
+      g[i] = 8;
+    }
+    double[] u = new double[n];
+    for (int i = 0; i < n; i++) {
+      u[i] = Math.sqrt(p[i] * (1 - p[i]));
+    }
+    return new TrainingExamples(idx, u, p, g, n, n);
   }
 
   static QuestionPool pool(List<String> texts) {
@@ -66,7 +86,7 @@ class PredictorProperties {
       for (int i = 0; i < n; i++) {
         assertTrue(out[i] >= 0 && out[i] <= 0.5, kind + " predicted " + out[i] + " for '" + texts.get(i) + "'");
       }
-      p.train(pool, idx, y, n, 5);
+      p.train(pool, examples(idx, y, n), 5);
     }
   }
 
@@ -83,7 +103,7 @@ class PredictorProperties {
     double[] before = new double[n];
     double[] after = new double[n];
     p.predict(pool, idx, n, before);
-    p.train(pool, idx, y, n, 20);
+    p.train(pool, examples(idx, y, n), 20);
     p.predict(pool, idx, n, after);
     double errBefore = 0;
     double errAfter = 0;
@@ -100,7 +120,7 @@ class PredictorProperties {
     QuestionPool pool = pool(List.of("1 + 1", "123 + 456", "98765 * 4321", "what is two plus two"));
     UtilityPredictor a = make(kind, seed);
     int[] idx = {0, 1, 2, 3};
-    a.train(pool, idx, new double[] {0.1, 0.4, 0.0, 0.3}, 4, 3);
+    a.train(pool, examples(idx, new double[] {0.1, 0.4, 0.0, 0.3}, 4), 3);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     a.writeState(new DataOutputStream(bytes));
     UtilityPredictor b = make(kind, seed + 1);
@@ -113,8 +133,8 @@ class PredictorProperties {
       assertEquals(pa[i], pb[i], 0.0);
     }
     // further training continues identically (optimizer and RNG restored)
-    a.train(pool, idx, new double[] {0.2, 0.2, 0.2, 0.2}, 4, 2);
-    b.train(pool, idx, new double[] {0.2, 0.2, 0.2, 0.2}, 4, 2);
+    a.train(pool, examples(idx, new double[] {0.2, 0.2, 0.2, 0.2}, 4), 2);
+    b.train(pool, examples(idx, new double[] {0.2, 0.2, 0.2, 0.2}, 4), 2);
     a.predict(pool, idx, 4, pa);
     b.predict(pool, idx, 4, pb);
     for (int i = 0; i < 4; i++) {

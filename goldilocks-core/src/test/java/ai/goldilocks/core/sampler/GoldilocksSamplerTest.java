@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.TrainingExamples;
 import ai.goldilocks.core.RolloutFeedback;
 import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.Selection;
@@ -67,7 +68,9 @@ class GoldilocksSamplerTest extends SamplerContract {
     IllegalArgumentException k = assertThrows(IllegalArgumentException.class, () -> GoldilocksSampler.builder(pool).candidates(0));
     assertTrue(k.getMessage().contains("candidates"));
     assertThrows(IllegalArgumentException.class, () -> GoldilocksSampler.builder(pool).epsilon(1.5));
-    assertThrows(IllegalStateException.class, () -> GoldilocksSampler.builder(pool).build());
+    try (GoldilocksSampler byDefault = GoldilocksSampler.builder(pool).build()) {
+      assertTrue(byDefault.predictor() instanceof FeaturePredictor, "the default teacher is the feature MLP");
+    }
     assertThrows(IllegalStateException.class,
         () -> GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder().build()).window(8).updateEvery(16).build());
   }
@@ -95,6 +98,53 @@ class GoldilocksSamplerTest extends SamplerContract {
       java.io.IOException e = assertThrows(java.io.IOException.class, () -> t.restoreState(new java.io.ByteArrayInputStream(out.toByteArray())));
       assertTrue(e.getMessage().contains("reward range [0.0, 1.0]"), e.getMessage());
     }
+  }
+
+  /** A teacher that rules out even-indexed questions (utility 0) and rates odd ones 0.3. */
+  private static ai.goldilocks.core.UtilityPredictor oddOnly() {
+    return new ai.goldilocks.core.UtilityPredictor() {
+      @Override
+      public String name() {
+        return "odd-only";
+      }
+
+      @Override
+      public void predict(QuestionPool p, int[] candidates, int count, double[] out) {
+        for (int j = 0; j < count; j++) {
+          out[j] = candidates[j] % 2 == 0 ? 0.0 : 0.3;
+        }
+      }
+
+      @Override
+      public void train(QuestionPool p, TrainingExamples examples, int epochs) {}
+
+      @Override
+      public void writeState(java.io.DataOutput out) {}
+
+      @Override
+      public void readState(java.io.DataInput in) {}
+    };
+  }
+
+  /**
+   * Every pick explores (epsilon 1): proportional exploration never takes a ruled-out question (unless
+   * all 32 candidates are, chance 2^-32 per pick), uniform does.
+   */
+  @Test
+  void proportionalExplorationSkipsWhatTheTeacherRulesOut() {
+    QuestionPool pool = pool(1000);
+    int[] even = new int[2];
+    for (GoldilocksSampler.Exploration e : GoldilocksSampler.Exploration.values()) {
+      try (GoldilocksSampler s = GoldilocksSampler.builder(pool).predictor(oddOnly()).epsilon(1.0).candidates(32)
+          .exploration(e).seed(9).build()) {
+        for (Selection x : s.next(200)) {
+          even[e.ordinal()] += x.poolIndex() % 2 == 0 ? 1 : 0;
+        }
+      }
+    }
+    assertEquals(0, even[GoldilocksSampler.Exploration.PROPORTIONAL.ordinal()]);
+    // uniform: about half of 200 picks; the chance of fewer than 60 is below 1e-8
+    assertTrue(even[GoldilocksSampler.Exploration.UNIFORM.ordinal()] > 60, "uniform exploration took " + even[0] + " even questions");
   }
 
   /** Feedback after close is refused before anything is counted, so a retry elsewhere is not a "duplicate". */
@@ -127,7 +177,7 @@ class GoldilocksSamplerTest extends SamplerContract {
       }
 
       @Override
-      public void train(QuestionPool p, int[] questions, double[] targets, int count, int epochs) {
+      public void train(QuestionPool p, TrainingExamples examples, int epochs) {
         throw new IllegalStateException("out of memory on the teacher's device");
       }
 

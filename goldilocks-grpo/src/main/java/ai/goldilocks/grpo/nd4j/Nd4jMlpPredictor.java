@@ -1,6 +1,7 @@
 package ai.goldilocks.grpo.nd4j;
 
 import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.TrainingExamples;
 import ai.goldilocks.core.Rng;
 import ai.goldilocks.core.UtilityPredictor;
 import ai.goldilocks.core.predictor.TextFeatures;
@@ -106,7 +107,10 @@ public final class Nd4jMlpPredictor implements UtilityPredictor {
   }
 
   @Override
-  public void train(QuestionPool pool, int[] questions, double[] targets, int count, int epochs) {
+  public void train(QuestionPool pool, TrainingExamples examples, int epochs) {
+    int[] questions = examples.questions();
+    double[] targets = examples.utilities();
+    int count = examples.size();
     if (count == 0) {
       return;
     }

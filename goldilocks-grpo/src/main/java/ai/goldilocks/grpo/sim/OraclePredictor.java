@@ -1,6 +1,7 @@
 package ai.goldilocks.grpo.sim;
 
 import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.TrainingExamples;
 import ai.goldilocks.core.UtilityPredictor;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -32,7 +33,7 @@ public final class OraclePredictor implements UtilityPredictor {
   }
 
   @Override
-  public void train(QuestionPool pool, int[] questions, double[] targets, int count, int epochs) {}
+  public void train(QuestionPool pool, TrainingExamples examples, int epochs) {}
 
   @Override
   public void writeState(DataOutput out) {}

@@ -27,14 +27,22 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Known sampler names: {@code goldilocks} (feature MLP teacher), {@code goldilocks-blend}
  * (feature MLP blended with a per-question tracker), {@code uniform}, {@code dynamic-filter}
- * (DAPO over uniform), {@code beta-thompson} (MoPPS), {@code oracle}. More can be registered with
+ * (DAPO over uniform), {@code beta-thompson} (MoPPS), {@code oracle}, {@code text-oracle} (knows the
+ * difficulty the text shows and the student's skill, not the hidden noise: the ceiling of
+ * text-based teachers; epsilon 0.1 like the learned teachers). More can be registered with
  * {@link #register}. Runs are deterministic: teachers update synchronously.
  */
 public final class Simulation {
   private static final Logger LOG = LoggerFactory.getLogger(Simulation.class);
 
-  /** Everything a sampler factory may use. */
-  public record Context(QuestionPool pool, SimulatedStudent student, SimulationConfig config, long seed) {}
+  /**
+   * Everything a sampler factory may use.
+   *
+   * @param structuralDifficulty a question's difficulty as its text shows it (without the hidden
+   *     noise), by pool index
+   */
+  public record Context(QuestionPool pool, SimulatedStudent student, SimulationConfig config, long seed,
+      java.util.function.IntToDoubleFunction structuralDifficulty) {}
 
   private final SimulationConfig config;
   private final java.util.Map<String, Function<Context, Sampler>> factories = new java.util.LinkedHashMap<>();
@@ -48,6 +56,8 @@ public final class Simulation {
     register("dynamic-filter", c -> UniformSampler.builder(c.pool()).seed(c.seed()).build());
     register("beta-thompson", c -> BetaThompsonSampler.builder(c.pool()).candidates(c.config().candidates()).seed(c.seed()).build());
     register("oracle", c -> goldilocks(c, new OraclePredictor(c.student()), 0.0));
+    register("text-oracle", c -> goldilocks(c, new TextOraclePredictor(c.student(), c.structuralDifficulty(),
+        c.config().difficultyNoise(), c.config().slope()), 0.1));
   }
 
   /** A Goldilocks sampler with the given teacher, synchronous updates, the config's K. */
@@ -68,7 +78,7 @@ public final class Simulation {
   }
 
   /** The scenario of one seed: tasks, pool, hidden difficulties. */
-  private record Scenario(QuestionPool pool, double[] difficulty, int[] validation) {}
+  private record Scenario(QuestionPool pool, double[] difficulty, double[] structural, int[] validation) {}
 
   private Scenario scenario(long seed) {
     int n = config.questions();
@@ -76,19 +86,21 @@ public final class Simulation {
     List<ArithmeticTask> tasks = ArithmeticTasks.generate(n + v, config.maxDigits(), seed * 31 + 7, "t");
     QuestionPool.Builder b = QuestionPool.builder();
     double[] difficulty = new double[n + v];
+    double[] structural = new double[n + v];
     Rng noise = new Rng(seed ^ 0x6A09E667F3BCC909L);
     for (int i = 0; i < n + v; i++) {
       ArithmeticTask t = tasks.get(i);
       if (i < n) {
         b.add(t.toQuestion());
       }
-      difficulty[i] = t.structuralDifficulty() + config.difficultyNoise() * noise.nextGaussian();
+      structural[i] = t.structuralDifficulty();
+      difficulty[i] = structural[i] + config.difficultyNoise() * noise.nextGaussian();
     }
     int[] validation = new int[v];
     for (int i = 0; i < v; i++) {
       validation[i] = n + i;
     }
-    return new Scenario(b.build(), difficulty, validation);
+    return new Scenario(b.build(), difficulty, structural, validation);
   }
 
   /** Runs one sampler for one seed. */
@@ -115,7 +127,7 @@ public final class Simulation {
     double oracleUtility = 0;
     double maeSum = 0;
     int maeCount = 0;
-    try (Sampler sampler = factory.apply(new Context(sc.pool, student, config, seed))) {
+    try (Sampler sampler = factory.apply(new Context(sc.pool, student, config, seed, i -> sc.structural[i]))) {
       DynamicFilter filter = samplerName.equals("dynamic-filter") ? new DynamicFilter(sampler, 2.0, 8) : null;
       while (spent < budget) {
         double[] stds;
