@@ -117,6 +117,33 @@ abstract class AbstractSampler implements Sampler {
   }
 
   /**
+   * Marks questions as handed out without drawing them, exactly as if {@link #next} had returned
+   * them (their feedback is then expected): for a host that restores an older state and replays a
+   * journal of the hand-outs made since. The random generator moves to a state derived from its
+   * own and the ids, so the picks that follow are fresh draws, not a repeat of the replayed ones
+   * (the draws that originally made them cannot be redone: teacher updates may have run between).
+   * All-or-nothing: an id that is not in the pool throws {@link IllegalArgumentException} and
+   * nothing is marked.
+   */
+  public final void markHandedOut(List<String> ids) {
+    Objects.requireNonNull(ids, "ids");
+    int[] idx = new int[ids.size()];
+    for (int i = 0; i < idx.length; i++) {
+      idx[i] = pool.requireIndex(ids.get(i));
+    }
+    synchronized (lock) {
+      long mix = rng.state();
+      for (int i : idx) {
+        outstanding.merge(i, 1, Integer::sum);
+        selections++;
+        mix = (mix ^ i) * 0x9E3779B97F4A7C15L;
+      }
+      rng.setState(mix ^ (mix >>> 29));
+      rng.nextLong();
+    }
+  }
+
+  /**
    * Draws up to {@code k} distinct candidates not in {@code batch} into {@code into}; returns how
    * many. Uses rejection while the pool is large relative to the request, enumeration otherwise.
    */

@@ -1,0 +1,758 @@
+package ai.goldilocks.server;
+
+import ai.goldilocks.core.FeedbackStatus;
+import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.RolloutFeedback;
+import ai.goldilocks.core.SamplerMetrics;
+import ai.goldilocks.core.Selection;
+import ai.goldilocks.core.sampler.GoldilocksSampler;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.CRC32;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The service's state and rules, without HTTP: picks per step (idempotent), reward groups that may
+ * arrive in parts, the journal and checkpoints. Thread-safe: one lock orders every change, and
+ * each change is journaled before it is acknowledged.
+ */
+final class TeacherService implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TeacherService.class);
+  private static final int MAGIC = 0x474c5356; // "GLSV"
+  private static final int VERSION = 1;
+  private static final Pattern CHECKPOINT = Pattern.compile("checkpoint-(\\d{12})\\.bin");
+  private static final int KEEP_CHECKPOINTS = 2;
+
+  /** The picks of one step. */
+  private record Issued(String[] ids, double[] utilities) {}
+
+  private record GroupKey(long step, String id) {}
+
+  /** A group whose rewards arrive in parts. */
+  private static final class Partial {
+    final double[] rewards;
+    final boolean[] got;
+    int count;
+    boolean done;
+
+    Partial(int g) {
+      rewards = new double[g];
+      got = new boolean[g];
+    }
+  }
+
+  private final QuestionPool pool;
+  private final GoldilocksSampler sampler;
+  private final TimedPredictor teacher;
+  private final int groupSize;
+  private final int keepSteps;
+  private final int checkpointEvery;
+  private final double rewardLow;
+  private final double rewardHigh;
+  private final Path stateDir;
+  private final String configDescription;
+
+  private final Object lock = new Object();
+  private final TreeMap<Long, Issued> steps = new TreeMap<>();
+  private final Map<GroupKey, Partial> groups = new HashMap<>();
+  private Journal journal;
+  private long seq;
+  private long lastCheckpointSeq = -1;
+  // counters
+  private long pickRequests;
+  private long acceptedParts;
+  private long duplicateParts;
+  private long staleGroups;
+  private long rejectedItems;
+  private long completedGroups;
+  private long checkpoints;
+
+  TeacherService(QuestionPool pool, GoldilocksSampler sampler, TimedPredictor teacher, int groupSize, int keepSteps,
+      int checkpointEvery, double rewardLow, double rewardHigh, Path stateDir, String configDescription) {
+    this.pool = pool;
+    this.sampler = sampler;
+    this.teacher = teacher;
+    this.groupSize = groupSize;
+    this.keepSteps = keepSteps;
+    this.checkpointEvery = checkpointEvery;
+    this.rewardLow = rewardLow;
+    this.rewardHigh = rewardHigh;
+    this.stateDir = stateDir;
+    this.configDescription = configDescription;
+  }
+
+  QuestionPool pool() {
+    return pool;
+  }
+
+  int groupSize() {
+    return groupSize;
+  }
+
+  // ---------------------------------------------------------------- start: restore + replay
+
+  /** Restores the newest valid checkpoint in the state dir, replays the journal after it, opens the journal. */
+  void start() throws IOException {
+    if (stateDir == null) {
+      return;
+    }
+    Files.createDirectories(stateDir);
+    synchronized (lock) {
+      List<Long> found = checkpointSeqs();
+      long restored = 0;
+      for (int i = found.size() - 1; i >= 0; i--) {
+        Path file = checkpointFile(found.get(i));
+        try {
+          readCheckpoint(file);
+          restored = found.get(i);
+          LOG.info("restored {} (journal sequence {})", file.getFileName(), restored);
+          break;
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("checkpoint {} is not usable ({}); trying an older one", file.getFileName(), e.getMessage());
+        }
+      }
+      if (restored == 0 && !found.isEmpty() && !Journal.segments(stateDir).contains(1L)) {
+        throw new IOException("no usable checkpoint in " + stateDir + " and the journal does not start at sequence 1: "
+            + "state cannot be rebuilt; move the directory away to start afresh");
+      }
+      seq = restored;
+      lastCheckpointSeq = restored;
+      long before = seq;
+      seq = Journal.replay(stateDir, restored, this::replay);
+      if (seq > before) {
+        LOG.info("replayed journal records {}..{}", before + 1, seq);
+      }
+      journal = Journal.open(stateDir);
+      journal.roll(seq + 1);
+    }
+  }
+
+  private void replay(JsonObject rec) {
+    String type = rec.get("type").getAsString();
+    long step = rec.get("step").getAsLong();
+    switch (type) {
+      case "picks" -> {
+        JsonArray ids = rec.getAsJsonArray("ids");
+        JsonArray u = rec.getAsJsonArray("u");
+        String[] idArr = new String[ids.size()];
+        double[] uArr = new double[ids.size()];
+        for (int i = 0; i < idArr.length; i++) {
+          idArr[i] = ids.get(i).getAsString();
+          uArr[i] = u.get(i).getAsDouble();
+        }
+        sampler.markHandedOut(Arrays.asList(idArr));
+        steps.put(step, new Issued(idArr, uArr));
+        trimSteps();
+      }
+      case "rewards" -> {
+        for (JsonElement e : rec.getAsJsonArray("parts")) {
+          JsonObject part = e.getAsJsonObject();
+          applyPart(step, part.get("id").getAsString(), ints(part.getAsJsonArray("rollouts")),
+              doubles(part.getAsJsonArray("rewards")));
+        }
+      }
+      default -> throw new IllegalStateException("unknown journal record type " + type);
+    }
+    seq = rec.get("seq").getAsLong();
+  }
+
+  // ---------------------------------------------------------------- picks
+
+  /** The picks of {@code step}: the same for every caller, also after a restart. */
+  JsonObject picks(long step, int n) throws IOException {
+    if (step < 0) {
+      throw ApiException.unprocessable("step must be >= 0, got " + step);
+    }
+    if (n < 1 || n > pool.size()) {
+      throw ApiException.unprocessable("n must be in [1, " + pool.size() + "], got " + n);
+    }
+    long position = -1;
+    Issued issued;
+    boolean checkpointNow = false;
+    synchronized (lock) {
+      pickRequests++;
+      issued = steps.get(step);
+      if (issued != null) {
+        if (issued.ids.length != n) {
+          throw ApiException.conflict("step " + step + " was already picked with n = " + issued.ids.length + ", not " + n);
+        }
+      } else {
+        if (steps.size() >= keepSteps && step < steps.firstKey()) {
+          throw ApiException.conflict("step " + step + " is older than the oldest step the server keeps (" + steps.firstKey()
+              + "); the server keeps the last " + keepSteps + " steps");
+        }
+        List<Selection> sel = sampler.next(n);
+        String[] ids = new String[n];
+        double[] u = new double[n];
+        for (int i = 0; i < n; i++) {
+          ids[i] = sel.get(i).question().id();
+          u[i] = sel.get(i).hasPrediction() ? sel.get(i).predictedUtility() : Double.NaN;
+        }
+        issued = new Issued(ids, u);
+        steps.put(step, issued);
+        trimSteps();
+        if (journal != null) {
+          JsonObject rec = new JsonObject();
+          rec.addProperty("seq", ++seq);
+          rec.addProperty("type", "picks");
+          rec.addProperty("step", step);
+          JsonArray ja = new JsonArray();
+          JsonArray ua = new JsonArray();
+          for (int i = 0; i < n; i++) {
+            ja.add(ids[i]);
+            ua.add(Double.isNaN(u[i]) ? 0.0 : u[i]);
+          }
+          rec.add("ids", ja);
+          rec.add("u", ua);
+          position = journal.append(rec);
+          checkpointNow = checkpointEvery > 0 && step > 0 && step % checkpointEvery == 0;
+        }
+      }
+    }
+    if (position >= 0) {
+      journal.sync(position);
+    }
+    if (checkpointNow) {
+      checkpoint();
+    }
+    JsonObject out = new JsonObject();
+    out.addProperty("step", step);
+    JsonArray arr = new JsonArray();
+    for (int i = 0; i < issued.ids.length; i++) {
+      JsonObject p = new JsonObject();
+      p.addProperty("id", issued.ids[i]);
+      p.addProperty("text", pool.text(pool.requireIndex(issued.ids[i])));
+      if (!Double.isNaN(issued.utilities[i])) {
+        p.addProperty("predictedUtility", issued.utilities[i]);
+      }
+      arr.add(p);
+    }
+    out.add("picks", arr);
+    return out;
+  }
+
+  private void trimSteps() {
+    while (steps.size() > keepSteps) {
+      long old = steps.firstKey();
+      steps.remove(old);
+      groups.keySet().removeIf(k -> k.step == old);
+    }
+  }
+
+  // ---------------------------------------------------------------- rewards
+
+  /** Accepts the rewards of whole groups or parts of groups; see the class documentation of {@link TeacherServer}. */
+  JsonObject rewards(long step, JsonArray results) throws IOException {
+    if (step < 0) {
+      throw ApiException.unprocessable("step must be >= 0, got " + step);
+    }
+    JsonArray rejected = new JsonArray();
+    int accepted = 0;
+    int duplicate = 0;
+    int stale = 0;
+    int completed = 0;
+    long position = -1;
+    synchronized (lock) {
+      Issued issued = steps.get(step);
+      Set<String> pickedNow = issued == null ? Set.of() : new HashSet<>(Arrays.asList(issued.ids));
+      // validate every item against the state plus the parts accepted earlier in this request
+      Map<GroupKey, Map<Integer, Double>> staged = new LinkedHashMap<>();
+      JsonArray parts = new JsonArray();
+      for (int i = 0; i < results.size(); i++) {
+        String id = null;
+        try {
+          JsonObject item = results.get(i).isJsonObject() ? results.get(i).getAsJsonObject() : null;
+          if (item == null) {
+            throw ApiException.badRequest("item is not a JSON object");
+          }
+          id = string(item, "id");
+          double[] r = doublesField(item, "rewards");
+          int[] ro = item.has("rollouts") && !item.get("rollouts").isJsonNull() ? intsField(item, "rollouts") : null;
+          if (issued == null) {
+            throw ApiException.unprocessable("step " + step + " has no picks on this server (kept: "
+                + (steps.isEmpty() ? "none" : steps.firstKey() + ".." + steps.lastKey()) + ")");
+          }
+          if (pool.indexOf(id) < 0) {
+            throw ApiException.unprocessable("unknown question id '" + id + "'");
+          }
+          if (!pickedNow.contains(id)) {
+            throw ApiException.unprocessable("question '" + id + "' was not handed out at step " + step);
+          }
+          if (ro == null) {
+            if (r.length != groupSize) {
+              throw ApiException.unprocessable(r.length + " rewards for a whole group of " + groupSize
+                  + " (send \"rollouts\" with the indices of a part)");
+            }
+            ro = new int[groupSize];
+            for (int k = 0; k < groupSize; k++) {
+              ro[k] = k;
+            }
+          } else if (ro.length != r.length) {
+            throw ApiException.unprocessable(r.length + " rewards but " + ro.length + " rollout indices");
+          }
+          if (r.length == 0) {
+            throw ApiException.unprocessable("no rewards");
+          }
+          boolean[] seen = new boolean[groupSize];
+          for (int k = 0; k < r.length; k++) {
+            if (!Double.isFinite(r[k]) || r[k] < rewardLow || r[k] > rewardHigh) {
+              throw ApiException.unprocessable("reward[" + k + "] = " + r[k] + " is not a finite number in [" + rewardLow + ", "
+                  + rewardHigh + "]");
+            }
+            if (ro[k] < 0 || ro[k] >= groupSize) {
+              throw ApiException.unprocessable("rollout index " + ro[k] + " outside [0, " + groupSize + ")");
+            }
+            if (seen[ro[k]]) {
+              throw ApiException.unprocessable("rollout index " + ro[k] + " appears twice");
+            }
+            seen[ro[k]] = true;
+          }
+          GroupKey key = new GroupKey(step, id);
+          Partial have = groups.get(key);
+          if (have != null && have.done) {
+            duplicate++;
+            continue;
+          }
+          Map<Integer, Double> st = staged.get(key);
+          List<Integer> fresh = new ArrayList<>();
+          for (int k = 0; k < r.length; k++) {
+            Double prior = have != null && have.got[ro[k]] ? Double.valueOf(have.rewards[ro[k]]) : st == null ? null : st.get(ro[k]);
+            if (prior != null) {
+              if (prior != r[k]) {
+                throw ApiException.conflict("rollout " + ro[k] + " of '" + id + "' at step " + step + " already has reward "
+                    + prior + ", not " + r[k]);
+              }
+            } else {
+              fresh.add(k);
+            }
+          }
+          if (fresh.isEmpty()) {
+            duplicate++;
+            continue;
+          }
+          Map<Integer, Double> into = staged.computeIfAbsent(key, x -> new HashMap<>());
+          JsonArray pr = new JsonArray();
+          JsonArray pv = new JsonArray();
+          for (int k : fresh) {
+            into.put(ro[k], r[k]);
+            pr.add(ro[k]);
+            pv.add(r[k]);
+          }
+          JsonObject part = new JsonObject();
+          part.addProperty("id", id);
+          part.add("rollouts", pr);
+          part.add("rewards", pv);
+          parts.add(part);
+          accepted++;
+        } catch (ApiException e) {
+          JsonObject rj = new JsonObject();
+          rj.addProperty("index", i);
+          if (id != null) {
+            rj.addProperty("id", id);
+          }
+          rj.addProperty("reason", e.getMessage());
+          rejected.add(rj);
+        }
+      }
+      rejectedItems += rejected.size();
+      duplicateParts += duplicate;
+      if (!parts.isEmpty()) {
+        if (journal != null) {
+          JsonObject rec = new JsonObject();
+          rec.addProperty("seq", ++seq);
+          rec.addProperty("type", "rewards");
+          rec.addProperty("step", step);
+          rec.add("parts", parts);
+          position = journal.append(rec);
+        }
+        for (JsonElement e : parts) {
+          JsonObject part = e.getAsJsonObject();
+          FeedbackStatus s = applyPart(step, part.get("id").getAsString(), ints(part.getAsJsonArray("rollouts")),
+              doubles(part.getAsJsonArray("rewards")));
+          if (s != null) {
+            completed++;
+            if (s == FeedbackStatus.IGNORED_STALE) {
+              stale++;
+            }
+          }
+        }
+      }
+    }
+    if (position >= 0) {
+      journal.sync(position);
+    }
+    JsonObject out = new JsonObject();
+    out.addProperty("step", step);
+    out.addProperty("accepted", accepted);
+    out.addProperty("duplicate", duplicate);
+    out.addProperty("stale", stale);
+    out.addProperty("completed", completed);
+    out.add("rejected", rejected);
+    return out;
+  }
+
+  /** Applies a validated part; returns the sampler's status when it completes the group, else null. */
+  private FeedbackStatus applyPart(long step, String id, int[] rollouts, double[] rewards) {
+    GroupKey key = new GroupKey(step, id);
+    Partial p = groups.computeIfAbsent(key, k -> new Partial(groupSize));
+    for (int k = 0; k < rollouts.length; k++) {
+      if (!p.got[rollouts[k]]) {
+        p.got[rollouts[k]] = true;
+        p.rewards[rollouts[k]] = rewards[k];
+        p.count++;
+      }
+    }
+    acceptedParts++;
+    if (p.count < groupSize || p.done) {
+      return null;
+    }
+    p.done = true;
+    completedGroups++;
+    FeedbackStatus s = sampler.feedback(new RolloutFeedback(id, p.rewards.clone(), step));
+    if (s == FeedbackStatus.IGNORED_STALE) {
+      staleGroups++;
+    }
+    return s;
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  /** Writes the whole state atomically to the state dir; returns the file name. */
+  String checkpoint() throws IOException {
+    if (stateDir == null) {
+      throw ApiException.conflict("the server runs without --state-dir: nothing to checkpoint to");
+    }
+    synchronized (lock) {
+      if (seq == lastCheckpointSeq && Files.exists(checkpointFile(seq))) {
+        return checkpointFile(seq).getFileName().toString();
+      }
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(bytes);
+      out.writeInt(MAGIC);
+      out.writeInt(VERSION);
+      out.writeLong(seq);
+      out.writeUTF(configDescription);
+      out.writeInt(groupSize);
+      out.writeInt(steps.size());
+      for (Map.Entry<Long, Issued> e : steps.entrySet()) {
+        out.writeLong(e.getKey());
+        out.writeInt(e.getValue().ids.length);
+        for (int i = 0; i < e.getValue().ids.length; i++) {
+          out.writeUTF(e.getValue().ids[i]);
+          out.writeDouble(e.getValue().utilities[i]);
+        }
+      }
+      out.writeInt(groups.size());
+      for (Map.Entry<GroupKey, Partial> e : groups.entrySet()) {
+        out.writeLong(e.getKey().step);
+        out.writeUTF(e.getKey().id);
+        Partial p = e.getValue();
+        out.writeBoolean(p.done);
+        for (int k = 0; k < groupSize; k++) {
+          out.writeBoolean(p.got[k]);
+          out.writeDouble(p.rewards[k]);
+        }
+      }
+      for (long c : new long[] {pickRequests, acceptedParts, duplicateParts, staleGroups, rejectedItems, completedGroups}) {
+        out.writeLong(c);
+      }
+      ByteArrayOutputStream s = new ByteArrayOutputStream();
+      sampler.saveState(s);
+      out.writeInt(s.size());
+      s.writeTo(out);
+      out.flush();
+      CRC32 crc = new CRC32();
+      crc.update(bytes.toByteArray());
+      out.writeLong(crc.getValue());
+      out.flush();
+      Path file = checkpointFile(seq);
+      Path tmp = stateDir.resolve(file.getFileName() + ".tmp");
+      try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
+        c.write(java.nio.ByteBuffer.wrap(bytes.toByteArray()));
+        c.force(true);
+      }
+      try {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+      Journal.fsyncDirectory(stateDir);
+      lastCheckpointSeq = seq;
+      checkpoints++;
+      journal.roll(seq + 1);
+      prune();
+      LOG.info("checkpoint {} written ({} bytes)", file.getFileName(), bytes.size());
+      return file.getFileName().toString();
+    }
+  }
+
+  /** Keeps the newest checkpoints and the journal segments the oldest of them still needs. */
+  private void prune() throws IOException {
+    List<Long> cps = checkpointSeqs();
+    for (int i = 0; i < cps.size() - KEEP_CHECKPOINTS; i++) {
+      Files.deleteIfExists(checkpointFile(cps.get(i)));
+    }
+    cps = checkpointSeqs();
+    if (cps.isEmpty()) {
+      return;
+    }
+    long oldest = cps.get(0);
+    List<Long> segs = Journal.segments(stateDir);
+    for (int i = 0; i + 1 < segs.size(); i++) {
+      // segment i holds sequences [segs[i], segs[i+1]); drop it when the oldest checkpoint covers them all
+      if (segs.get(i + 1) <= oldest + 1) {
+        Files.deleteIfExists(Journal.segmentFile(stateDir, segs.get(i)));
+      }
+    }
+  }
+
+  private void readCheckpoint(Path file) throws IOException {
+    byte[] all = Files.readAllBytes(file);
+    if (all.length < 8) {
+      throw new IOException("truncated (" + all.length + " bytes)");
+    }
+    CRC32 crc = new CRC32();
+    crc.update(all, 0, all.length - 8);
+    long stored = java.nio.ByteBuffer.wrap(all, all.length - 8, 8).getLong();
+    if (stored != crc.getValue()) {
+      throw new IOException("checksum mismatch");
+    }
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(all, 0, all.length - 8));
+    if (in.readInt() != MAGIC) {
+      throw new IOException("not a Goldilocks server checkpoint");
+    }
+    int version = in.readInt();
+    if (version != VERSION) {
+      throw new IOException("unsupported checkpoint version " + version);
+    }
+    long s = in.readLong();
+    String config = in.readUTF();
+    if (!config.equals(configDescription)) {
+      throw new IOException("written with another configuration: " + config + " (this server: " + configDescription + ")");
+    }
+    int g = in.readInt();
+    if (g != groupSize) {
+      throw new IOException("group size " + g + ", this server has " + groupSize);
+    }
+    TreeMap<Long, Issued> st = new TreeMap<>();
+    int ns = in.readInt();
+    for (int i = 0; i < ns; i++) {
+      long step = in.readLong();
+      int n = in.readInt();
+      String[] ids = new String[n];
+      double[] u = new double[n];
+      for (int j = 0; j < n; j++) {
+        ids[j] = in.readUTF();
+        u[j] = in.readDouble();
+      }
+      st.put(step, new Issued(ids, u));
+    }
+    Map<GroupKey, Partial> gr = new HashMap<>();
+    int ng = in.readInt();
+    for (int i = 0; i < ng; i++) {
+      long step = in.readLong();
+      String id = in.readUTF();
+      Partial p = new Partial(groupSize);
+      p.done = in.readBoolean();
+      for (int k = 0; k < groupSize; k++) {
+        p.got[k] = in.readBoolean();
+        p.rewards[k] = in.readDouble();
+        p.count += p.got[k] ? 1 : 0;
+      }
+      gr.put(new GroupKey(step, id), p);
+    }
+    long[] c = new long[6];
+    for (int i = 0; i < c.length; i++) {
+      c[i] = in.readLong();
+    }
+    byte[] samplerState = new byte[in.readInt()];
+    in.readFully(samplerState);
+    sampler.restoreState(new ByteArrayInputStream(samplerState)); // all-or-nothing; throws before we change anything
+    steps.clear();
+    steps.putAll(st);
+    groups.clear();
+    groups.putAll(gr);
+    pickRequests = c[0];
+    acceptedParts = c[1];
+    duplicateParts = c[2];
+    staleGroups = c[3];
+    rejectedItems = c[4];
+    completedGroups = c[5];
+    seq = s;
+  }
+
+  private List<Long> checkpointSeqs() throws IOException {
+    List<Long> out = new ArrayList<>();
+    try (Stream<Path> files = Files.list(stateDir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Matcher m = CHECKPOINT.matcher(p.getFileName().toString());
+        if (m.matches()) {
+          out.add(Long.parseLong(m.group(1)));
+        }
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  private Path checkpointFile(long s) {
+    return stateDir.resolve(String.format("checkpoint-%012d.bin", s));
+  }
+
+  // ---------------------------------------------------------------- metrics
+
+  /** Prometheus text exposition. */
+  String metrics() {
+    SamplerMetrics m = sampler.metrics();
+    StringBuilder b = new StringBuilder();
+    synchronized (lock) {
+      counter(b, "goldilocks_pick_requests_total", "POST /v1/picks requests answered", pickRequests);
+      counter(b, "goldilocks_picks_total", "questions handed out", m.selections());
+      b.append("# HELP goldilocks_feedback_total reward items by outcome\n# TYPE goldilocks_feedback_total counter\n");
+      b.append("goldilocks_feedback_total{status=\"accepted\"} ").append(acceptedParts).append('\n');
+      b.append("goldilocks_feedback_total{status=\"duplicate\"} ").append(duplicateParts).append('\n');
+      b.append("goldilocks_feedback_total{status=\"stale\"} ").append(staleGroups).append('\n');
+      b.append("goldilocks_feedback_total{status=\"rejected\"} ").append(rejectedItems).append('\n');
+      counter(b, "goldilocks_groups_completed_total", "reward groups completed and passed to the teacher", completedGroups);
+      gauge(b, "goldilocks_latest_step", "newest step with picks", steps.isEmpty() ? -1 : steps.lastKey());
+      gauge(b, "goldilocks_journal_sequence", "last journal record", seq);
+      counter(b, "goldilocks_checkpoints_total", "checkpoints written by this process", checkpoints);
+    }
+    counter(b, "goldilocks_teacher_updates_total", "teacher updates", teacher.updates.get());
+    counter(b, "goldilocks_teacher_failures_total", "teacher updates that failed", m.teacherFailures());
+    b.append("# HELP goldilocks_teacher_update_seconds time spent in teacher updates\n"
+        + "# TYPE goldilocks_teacher_update_seconds summary\n");
+    b.append("goldilocks_teacher_update_seconds_sum ").append(teacher.nanos.get() / 1e9).append('\n');
+    b.append("goldilocks_teacher_update_seconds_count ").append(teacher.updates.get()).append('\n');
+    gauge(b, "goldilocks_zero_variance_fraction", "share of accepted groups with equal rewards", m.zeroVarianceFraction());
+    gauge(b, "goldilocks_teacher_mae_unseen", "teacher MAE on samples before training on them", m.teacherMaeUnseen());
+    gauge(b, "goldilocks_pool_questions", "questions in the pool", pool.size());
+    return b.toString();
+  }
+
+  private static void counter(StringBuilder b, String name, String help, double v) {
+    b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" counter\n")
+        .append(name).append(' ').append(format(v)).append('\n');
+  }
+
+  private static void gauge(StringBuilder b, String name, String help, double v) {
+    b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" gauge\n")
+        .append(name).append(' ').append(format(v)).append('\n');
+  }
+
+  private static String format(double v) {
+    if (Double.isNaN(v)) {
+      return "NaN";
+    }
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+  }
+
+  // ---------------------------------------------------------------- JSON helpers
+
+  static String string(JsonObject o, String field) {
+    JsonElement e = o.get(field);
+    if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+      throw ApiException.badRequest("\"" + field + "\" must be a string");
+    }
+    return e.getAsString();
+  }
+
+  static double[] doublesField(JsonObject o, String field) {
+    JsonElement e = o.get(field);
+    if (e == null || !e.isJsonArray()) {
+      throw ApiException.badRequest("\"" + field + "\" must be an array of numbers");
+    }
+    JsonArray a = e.getAsJsonArray();
+    double[] out = new double[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      JsonElement x = a.get(i);
+      if (x.isJsonPrimitive() && x.getAsJsonPrimitive().isNumber()) {
+        out[i] = x.getAsDouble();
+      } else if (x.isJsonPrimitive() && x.getAsJsonPrimitive().isString()
+          && Set.of("NaN", "Infinity", "-Infinity").contains(x.getAsString())) {
+        out[i] = Double.parseDouble(x.getAsString());
+      } else {
+        throw ApiException.badRequest("\"" + field + "\"[" + i + "] is not a number: " + x);
+      }
+    }
+    return out;
+  }
+
+  static int[] intsField(JsonObject o, String field) {
+    JsonElement e = o.get(field);
+    if (e == null || !e.isJsonArray()) {
+      throw ApiException.badRequest("\"" + field + "\" must be an array of integers");
+    }
+    JsonArray a = e.getAsJsonArray();
+    int[] out = new int[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      JsonElement x = a.get(i);
+      if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()) {
+        throw ApiException.badRequest("\"" + field + "\"[" + i + "] is not an integer: " + x);
+      }
+      double d = x.getAsDouble();
+      if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
+        throw ApiException.badRequest("\"" + field + "\"[" + i + "] is not an integer: " + x);
+      }
+      out[i] = (int) d;
+    }
+    return out;
+  }
+
+  private static int[] ints(JsonArray a) {
+    int[] out = new int[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a.get(i).getAsInt();
+    }
+    return out;
+  }
+
+  private static double[] doubles(JsonArray a) {
+    double[] out = new double[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a.get(i).getAsDouble();
+    }
+    return out;
+  }
+
+  static JsonPrimitive num(double v) {
+    return new JsonPrimitive(v);
+  }
+
+  @Override
+  public void close() throws IOException {
+    sampler.close();
+    synchronized (lock) {
+      if (journal != null) {
+        journal.close();
+      }
+    }
+  }
+}
