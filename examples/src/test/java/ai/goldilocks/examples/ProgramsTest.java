@@ -108,6 +108,26 @@ class ProgramsTest {
   }
 
   @Test
+  void serviceBenchPrintsThroughputAndLatencies() throws Exception {
+    java.io.PrintStream stdout = System.out;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      assertEquals(0, run("service-bench", "--seconds", "1", "--clients", "2", "--batch", "8", "--group-size", "4",
+          "--questions", "500", "--json"));
+    } finally {
+      System.setOut(stdout);
+    }
+    JsonObject r = JsonParser.parseString(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).getAsJsonObject();
+    assertTrue(r.get("requestsPerSecond").getAsDouble() > 0, r.toString());
+    JsonObject rewards = r.getAsJsonObject("rewards");
+    JsonObject picks = r.getAsJsonObject("picks");
+    // every step: each of the 2 clients asks for the picks once and posts half of the 8 groups
+    assertEquals(4 * picks.get("count").getAsLong(), rewards.get("count").getAsLong(), r.toString());
+    assertTrue(rewards.get("p99Micros").getAsDouble() >= rewards.get("p50Micros").getAsDouble());
+  }
+
+  @Test
   void measurementProgramsRunAtSmallSizes() {
     assertEquals(0, run("perf", "--questions", "20000", "--selections", "2000", "--json"));
     assertEquals(0, run("data-bench", "--rows", "3000", "--repeats", "1", "--json"));

@@ -18,6 +18,14 @@ import picocli.CommandLine.Option;
 @Command(name = "goldilocks-server", mixinStandardHelpOptions = true,
     description = "The Goldilocks teacher as an HTTP service. GOLDILOCKS_TOKEN, when set, is the bearer token.")
 public final class ServerMain implements Callable<Integer> {
+  static {
+    // the runnable jar's own logging setup (INFO to stderr, keeping stdout for "listening on"),
+    // under a name that does not clash with a host's logback.xml when used as a library
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "goldilocks-server-logback.xml");
+    }
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(ServerMain.class);
 
   @Option(names = "--pool", required = true,
