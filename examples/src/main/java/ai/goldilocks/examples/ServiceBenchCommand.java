@@ -6,10 +6,6 @@ import ai.goldilocks.server.TeacherServer;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,8 +66,7 @@ final class ServiceBenchCommand implements Callable<Integer> {
     try (TeacherServer server = TeacherServer.builder().pool(pool).stateDir(state).groupSize(groupSize).candidates(16)
         .checkpointEvery(0).start()) {
       server.awaitReady(5, TimeUnit.MINUTES);
-      String url = server.url();
-      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      int port = server.port();
       long[][] pickLat = new long[clients][];
       long[][] rewardLat = new long[clients][];
       AtomicBoolean stop = new AtomicBoolean();
@@ -89,6 +84,12 @@ final class ServiceBenchCommand implements Callable<Integer> {
         final int rank = c;
         Thread t = new Thread(() -> {
           LongList pl = new LongList();
+          KeepAliveClient http;
+          try {
+            http = new KeepAliveClient(port);
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
           LongList rl = new LongList();
           java.util.Random rnd = new java.util.Random(rank);
           try {
@@ -99,7 +100,7 @@ final class ServiceBenchCommand implements Callable<Integer> {
               }
               boolean measured = System.nanoTime() > warmupEnd;
               long t0 = System.nanoTime();
-              JsonObject picks = post(http, url + "/v1/picks", "{\"step\": " + step + ", \"n\": " + batch + "}");
+              JsonObject picks = http.post("/v1/picks", "{\"step\": " + step + ", \"n\": " + batch + "}");
               long t1 = System.nanoTime();
               if (measured) {
                 pl.add(t1 - t0);
@@ -119,7 +120,7 @@ final class ServiceBenchCommand implements Callable<Integer> {
                 body.addProperty("step", step);
                 body.add("results", results);
                 long t2 = System.nanoTime();
-                post(http, url + "/v1/rewards", body.toString());
+                http.post("/v1/rewards", body.toString());
                 if (measured) {
                   rl.add(System.nanoTime() - t2);
                 }
@@ -135,6 +136,7 @@ final class ServiceBenchCommand implements Callable<Integer> {
             }
             barrier.reset();
           }
+          http.close();
           pickLat[rank] = pl.toArray();
           rewardLat[rank] = rl.toArray();
         }, "bench-client-" + c);
@@ -181,13 +183,72 @@ final class ServiceBenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static JsonObject post(HttpClient http, String url, String body) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body))
-        .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IllegalStateException(url + " answered " + r.statusCode() + ": " + r.body());
+  /**
+   * A minimal blocking HTTP/1.1 client on one keep-alive connection with TCP_NODELAY, so that the
+   * measurement is of the server, not of a client library's machinery (java.net.http costs several
+   * times the server's own time per request on this machine).
+   */
+  private static final class KeepAliveClient implements AutoCloseable {
+    private final java.net.Socket socket;
+    private final java.io.BufferedInputStream in;
+    private final java.io.OutputStream out;
+
+    KeepAliveClient(int port) throws java.io.IOException {
+      socket = new java.net.Socket("127.0.0.1", port);
+      socket.setTcpNoDelay(true);
+      in = new java.io.BufferedInputStream(socket.getInputStream(), 1 << 16);
+      out = socket.getOutputStream();
     }
-    return JsonParser.parseString(r.body()).getAsJsonObject();
+
+    JsonObject post(String path, String body) throws java.io.IOException {
+      byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+          + b.length + "\r\n\r\n";
+      byte[] h = head.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      byte[] req = Arrays.copyOf(h, h.length + b.length);
+      System.arraycopy(b, 0, req, h.length, b.length);
+      out.write(req);
+      out.flush();
+      String status = line();
+      int length = -1;
+      for (String l = line(); !l.isEmpty(); l = line()) {
+        int colon = l.indexOf(':');
+        if (colon > 0 && l.substring(0, colon).trim().equalsIgnoreCase("Content-Length")) {
+          length = Integer.parseInt(l.substring(colon + 1).trim());
+        }
+      }
+      if (length < 0) {
+        throw new java.io.IOException("no Content-Length in the answer to " + path);
+      }
+      String text = new String(in.readNBytes(length), java.nio.charset.StandardCharsets.UTF_8);
+      if (!status.contains(" 200 ")) {
+        throw new IllegalStateException(path + " answered " + status + ": " + text);
+      }
+      return JsonParser.parseString(text).getAsJsonObject();
+    }
+
+    private String line() throws java.io.IOException {
+      StringBuilder sb = new StringBuilder();
+      int c;
+      while ((c = in.read()) != -1 && c != '\n') {
+        if (c != '\r') {
+          sb.append((char) c);
+        }
+      }
+      if (c == -1 && sb.length() == 0) {
+        throw new java.io.EOFException("connection closed");
+      }
+      return sb.toString();
+    }
+
+    @Override
+    public void close() {
+      try {
+        socket.close();
+      } catch (java.io.IOException e) {
+        // closing a loopback socket at the end of a run
+      }
+    }
   }
 
   private static Map<String, Object> latency(long[] nanos) {
