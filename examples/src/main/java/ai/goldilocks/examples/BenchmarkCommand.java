@@ -6,6 +6,7 @@ import ai.goldilocks.core.Rng;
 import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.UtilityPredictor;
 import ai.goldilocks.core.predictor.FeaturePredictor;
+import ai.goldilocks.core.predictor.TeacherTarget;
 import ai.goldilocks.core.sampler.BetaThompsonSampler;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
 import ai.goldilocks.core.sampler.UniformSampler;
@@ -68,6 +69,10 @@ final class BenchmarkCommand implements Callable<Integer> {
   @Option(names = "--arms", split = ",", description = "Comma list of arms (default: all of goldilocks-djl, goldilocks-cpu, "
       + "uniform, dynamic-filter, beta-thompson, oracle).")
   List<String> arms;
+
+  @Option(names = "--djl-teacher-target", defaultValue = "success-rate",
+      description = "What the goldilocks-djl arm's teacher learns: utility (the paper's head) or success-rate (default: ${DEFAULT-VALUE}).")
+  String djlTeacherTarget;
 
   @Option(names = "--steps", description = "GRPO steps of the budget: steps x batch x group rollouts (default 600, quick 40).")
   Integer steps;
@@ -561,11 +566,19 @@ final class BenchmarkCommand implements Callable<Integer> {
   private Sampler sampler(long seed, String arm, QuestionPool pool, TransformerPolicy policy, Map<String, ArithmeticTask> byId) {
     return switch (arm) {
       case "goldilocks-djl" -> goldilocks(seed, pool, TransformerTeacher.builder(new TransformerConfig(tok.vocabSize(), 64, 2, 4, 128, 32),
-          tok).seed(seed).learningRate(1e-3).build(), 0.1);
+          tok).seed(seed).learningRate(1e-3).target(djlTarget()).build(), 0.1);
       case "goldilocks-cpu" -> goldilocks(seed, pool, FeaturePredictor.builder().seed(seed).build(), 0.1);
       case "oracle" -> goldilocks(seed, pool, new ExactPOracle(policy, byId), 0.0);
       case "beta-thompson" -> BetaThompsonSampler.builder(pool).seed(seed).build();
       default -> UniformSampler.builder(pool).seed(seed).build();
+    };
+  }
+
+  private TeacherTarget djlTarget() {
+    return switch (djlTeacherTarget) {
+      case "utility" -> TeacherTarget.UTILITY;
+      case "success-rate" -> TeacherTarget.SUCCESS_RATE;
+      default -> throw new IllegalArgumentException("--djl-teacher-target must be utility or success-rate, got " + djlTeacherTarget);
     };
   }
 

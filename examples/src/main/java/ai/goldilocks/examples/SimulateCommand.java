@@ -1,6 +1,7 @@
 package ai.goldilocks.examples;
 
 import ai.goldilocks.core.predictor.FeaturePredictor;
+import ai.goldilocks.core.predictor.TeacherTarget;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
 import ai.goldilocks.grpo.sim.Simulation;
 import ai.goldilocks.grpo.sim.SimulationConfig;
@@ -112,9 +113,9 @@ final class SimulateCommand implements Callable<Integer> {
   static void registerAblations(Simulation sim) {
     double flat = Double.POSITIVE_INFINITY;
     sim.register("goldilocks-paper", c -> ablation(c, FeaturePredictor.builder().seed(c.seed())
-        .target(FeaturePredictor.Target.UTILITY).halfLife(flat).memory(false), GoldilocksSampler.Exploration.UNIFORM));
+        .target(TeacherTarget.UTILITY).halfLife(flat).memory(false), GoldilocksSampler.Exploration.UNIFORM));
     sim.register("ablation-utility-head", c -> ablation(c, FeaturePredictor.builder().seed(c.seed())
-        .target(FeaturePredictor.Target.UTILITY), GoldilocksSampler.Exploration.PROPORTIONAL));
+        .target(TeacherTarget.UTILITY), GoldilocksSampler.Exploration.PROPORTIONAL));
     sim.register("ablation-no-recency", c -> ablation(c, FeaturePredictor.builder().seed(c.seed()).halfLife(flat),
         GoldilocksSampler.Exploration.PROPORTIONAL));
     sim.register("ablation-no-memory", c -> ablation(c, FeaturePredictor.builder().seed(c.seed()).memory(false),

@@ -9,6 +9,7 @@ import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.TrainingExamples;
 import ai.goldilocks.core.Rng;
 import ai.goldilocks.core.UtilityPredictor;
+import ai.goldilocks.core.predictor.TeacherTarget;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -29,7 +30,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * for that copy. Texts longer than {@code maxLength} tokens are truncated.
  */
 public final class TransformerTeacher implements UtilityPredictor, AutoCloseable {
-  private static final int STATE_VERSION = 1;
+  private static final int STATE_VERSION = 2;
+  private static final double HALF_LIFE = 1024;
 
   private final TransformerConfig config;
   private final TextTokenizer tokenizer;
@@ -37,6 +39,7 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
   private final Network training;
   private final AdamW optimizer;
   private final int batchSize;
+  private final TeacherTarget target;
   private final Rng rng;
   private final ReentrantReadWriteLock publish = new ReentrantReadWriteLock();
   /** Test hook: runs on the parameters after each backward pass, before the gradient check. */
@@ -47,6 +50,7 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     this.config = b.config;
     this.tokenizer = b.tokenizer;
     this.batchSize = b.batchSize;
+    this.target = b.target;
     this.rng = new Rng(b.seed);
     this.serving = b.config != null ? new Transformer(config, false, TransformerPolicy.defaultDevice(), b.seed) : b.encoder.get();
     this.training = b.config != null ? new Transformer(config, false, TransformerPolicy.defaultDevice(), b.seed) : b.encoder.get();
@@ -88,7 +92,7 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
 
   @Override
   public String name() {
-    return "djl-transformer";
+    return target == TeacherTarget.UTILITY ? "djl-transformer" : "djl-transformer(success-rate)";
   }
 
   private record Encoded(int[] flat, float[] mask, int b, int t) {}
@@ -117,15 +121,14 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     return new Encoded(flat, mask, count, t);
   }
 
-  /** 0.5 sigmoid(head(mean-pool(encoder))) for the batch, shape (B). */
+  /** head(mean-pool(encoder)), the output's pre-activation for the batch, shape (B). */
   private static NDArray forward(Network m, NDManager scope, Encoded e) {
     NDArray tokens = scope.create(e.flat, new Shape(e.b, e.t));
     NDArray mask = scope.create(e.mask, new Shape(e.b, e.t));
     NDArray h = m.hidden(scope, tokens, 0, null, mask);
     NDArray m3 = mask.expandDims(-1);
     NDArray pooled = h.mul(m3).sum(new int[] {1}).div(m3.sum(new int[] {1}));
-    NDArray z = pooled.matMul(m.p("head.weight")).add(m.p("head.bias")).reshape(e.b);
-    return Ops.mul(Ops.sigmoid(z), 0.5f);
+    return pooled.matMul(m.p("head.weight")).add(m.p("head.bias")).reshape(e.b);
   }
 
   @Override
@@ -136,9 +139,10 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     Encoded e = encode(pool, candidates, 0, count);
     publish.readLock().lock();
     try (NDManager scope = serving.manager.newSubManager()) {
-      float[] f = forward(serving, scope, e).toFloatArray();
+      float[] z = forward(serving, scope, e).toFloatArray();
       for (int j = 0; j < count; j++) {
-        out[j] = Math.min(0.5, Math.max(0.0, f[j]));
+        double sig = 1 / (1 + Math.exp(-z[j]));
+        out[j] = Math.min(0.5, Math.max(0.0, target == TeacherTarget.UTILITY ? 0.5 * sig : Math.sqrt(sig * (1 - sig))));
       }
     } finally {
       publish.readLock().unlock();
@@ -155,11 +159,33 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
   @Override
   public void train(QuestionPool pool, TrainingExamples examples, int epochs) {
     int[] questions = examples.questions();
-    double[] targets = examples.utilities();
     int count = examples.size();
-    for (int i = 0; i < count; i++) {
-      if (!(targets[i] >= 0 && targets[i] <= 0.5)) {
-        throw new IllegalArgumentException("target[" + i + "] = " + targets[i] + " is outside [0, 0.5]");
+    double[] targets = new double[count];
+    double[] weights = new double[count];
+    Arrays.fill(weights, 1.0);
+    if (target == TeacherTarget.UTILITY) {
+      targets = examples.utilities();
+    } else {
+      if (!examples.hasOutcomes()) {
+        throw new IllegalArgumentException("the success-rate head learns from success rates and group sizes, and these "
+            + "examples carry utilities only; pass TrainingExamples with outcomes (as samplers do) or build with "
+            + "target(TeacherTarget.UTILITY)");
+      }
+      double sum = 0;
+      for (int i = 0; i < count; i++) {
+        double p = examples.successRate(i);
+        if (Math.abs(examples.utility(i) - Math.sqrt(p * (1 - p))) > 1e-9) {
+          throw new IllegalArgumentException("example " + i + " has graded rewards (utility " + examples.utility(i)
+              + " with success rate " + p + "); this teacher's success-rate head assumes rewards at the two ends of the "
+              + "range: build it with target(TeacherTarget.UTILITY)");
+        }
+        targets[i] = p;
+        // a group of 16 says more than one of 4; recent groups describe today's student
+        weights[i] = examples.groupSize(i) * Math.pow(0.5, (count - 1 - i) / HALF_LIFE);
+        sum += weights[i];
+      }
+      for (int i = 0; i < count; i++) {
+        weights[i] *= count / sum;
       }
     }
     if (count == 0) {
@@ -168,6 +194,7 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     int[] order = Rng.identity(count);
     int[] idx = new int[batchSize];
     float[] y = new float[batchSize];
+    float[] w = new float[batchSize];
     for (int e = 0; e < epochs; e++) {
       rng.shuffle(order);
       for (int start = 0; start < count; start += batchSize) {
@@ -175,14 +202,26 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
         for (int j = 0; j < n; j++) {
           idx[j] = questions[order[start + j]];
           y[j] = (float) targets[order[start + j]];
+          w[j] = (float) weights[order[start + j]];
         }
         Encoded enc = encode(pool, idx, 0, n);
         DjlTraining.LOCK.lock();
         try (NDManager scope = training.manager.newSubManager()) {
           try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-            NDArray f = forward(training, scope, enc);
-            NDArray d = f.sub(scope.create(Arrays.copyOf(y, n), new Shape(n)));
-            gc.backward(d.mul(d).mean());
+            NDArray z = forward(training, scope, enc);
+            if (target == TeacherTarget.UTILITY) {
+              NDArray d = Ops.mul(Ops.sigmoid(z), 0.5f).sub(scope.create(Arrays.copyOf(y, n), new Shape(n)));
+              gc.backward(d.mul(d).mean());
+            } else {
+              // binomial negative log-likelihood per rollout, weighted: d/dz = w (sigmoid(z) - p_hat) / n,
+              // back-propagated as sum(coefficient * z) with the coefficients held constant
+              float[] zv = z.toFloatArray();
+              float[] coef = new float[n];
+              for (int j = 0; j < n; j++) {
+                coef[j] = (float) (w[j] * (1 / (1 + Math.exp(-zv[j])) - y[j]) / n);
+              }
+              gc.backward(z.mul(scope.create(coef, new Shape(n))).sum());
+            }
           }
           if (afterBackward != null) {
             afterBackward.accept(training.parameters());
@@ -216,6 +255,7 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
   @Override
   public void writeState(DataOutput out) throws IOException {
     out.writeInt(STATE_VERSION);
+    out.writeUTF(target.name());
     out.writeLong(rng.state());
     out.writeLong(optimizer.step);
     List<NDArray> params = training.parameters();
@@ -234,8 +274,12 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
   @Override
   public void readState(DataInput in) throws IOException {
     int version = in.readInt();
-    if (version != STATE_VERSION) {
+    if (version != STATE_VERSION && version != 1) {
       throw new IOException("unsupported djl-transformer teacher state version " + version);
+    }
+    String t = version == 1 ? TeacherTarget.UTILITY.name() : in.readUTF(); // version 1 had the utility head only
+    if (!t.equals(target.name())) {
+      throw new IOException("teacher state was trained for target " + t + ", this teacher has " + target);
     }
     long rngState = in.readLong();
     long step = in.readLong();
@@ -295,6 +339,7 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     private long seed;
     private double learningRate = 1e-3;
     private int batchSize = 32;
+    private TeacherTarget target = TeacherTarget.UTILITY;
 
     private Builder(java.util.function.Supplier<Network> encoder, TextTokenizer tokenizer) {
       this.config = null;
@@ -332,6 +377,17 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
         throw new IllegalArgumentException("batchSize must be >= 1, got " + size);
       }
       this.batchSize = size;
+      return this;
+    }
+
+    /**
+     * What the head is trained on (default {@link TeacherTarget#UTILITY}, the paper's head).
+     * {@link TeacherTarget#SUCCESS_RATE} learns p from each group's outcomes (binomial likelihood,
+     * groups weighted by G and by recency, half-life 1024 samples) and derives the utility; it
+     * assumes rewards at the two ends of the range and refuses graded ones.
+     */
+    public Builder target(TeacherTarget target) {
+      this.target = Objects.requireNonNull(target, "target");
       return this;
     }
 

@@ -57,6 +57,61 @@ class TransformerTeacherTest {
     }
   }
 
+  /** The success-rate head, from groups of 8 Bernoulli outcomes: learns p, generalises, restores with its target. */
+  @Test
+  void theSuccessRateHeadLearnsFromOutcomesAndRefusesGradedRewards() throws IOException {
+    Rng rng = new Rng(3);
+    List<Question> qs = new ArrayList<>();
+    double[] p = new double[800];
+    double[] truth = new double[800];
+    for (int i = 0; i < 800; i++) {
+      int digits = 1 + rng.nextInt(7);
+      long lo = (long) Math.pow(10, digits - 1);
+      qs.add(new Question("q" + i, (lo + (long) (rng.nextDouble() * 9 * lo)) + "+" + (lo + (long) (rng.nextDouble() * 9 * lo)) + "="));
+      p[i] = 1 / (1 + Math.exp(1.5 * (digits - 3.5)));
+      truth[i] = Math.sqrt(p[i] * (1 - p[i]));
+    }
+    QuestionPool pool = QuestionPool.of(qs);
+    int[] train = new int[600];
+    double[] u = new double[600];
+    double[] ph = new double[600];
+    int[] g = new int[600];
+    for (int i = 0; i < 600; i++) {
+      int k = 0;
+      for (int j = 0; j < 8; j++) {
+        k += rng.nextDouble() < p[i] ? 1 : 0;
+      }
+      train[i] = i;
+      ph[i] = k / 8.0;
+      u[i] = Math.sqrt(ph[i] * (1 - ph[i]));
+      g[i] = 8;
+    }
+    int[] test = new int[200];
+    for (int i = 0; i < 200; i++) {
+      test[i] = 600 + i;
+    }
+    try (TransformerTeacher t = TransformerTeacher.builder(ENCODER, TOK).seed(1).learningRate(3e-3)
+        .target(ai.goldilocks.core.predictor.TeacherTarget.SUCCESS_RATE).build();
+        TransformerTeacher other = TransformerTeacher.builder(ENCODER, TOK).seed(1).build()) {
+      double before = mae(t, pool, test, truth);
+      t.train(pool, new ai.goldilocks.core.TrainingExamples(train, u, ph, g, 600, 600), 8);
+      double after = mae(t, pool, test, truth);
+      assertTrue(after < 0.06, "MAE on unseen questions " + before + " -> " + after);
+      double[] graded = u.clone();
+      graded[5] = 0; // a group whose rewards were all 0.5: success rate 0.5 without spread
+      ph[5] = 0.5;
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> t.train(pool, new ai.goldilocks.core.TrainingExamples(train, graded, ph, g, 600, 600), 1));
+      assertTrue(e.getMessage().contains("graded"), e.getMessage());
+      assertTrue(mae(t, pool, test, truth) == after, "a refused update changes nothing");
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      t.writeState(new DataOutputStream(bytes));
+      IOException wrong = assertThrows(IOException.class,
+          () -> other.readState(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray()))));
+      assertTrue(wrong.getMessage().contains("SUCCESS_RATE"), wrong.getMessage());
+    }
+  }
+
   private static double mae(TransformerTeacher t, QuestionPool pool, int[] idx, double[] truth) {
     double[] out = new double[idx.length];
     t.predict(pool, idx, idx.length, out);

@@ -1,6 +1,7 @@
 package ai.goldilocks.server;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -72,6 +73,9 @@ public final class ServerMain implements Callable<Integer> {
   @Option(names = "--threads", description = "HTTP worker threads (default: max(4, 2 x cores)).")
   Integer threads;
 
+  @Option(names = "--reward-range", split = ",", description = "LOW,HIGH: the range rewards lie in (default: 0,1).")
+  List<Double> rewardRange;
+
   @Override
   public Integer call() throws Exception {
     if (!teacher.equals("features") && !teacher.equals("djl")) {
@@ -89,6 +93,12 @@ public final class ServerMain implements Callable<Integer> {
     }
     if (threads != null) {
       b.threads(threads);
+    }
+    if (rewardRange != null) {
+      if (rewardRange.size() != 2) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--reward-range takes LOW,HIGH");
+      }
+      b.rewardRange(rewardRange.get(0), rewardRange.get(1));
     }
     TeacherServer server = b.start();
     System.out.println("listening on " + server.url());

@@ -15,13 +15,13 @@ import java.util.Objects;
  * questions it has never seen, through their text. Two heads are available:
  *
  * <ul>
- *   <li>{@link Target#SUCCESS_RATE} (the default): the network predicts the logit of the student's
+ *   <li>{@link TeacherTarget#SUCCESS_RATE} (the default): the network predicts the logit of the student's
  *       success rate p, trained by the binomial likelihood of the G outcomes of each group (the
  *       successes and failures, not only their spread); the utility is derived as
  *       sqrt(p (1 - p)). Unlike the utility, p tells a too-easy question from a too-hard one.
  *       For graded rewards (anything but the two ends of the reward range) a second output learns
  *       the ratio of the observed spread to sqrt(p (1 - p)), and the utility is their product.
- *   <li>{@link Target#UTILITY}: the paper's head, f(q) = 0.5 sigmoid(w . h + c), regressed on the
+ *   <li>{@link TeacherTarget#UTILITY}: the paper's head, f(q) = 0.5 sigmoid(w . h + c), regressed on the
  *       observed utility by mean squared error.
  * </ul>
  *
@@ -42,21 +42,13 @@ public final class FeaturePredictor implements UtilityPredictor {
   private static final double MIN_PRIOR_STD = 0.1;
   private static final double MAX_PRIOR_STD = 4;
 
-  /** What the network's output is trained on. */
-  public enum Target {
-    /** The success rate p, by binomial likelihood; utility = sqrt(p (1 - p)) (default). */
-    SUCCESS_RATE,
-    /** The utility itself, by mean squared error (the paper's recipe). */
-    UTILITY
-  }
-
   /** Weights and memory published together; never mutated after publication. */
   private record Published(double[] w, QuestionEffects effects, boolean graded) {}
 
   private final int hidden;
   private final double learningRate;
   private final int batchSize;
-  private final Target target;
+  private final TeacherTarget target;
   private final double halfLife;
   private final boolean memory;
   private final double priorPrecision;
@@ -73,7 +65,7 @@ public final class FeaturePredictor implements UtilityPredictor {
     this.batchSize = b.batchSize;
     this.target = b.target;
     this.halfLife = b.halfLife;
-    this.memory = b.memory && b.target == Target.SUCCESS_RATE;
+    this.memory = b.memory && b.target == TeacherTarget.SUCCESS_RATE;
     this.priorPrecision = Double.isNaN(b.priorStd) ? Double.NaN : 1.0 / (b.priorStd * b.priorStd);
     this.rng = new Rng(b.seed);
     int n = paramCount(hidden);
@@ -106,7 +98,7 @@ public final class FeaturePredictor implements UtilityPredictor {
 
   @Override
   public String name() {
-    return target == Target.UTILITY ? "features-mlp(utility)" : "features-mlp";
+    return target == TeacherTarget.UTILITY ? "features-mlp(utility)" : "features-mlp";
   }
 
   @Override
@@ -118,7 +110,7 @@ public final class FeaturePredictor implements UtilityPredictor {
     for (int j = 0; j < count; j++) {
       load(table, candidates[j], x);
       double z = forward(pub.w, x, h);
-      if (target == Target.UTILITY) {
+      if (target == TeacherTarget.UTILITY) {
         out[j] = 0.5 * sigmoid(z);
       } else {
         double p = sigmoid(z + pub.effects.get(candidates[j]));
@@ -174,10 +166,10 @@ public final class FeaturePredictor implements UtilityPredictor {
   public void train(QuestionPool pool, TrainingExamples ex, int epochs) {
     Objects.requireNonNull(ex, "examples");
     int count = ex.size();
-    if (target == Target.SUCCESS_RATE && !ex.hasOutcomes()) {
+    if (target == TeacherTarget.SUCCESS_RATE && !ex.hasOutcomes()) {
       throw new IllegalArgumentException("the success-rate head learns from success rates and group sizes, and these "
           + "examples carry utilities only; pass TrainingExamples with outcomes (as samplers do) or build the predictor "
-          + "with target(Target.UTILITY)");
+          + "with target(TeacherTarget.UTILITY)");
     }
     if (count == 0) {
       return;
@@ -190,7 +182,7 @@ public final class FeaturePredictor implements UtilityPredictor {
     }
     Published pub = published;
     boolean graded = pub.graded;
-    if (target == Target.SUCCESS_RATE && !graded) {
+    if (target == TeacherTarget.SUCCESS_RATE && !graded) {
       for (int i = 0; i < count && !graded; i++) {
         double p = ex.successRate(i);
         graded = Math.abs(ex.utility(i) - Math.sqrt(p * (1 - p))) > 1e-9;
@@ -217,7 +209,7 @@ public final class FeaturePredictor implements UtilityPredictor {
           double z = forward(w, x, h);
           double dz;
           double ds = 0;
-          if (target == Target.UTILITY) {
+          if (target == TeacherTarget.UTILITY) {
             // d/dz of (f - y)^2 with f = 0.5 sigmoid(z): 2 (f - y) f (1 - 2f)
             double f = 0.5 * sigmoid(z);
             dz = 2 * (f - ex.utility(i)) * f * (1 - 2 * f);
@@ -427,7 +419,7 @@ public final class FeaturePredictor implements UtilityPredictor {
     private double learningRate = 1e-2;
     private int batchSize = 32;
     private long seed = 0;
-    private Target target = Target.SUCCESS_RATE;
+    private TeacherTarget target = TeacherTarget.SUCCESS_RATE;
     private double halfLife = 1024;
     private boolean memory = true;
     private double priorStd = Double.NaN;
@@ -467,8 +459,8 @@ public final class FeaturePredictor implements UtilityPredictor {
       return this;
     }
 
-    /** What the output is trained on (default {@link Target#SUCCESS_RATE}). */
-    public Builder target(Target target) {
+    /** What the output is trained on (default {@link TeacherTarget#SUCCESS_RATE}). */
+    public Builder target(TeacherTarget target) {
       this.target = Objects.requireNonNull(target, "target");
       return this;
     }

@@ -73,7 +73,7 @@ class FeaturePredictorTest {
     }
     TrainingExamples noisy = rollouts(d.p, 3000, new Rng(5));
     double[] after = new double[2];
-    for (FeaturePredictor.Target target : FeaturePredictor.Target.values()) {
+    for (TeacherTarget target : TeacherTarget.values()) {
       FeaturePredictor p = FeaturePredictor.builder().seed(3).target(target).build();
       double before = mae(p, d.pool, test, truth);
       p.train(d.pool, noisy, 10);
@@ -82,8 +82,8 @@ class FeaturePredictorTest {
       assertTrue(after[target.ordinal()] < 0.09, target + ": MAE on unseen questions " + before + " -> " + after[target.ordinal()]);
     }
     // the utility of 8 outcomes is a biased, noisy label; their success rate is not biased
-    double pHead = after[FeaturePredictor.Target.SUCCESS_RATE.ordinal()];
-    double uHead = after[FeaturePredictor.Target.UTILITY.ordinal()];
+    double pHead = after[TeacherTarget.SUCCESS_RATE.ordinal()];
+    double uHead = after[TeacherTarget.UTILITY.ordinal()];
     assertTrue(pHead < 0.05 && pHead < uHead, "success-rate head " + pHead + " vs utility head " + uHead);
   }
 
@@ -104,7 +104,7 @@ class FeaturePredictorTest {
     double[] after = new double[100];
     p.predict(d.pool, idx, 100, after);
     assertTrue(Arrays.equals(before, after), "a refused update changes nothing");
-    FeaturePredictor u = FeaturePredictor.builder().target(FeaturePredictor.Target.UTILITY).build();
+    FeaturePredictor u = FeaturePredictor.builder().target(TeacherTarget.UTILITY).build();
     u.train(d.pool, idx, y, 100, 1);
     u.predict(d.pool, idx, 100, after);
     assertTrue(!Arrays.equals(before, after));

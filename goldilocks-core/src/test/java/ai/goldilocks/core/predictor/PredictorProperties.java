@@ -28,7 +28,7 @@ class PredictorProperties {
   static UtilityPredictor make(String kind, long seed) {
     return switch (kind) {
       case "features" -> FeaturePredictor.builder().seed(seed).build();
-      case "features-utility" -> FeaturePredictor.builder().seed(seed).target(FeaturePredictor.Target.UTILITY).build();
+      case "features-utility" -> FeaturePredictor.builder().seed(seed).target(TeacherTarget.UTILITY).build();
       case "tracker" -> new TrackerPredictor();
       default -> new BlendPredictor(FeaturePredictor.builder().seed(seed).build());
     };
