@@ -177,21 +177,21 @@ def _check_int(name: str, value: Any, minimum: int) -> None:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
-def group_results(ids: Sequence[str], rewards: Sequence[float], group_size: int,
-                  rollout_offsets: Optional[Sequence[int]] = None) -> List[Dict[str, Any]]:
-    """Groups a flat list of (question id, reward) pairs into result items, with rollout indices
-    counted per question in order of appearance (plus ``rollout_offsets`` when given)."""
+def results_by_question(ids: Sequence[str], rewards: Sequence[float], group_size: int) -> List[Dict[str, Any]]:
+    """Groups parallel lists of question ids and rewards (one per completion, any order) into
+    result items: a whole group when a question has ``group_size`` rewards, else a part with
+    ``rollouts`` 0..k-1 (the caller posts the rest under other indices, or never)."""
     if len(ids) != len(rewards):
         raise ValueError(f"{len(ids)} ids but {len(rewards)} rewards")
-    by_id: Dict[str, Dict[str, List]] = {}
-    for j, (qid, r) in enumerate(zip(ids, rewards)):
-        entry = by_id.setdefault(str(qid), {"rewards": [], "rollouts": []})
-        base = rollout_offsets[j] if rollout_offsets is not None else len(entry["rollouts"])
-        entry["rewards"].append(float(r))
-        entry["rollouts"].append(int(base))
+    groups: Dict[str, List[float]] = {}
+    for qid, r in zip(ids, rewards):
+        groups.setdefault(str(qid), []).append(float(r))
     out = []
-    for qid, e in by_id.items():
-        if any(x >= group_size for x in e["rollouts"]):
-            raise ValueError(f"question {qid!r}: rollout index beyond the group size {group_size}")
-        out.append({"id": qid, "rewards": e["rewards"], "rollouts": e["rollouts"]})
+    for qid, rs in groups.items():
+        if len(rs) > group_size:
+            raise GoldilocksError(f"question {qid!r} has {len(rs)} rewards in one batch, more than the group size {group_size}")
+        item: Dict[str, Any] = {"id": qid, "rewards": rs}
+        if len(rs) != group_size:
+            item["rollouts"] = list(range(len(rs)))
+        out.append(item)
     return out

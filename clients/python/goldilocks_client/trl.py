@@ -22,7 +22,7 @@ import collections
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from .client import GoldilocksClient, GoldilocksError
+from .client import GoldilocksClient, GoldilocksError, results_by_question
 
 try:  # TRL and torch are optional: only this module needs them
     import torch
@@ -158,17 +158,7 @@ def goldilocks_reward(reward_func: Callable[..., List[float]], client: Goldilock
                 return rewards
             pairs = [p for part in gathered for p in part]
         step = _issued(client).step_of([i for i, _ in pairs])
-        groups: Dict[str, List[float]] = collections.OrderedDict()
-        for qid, v in pairs:
-            groups.setdefault(qid, []).append(v)
-        results = []
-        for qid, vs in groups.items():
-            if len(vs) % num_generations == 0 and len(vs) > num_generations:
-                vs = vs[:num_generations]  # the same group scored again (num_iterations > 1 reuses it)
-            item = {"id": qid, "rewards": vs}
-            if len(vs) != num_generations:
-                item["rollouts"] = list(range(len(vs)))
-            results.append(item)
+        results = results_by_question([q for q, _ in pairs], [v for _, v in pairs], num_generations)
         answer = client.rewards(step, results)
         if answer.get("rejected"):
             raise GoldilocksError(f"the service rejected rewards: {answer['rejected'][:3]}")

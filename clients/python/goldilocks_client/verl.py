@@ -18,7 +18,7 @@ from __future__ import annotations
 import collections
 from typing import Any, Dict, List, Optional, Sequence
 
-from .client import GoldilocksClient, GoldilocksError
+from .client import GoldilocksClient, GoldilocksError, results_by_question
 
 try:
     from verl.experimental.dataset.sampler import AbstractCurriculumSampler as _Base  # verl <= 0.7
@@ -69,15 +69,7 @@ def _post(client: GoldilocksClient, steps: _Steps, ids: List[str], rewards: List
         low, high = reward_range
         rewards = [(r - low) / (high - low) for r in rewards]
     step = steps.step_of(ids)
-    groups: Dict[str, List[float]] = collections.OrderedDict()
-    for qid, r in zip(ids, rewards):
-        groups.setdefault(qid, []).append(r)
-    results = []
-    for qid, rs in groups.items():
-        item: Dict[str, Any] = {"id": qid, "rewards": rs}
-        if len(rs) != group_size:
-            item["rollouts"] = list(range(len(rs)))
-        results.append(item)
+    results = results_by_question(ids, rewards, group_size)
     answer = client.rewards(step, results)
     if answer.get("rejected"):
         raise GoldilocksError(f"the service rejected rewards: {answer['rejected'][:3]}")

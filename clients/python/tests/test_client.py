@@ -98,3 +98,15 @@ def test_picks_survive_a_restart(tmp_path, pool_file):
         assert GoldilocksClient(s2.url).picks(7, 4) == before
     finally:
         s2.stop()
+
+
+def test_results_by_question_groups_whole_groups_and_parts():
+    from goldilocks_client.client import results_by_question
+
+    items = results_by_question(["a", "b", "a", "a", "a", "b"], [1, 0, 0, 1, 1, 1], group_size=4)
+    assert items == [{"id": "a", "rewards": [1.0, 0.0, 1.0, 1.0]},
+                     {"id": "b", "rewards": [0.0, 1.0], "rollouts": [0, 1]}]
+    with pytest.raises(GoldilocksError, match="more than the group size"):
+        results_by_question(["a"] * 5, [1] * 5, group_size=4)
+    with pytest.raises(ValueError):
+        results_by_question(["a"], [1, 2], group_size=4)
