@@ -400,7 +400,7 @@ public final class TransformerPolicy implements Policy {
   /**
    * Full-sequence logits (B, T, V) as a float array, for tests and diagnostics.
    */
-  public float[] logits(int[] tokens) {
+  float[] logits(int[] tokens) {
     try (NDManager scope = model.manager.newSubManager()) {
       NDArray x = scope.create(tokens, new Shape(1, tokens.length));
       return model.logits(model.hidden(scope, x, 0, null, null)).toFloatArray();
@@ -615,7 +615,7 @@ public final class TransformerPolicy implements Policy {
   }
 
   /** Arrays currently held by this policy's managers (for memory checks). */
-  public int liveArrayCount() {
+  int liveArrayCount() {
     return model.manager.getManagedArrays().size();
   }
 

@@ -321,7 +321,7 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
   }
 
   /** Arrays held by the teacher's managers (for memory checks). */
-  public int liveArrayCount() {
+  int liveArrayCount() {
     return serving.manager.getManagedArrays().size() + training.manager.getManagedArrays().size();
   }
 

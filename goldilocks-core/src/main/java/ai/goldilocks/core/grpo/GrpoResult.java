@@ -14,4 +14,24 @@ package ai.goldilocks.core.grpo;
  *     DAPO batch, multiply loss and coefficients by {@code normaliser / totalTokensOfAllMicroBatches}
  * @param metrics diagnostics
  */
-public record GrpoResult(double loss, double[][] coefficients, double normaliser, GrpoMetrics metrics) {}
+public record GrpoResult(double loss, double[][] coefficients, double normaliser, GrpoMetrics metrics) {
+
+  /** Copies the coefficients, so a result never shares its rows with the caller. */
+  public GrpoResult {
+    coefficients = copy(java.util.Objects.requireNonNull(coefficients, "coefficients"));
+  }
+
+  /** A copy of the coefficients (rows copied too), like the other records of this package. */
+  @Override
+  public double[][] coefficients() {
+    return copy(coefficients);
+  }
+
+  private static double[][] copy(double[][] a) {
+    double[][] out = new double[a.length][];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = a[i].clone();
+    }
+    return out;
+  }
+}

@@ -25,11 +25,11 @@ import java.util.Objects;
  */
 abstract class AbstractSampler implements Sampler {
   /** Guards all mutable state of the sampler. */
-  protected final Object lock = new Object();
+  final Object lock = new Object();
   /** The questions. */
-  protected final QuestionPool pool;
+  final QuestionPool pool;
   /** The sampler's random generator; used under {@link #lock} only. */
-  protected final Rng rng;
+  final Rng rng;
   private final double rewardLow;
   private final double rewardHigh;
   private final long maxPolicyLag;
