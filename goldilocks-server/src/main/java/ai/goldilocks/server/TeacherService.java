@@ -9,7 +9,6 @@ import ai.goldilocks.core.sampler.GoldilocksSampler;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -740,10 +739,6 @@ final class TeacherService implements AutoCloseable {
       out[i] = a.get(i).getAsDouble();
     }
     return out;
-  }
-
-  static JsonPrimitive num(double v) {
-    return new JsonPrimitive(v);
   }
 
   @Override
