@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import math
 import random
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -195,3 +197,27 @@ def results_by_question(ids: Sequence[str], rewards: Sequence[float], group_size
             item["rollouts"] = list(range(len(rs)))
         out.append(item)
     return out
+
+
+class IssuedSteps:
+    """The steps a process has asked the service for, newest last, so that rewards can be posted
+    under the step that handed their questions out."""
+
+    def __init__(self, keep: int = 64):
+        self._steps: "collections.deque" = collections.deque(maxlen=keep)
+        self._lock = threading.Lock()
+
+    def add(self, step: int, ids: Sequence[str]) -> None:
+        with self._lock:
+            self._steps.append((step, set(ids)))
+
+    def step_of(self, ids: Sequence[str]) -> int:
+        """The oldest remembered step whose picks hold all ``ids``; older steps are forgotten."""
+        wanted = set(ids)
+        with self._lock:
+            for i, (step, picked) in enumerate(self._steps):
+                if wanted <= picked:
+                    for _ in range(i):
+                        self._steps.popleft()
+                    return step
+        raise GoldilocksError(f"rewards for questions {sorted(wanted)[:5]} that no remembered step handed out")

@@ -18,11 +18,9 @@ times.
 
 from __future__ import annotations
 
-import collections
-import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from .client import GoldilocksClient, GoldilocksError, results_by_question
+from .client import GoldilocksClient, GoldilocksError, IssuedSteps, results_by_question
 
 try:  # TRL and torch are optional: only this module needs them
     import torch
@@ -32,33 +30,10 @@ except ImportError as e:  # pragma: no cover - exercised only without TRL
     raise ImportError("goldilocks_client.trl needs trl and torch: pip install 'goldilocks-client[trl]'") from e
 
 
-class _Issued:
-    """The steps this process has asked for, newest last, to attribute rewards to their step."""
-
-    def __init__(self, keep: int = 64):
-        self._steps: "collections.deque[tuple[int, set]]" = collections.deque(maxlen=keep)
-        self._lock = threading.Lock()
-
-    def add(self, step: int, ids: Sequence[str]) -> None:
-        with self._lock:
-            self._steps.append((step, set(ids)))
-
-    def step_of(self, ids: Sequence[str]) -> int:
-        """The oldest remembered step whose picks hold all ``ids``; older steps are forgotten."""
-        wanted = set(ids)
-        with self._lock:
-            for i, (step, picked) in enumerate(self._steps):
-                if wanted <= picked:
-                    for _ in range(i):
-                        self._steps.popleft()
-                    return step
-        raise GoldilocksError(f"rewards for questions {sorted(wanted)[:5]} that no remembered step handed out")
-
-
-def _issued(client: GoldilocksClient) -> _Issued:
+def _issued(client: GoldilocksClient) -> IssuedSteps:
     reg = getattr(client, "_goldilocks_issued", None)
     if reg is None:
-        reg = _Issued()
+        reg = IssuedSteps()
         setattr(client, "_goldilocks_issued", reg)
     return reg
 

@@ -15,10 +15,9 @@ verl is not installed where this package is tested: the tests use a faithful fak
 
 from __future__ import annotations
 
-import collections
 from typing import Any, Dict, List, Optional, Sequence
 
-from .client import GoldilocksClient, GoldilocksError, results_by_question
+from .client import GoldilocksClient, GoldilocksError, IssuedSteps, results_by_question
 
 try:
     from verl.experimental.dataset.sampler import AbstractCurriculumSampler as _Base  # verl <= 0.7
@@ -46,24 +45,7 @@ def _rewards_and_ids(batch: Any, id_key: str) -> tuple:
     return ids, rewards
 
 
-class _Steps:
-    def __init__(self) -> None:
-        self.steps: "collections.OrderedDict[int, set]" = collections.OrderedDict()
-
-    def add(self, step: int, ids: Sequence[str]) -> None:
-        self.steps[step] = set(ids)
-        while len(self.steps) > 64:
-            self.steps.popitem(last=False)
-
-    def step_of(self, ids: Sequence[str]) -> int:
-        wanted = set(ids)
-        for step, picked in self.steps.items():
-            if wanted <= picked:
-                return step
-        raise GoldilocksError(f"rewards for questions {sorted(wanted)[:5]} that no remembered step handed out")
-
-
-def _post(client: GoldilocksClient, steps: _Steps, ids: List[str], rewards: List[float], group_size: int,
+def _post(client: GoldilocksClient, steps: IssuedSteps, ids: List[str], rewards: List[float], group_size: int,
           reward_range: Optional[tuple]) -> Dict[str, Any]:
     if reward_range is not None:
         low, high = reward_range
@@ -102,7 +84,7 @@ class GoldilocksCurriculumSampler(_Base):
                 raise ValueError(f"dataset row {i} has no {self.id_key!r}")
             self.index_of[str(qid)] = i
         self.next_step = 0
-        self.steps = _Steps()
+        self.steps = IssuedSteps()
 
     def __iter__(self):
         for _ in range(len(self.index_of) // self.batch_size):
@@ -151,7 +133,7 @@ class GoldilocksDatasetProxy:
                     qid = (row.get("extra_info") or {}).get(id_key)
                 ids.append(qid)
         self.index_of = {str(q): i for i, q in enumerate(ids)}
-        self.steps = _Steps()
+        self.steps = IssuedSteps()
         self._cache: Dict[int, List[str]] = {}
         self.epoch = 0
 

@@ -2,7 +2,6 @@ package ai.goldilocks.server;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -114,15 +113,12 @@ final class Journal implements AutoCloseable {
     List<Long> segs = segments(dir);
     for (int s = 0; s < segs.size(); s++) {
       Path file = segmentFile(dir, segs.get(s));
-      List<String> lines = new ArrayList<>();
-      try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          lines.add(line);
-        }
+      String text = Files.readString(file, StandardCharsets.UTF_8);
+      boolean endsWithNewline = text.isEmpty() || text.charAt(text.length() - 1) == '\n';
+      List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));
+      if (endsWithNewline) {
+        lines.remove(lines.size() - 1); // the empty string after the final newline
       }
-      byte[] all = Files.readAllBytes(file);
-      boolean endsWithNewline = all.length == 0 || all[all.length - 1] == '\n';
       long validBytes = 0;
       for (int i = 0; i < lines.size(); i++) {
         String line = lines.get(i);

@@ -490,11 +490,15 @@ final class TeacherService implements AutoCloseable {
       crc.update(bytes.toByteArray());
       out.writeLong(crc.getValue());
       out.flush();
+      byte[] content = bytes.toByteArray();
       Path file = checkpointFile(seq);
       Path tmp = stateDir.resolve(file.getFileName() + ".tmp");
       try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING)) {
-        c.write(java.nio.ByteBuffer.wrap(bytes.toByteArray()));
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(content);
+        while (buf.hasRemaining()) {
+          c.write(buf);
+        }
         c.force(true);
       }
       try {
@@ -507,7 +511,7 @@ final class TeacherService implements AutoCloseable {
       checkpoints++;
       journal.roll(seq + 1);
       prune();
-      LOG.info("checkpoint {} written ({} bytes)", file.getFileName(), bytes.size());
+      LOG.info("checkpoint {} written ({} bytes)", file.getFileName(), content.length);
       return file.getFileName().toString();
     }
   }
