@@ -41,6 +41,7 @@ final class ArmRun {
     Map<String, Object> firstEvaluation;
     Map<String, Object> finalEvaluation;
     int skippedSteps;
+    int resumedSteps;
     double zeroVarianceFraction;
     long rollouts;
     long updates;
@@ -66,12 +67,56 @@ final class ArmRun {
    */
   static Result run(String arm, Path dir, TransformerPolicy policy, Sampler sampler, GrpoTrainer trainer, long budget, int evalEvery,
       double lr, long rampSteps, Evaluation evaluation) throws IOException {
+    return run(arm, dir, policy, sampler, trainer, budget, evalEvery, lr, rampSteps, evaluation, false);
+  }
+
+  /**
+   * As {@link #run(String, Path, TransformerPolicy, Sampler, GrpoTrainer, long, int, double, long, Evaluation)};
+   * with {@code resumed} the trainer has been restored from a checkpoint: the evaluations and step
+   * metrics logged in {@code dir} up to its policy version are kept and the run continues from there.
+   * Each evaluation is appended to {@code validation.jsonl} as soon as it is made.
+   */
+  static Result run(String arm, Path dir, TransformerPolicy policy, Sampler sampler, GrpoTrainer trainer, long budget, int evalEvery,
+      double lr, long rampSteps, Evaluation evaluation, boolean resumed) throws IOException {
     long t0 = System.nanoTime();
     Result r = new Result();
-    r.firstEvaluation = evaluation.evaluate(policy, true);
-    r.accuracy.add(new double[] {0, accuracy(r.firstEvaluation), 0});
-    ProgressBar bar = new ProgressBar(arm, budget);
+    Path log = dir.resolve("validation.jsonl");
     double rewardSum = 0;
+    if (resumed) {
+      List<String> keep = new ArrayList<>();
+      for (String line : Files.exists(log) ? Files.readAllLines(log) : List.<String>of()) {
+        Map<?, ?> row = Json.GSON.fromJson(line, Map.class);
+        if (row != null && ((Number) row.get("updates")).longValue() <= policy.version()) {
+          keep.add(line);
+          r.accuracy.add(new double[] {((Number) row.get("updates")).doubleValue(), ((Number) row.get("value")).doubleValue(),
+              ((Number) row.get("rollouts")).doubleValue()});
+          if (r.firstEvaluation == null) {
+            r.firstEvaluation = new java.util.LinkedHashMap<>();
+            r.firstEvaluation.put("accuracy", row.get("value"));
+          }
+        }
+      }
+      Files.write(log, keep);
+      Path metrics = dir.resolve("metrics.jsonl");
+      for (String line : Files.exists(metrics) ? Files.readAllLines(metrics) : List.<String>of()) {
+        Map<?, ?> row = Json.GSON.fromJson(line, Map.class);
+        if (row != null && row.get("rewardMean") instanceof Number n) {
+          rewardSum += n.doubleValue();
+          r.resumedSteps++;
+        }
+      }
+      LOG.info("{}: resumed at update {} with {} evaluations and {} steps logged", arm, policy.version(), r.accuracy.size(),
+          r.resumedSteps);
+    } else {
+      Files.deleteIfExists(log);
+    }
+    if (r.firstEvaluation == null) {
+      r.firstEvaluation = evaluation.evaluate(policy, true);
+      record(r, log, policy.version(), trainer.rolloutsSpent(), r.firstEvaluation);
+    }
+    ProgressBar bar = new ProgressBar(arm, budget, trainer.rolloutsSpent());
+    long tokens = 0;
+    long tokenStart = System.nanoTime();
     while (trainer.rolloutsSpent() < budget) {
       policy.setLearningRate(lr * Math.min(1.0, (policy.version() + 1) / (double) Math.max(1, rampSteps)));
       StepMetrics m;
@@ -84,35 +129,46 @@ final class ArmRun {
         continue;
       }
       r.steps.add(m);
+      tokens += m.completionTokens();
       if (Double.isFinite(m.rewardMean())) {
         rewardSum += m.rewardMean();
       }
       if (trainer.stepCount() % evalEvery == 0) {
-        r.accuracy.add(new double[] {policy.version(), accuracy(evaluation.evaluate(policy, false)), trainer.rolloutsSpent()});
+        record(r, log, policy.version(), trainer.rolloutsSpent(), evaluation.evaluate(policy, false));
       }
-      bar.update(Math.min(budget, trainer.rolloutsSpent()), String.format("reward %.2f zeroVar %.2f", m.rewardMean(),
-          m.zeroVarianceFraction()));
+      double tokensPerSecond = tokens / Math.max(1e-9, (System.nanoTime() - tokenStart) / 1e9);
+      bar.update(Math.min(budget, trainer.rolloutsSpent()), String.format("reward %.2f zeroVar %.2f %.0f tok/s", m.rewardMean(),
+          m.zeroVarianceFraction(), tokensPerSecond));
     }
     r.finalEvaluation = evaluation.evaluate(policy, true);
     r.finalAccuracy = accuracy(r.finalEvaluation);
     if (r.accuracy.get(r.accuracy.size() - 1)[0] != policy.version()) {
-      r.accuracy.add(new double[] {policy.version(), r.finalAccuracy, trainer.rolloutsSpent()});
+      record(r, log, policy.version(), trainer.rolloutsSpent(), r.finalEvaluation);
     }
     r.zeroVarianceFraction = sampler.metrics().zeroVarianceFraction();
     r.teacherMae = sampler.metrics().teacherMaeUnseen();
     r.rollouts = trainer.rolloutsSpent();
     r.updates = policy.version();
-    r.meanReward = rewardSum / Math.max(1, r.steps.size());
+    r.meanReward = rewardSum / Math.max(1, r.steps.size() + r.resumedSteps);
     r.seconds = (System.nanoTime() - t0) / 1e9;
-    StringBuilder lines = new StringBuilder();
-    for (double[] a : r.accuracy) {
-      lines.append(String.format("{\"updates\":%d,\"rollouts\":%d,\"value\":%.5f}%n", (long) a[0], (long) a[2], a[1]));
-    }
-    Files.writeString(dir.resolve("validation.jsonl"), lines.toString());
     LOG.info("{}: validation accuracy {} -> {} ({}), zero-variance {}, {} rollouts, {} updates, {} s", arm,
         String.format("%.4f", r.accuracy.get(0)[1]), String.format("%.4f", r.finalAccuracy), r.finalEvaluation,
         String.format("%.3f", r.zeroVarianceFraction), r.rollouts, r.updates, String.format("%.0f", r.seconds));
     return r;
+  }
+
+  /** Adds an evaluation to the curve and appends it to {@code validation.jsonl}. */
+  private static void record(Result r, Path log, long updates, long rollouts, Map<String, Object> evaluation) throws IOException {
+    double value = accuracy(evaluation);
+    r.accuracy.add(new double[] {updates, value, rollouts});
+    StringBuilder line = new StringBuilder(String.format("{\"updates\":%d,\"rollouts\":%d,\"value\":%.5f", updates, rollouts, value));
+    evaluation.forEach((k, v) -> {
+      if (!k.equals("accuracy") && v instanceof Number n && Double.isFinite(n.doubleValue())) {
+        line.append(",\"").append(k).append("\":").append(String.format("%.5f", n.doubleValue()));
+      }
+    });
+    Files.writeString(log, line.append("}\n").toString(), java.nio.charset.StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
   }
 
   private static double accuracy(Map<String, Object> evaluation) {

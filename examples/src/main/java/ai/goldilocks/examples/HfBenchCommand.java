@@ -1,15 +1,11 @@
 package ai.goldilocks.examples;
 
-import ai.goldilocks.core.Rng;
 import ai.goldilocks.djl.CharTokenizer;
-import ai.goldilocks.djl.Safetensors;
 import ai.goldilocks.djl.TransformerPolicy;
 import ai.goldilocks.grpo.Completion;
 import ai.goldilocks.grpo.SamplingConfig;
-import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,84 +37,6 @@ final class HfBenchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object on stdout.")
   boolean json;
 
-  /** Qwen2.5-0.5B's shape (its public config.json), with random weights. */
-  static Path writeRandomQwen05b(Path dir) throws Exception {
-    int d = 896;
-    int inter = 4864;
-    int layers = 24;
-    int heads = 14;
-    int kv = 2;
-    int vocab = 151_936;
-    int hd = d / heads;
-    JsonObject cfg = new JsonObject();
-    cfg.addProperty("model_type", "qwen2");
-    cfg.addProperty("hidden_size", d);
-    cfg.addProperty("intermediate_size", inter);
-    cfg.addProperty("num_hidden_layers", layers);
-    cfg.addProperty("num_attention_heads", heads);
-    cfg.addProperty("num_key_value_heads", kv);
-    cfg.addProperty("vocab_size", vocab);
-    cfg.addProperty("max_position_embeddings", 32768);
-    cfg.addProperty("rms_norm_eps", 1e-6);
-    cfg.addProperty("rope_theta", 1000000.0);
-    cfg.addProperty("tie_word_embeddings", true);
-    Files.writeString(dir.resolve("config.json"), cfg.toString());
-    Rng rng = new Rng(1);
-    JsonObject weightMap = new JsonObject();
-    int shards = 4;
-    for (int s = 0; s < shards; s++) {
-      Map<String, Safetensors.Tensor> t = new LinkedHashMap<>();
-      if (s == 0) {
-        t.put("model.embed_tokens.weight", random(rng, 0.02, vocab, d));
-      }
-      for (int l = s * layers / shards; l < (s + 1) * layers / shards; l++) {
-        String p = "model.layers." + l + ".";
-        t.put(p + "input_layernorm.weight", ones(d));
-        t.put(p + "self_attn.q_proj.weight", random(rng, 0.02, heads * hd, d));
-        t.put(p + "self_attn.q_proj.bias", random(rng, 0.02, heads * hd));
-        t.put(p + "self_attn.k_proj.weight", random(rng, 0.02, kv * hd, d));
-        t.put(p + "self_attn.k_proj.bias", random(rng, 0.02, kv * hd));
-        t.put(p + "self_attn.v_proj.weight", random(rng, 0.02, kv * hd, d));
-        t.put(p + "self_attn.v_proj.bias", random(rng, 0.02, kv * hd));
-        t.put(p + "self_attn.o_proj.weight", random(rng, 0.02, d, heads * hd));
-        t.put(p + "post_attention_layernorm.weight", ones(d));
-        t.put(p + "mlp.gate_proj.weight", random(rng, 0.02, inter, d));
-        t.put(p + "mlp.up_proj.weight", random(rng, 0.02, inter, d));
-        t.put(p + "mlp.down_proj.weight", random(rng, 0.02, d, inter));
-      }
-      if (s == shards - 1) {
-        t.put("model.norm.weight", ones(d));
-      }
-      String name = String.format("model-%05d-of-%05d.safetensors", s + 1, shards);
-      Safetensors.write(dir.resolve(name), t, Map.of("format", "pt"), true);
-      t.keySet().forEach(k -> weightMap.addProperty(k, name));
-    }
-    JsonObject index = new JsonObject();
-    index.add("weight_map", weightMap);
-    Files.writeString(dir.resolve("model.safetensors.index.json"), index.toString());
-    return dir;
-  }
-
-  private static Safetensors.Tensor random(Rng rng, double std, int... shape) {
-    long n = 1;
-    long[] s = new long[shape.length];
-    for (int i = 0; i < shape.length; i++) {
-      n *= shape[i];
-      s[i] = shape[i];
-    }
-    float[] v = new float[(int) n];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) ((rng.nextDouble() * 2 - 1) * std * 1.7320508); // uniform with standard deviation std
-    }
-    return new Safetensors.Tensor(s, v);
-  }
-
-  private static Safetensors.Tensor ones(int n) {
-    float[] v = new float[n];
-    Arrays.fill(v, 1f);
-    return new Safetensors.Tensor(new long[] {n}, v);
-  }
-
   private static long rssBytes() throws Exception {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (line.startsWith("VmRSS:")) {
@@ -136,7 +54,7 @@ final class HfBenchCommand implements Callable<Integer> {
     if (dir == null) {
       tmp = Files.createTempDirectory("qwen05b");
       long t0 = System.nanoTime();
-      dir = writeRandomQwen05b(tmp);
+      dir = RandomCheckpointCommand.writeWeights(tmp, RandomCheckpointCommand.QWEN25_05B, 1, true);
       out.put("checkpoint", "random, Qwen2.5-0.5B shape, BF16, 4 shards");
       out.put("writeSeconds", Json.round((System.nanoTime() - t0) / 1e9, 1));
     } else {

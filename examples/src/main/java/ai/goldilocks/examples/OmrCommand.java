@@ -1,13 +1,18 @@
 package ai.goldilocks.examples;
 
+import ai.goldilocks.core.Question;
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.Rng;
 import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.UtilityPredictor;
 import ai.goldilocks.core.predictor.FeaturePredictor;
+import ai.goldilocks.core.predictor.TeacherTarget;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
 import ai.goldilocks.core.sampler.UniformSampler;
 import ai.goldilocks.djl.CharTokenizer;
+import ai.goldilocks.djl.ChatTemplate;
+import ai.goldilocks.djl.HfTokenizer;
+import ai.goldilocks.djl.TextTokenizer;
 import ai.goldilocks.djl.TransformerConfig;
 import ai.goldilocks.djl.TransformerPolicy;
 import ai.goldilocks.djl.TransformerTeacher;
@@ -19,6 +24,7 @@ import ai.goldilocks.grpo.data.MathProblem;
 import ai.goldilocks.grpo.data.OmrReader;
 import ai.goldilocks.grpo.data.ReadReport;
 import ai.goldilocks.grpo.math.MathAnswers;
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -28,8 +34,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -38,12 +46,18 @@ import picocli.CommandLine.Option;
 /**
  * {@code omr}: the Goldilocks loop on OpenMathReasoning-format data. The teacher scores the real
  * problem text, the policy writes {@code \boxed{}} answers, the math verifier rewards them. With no
- * options it runs on the bundled fixture (problems this project wrote in the dataset's schema).
+ * options it runs on the bundled fixture (problems this project wrote in the dataset's schema) with
+ * a small character-level policy warm-started here. With {@code --model} a Hugging Face checkpoint
+ * (Qwen2 / Llama family) is the student, prompted through its chat template; with
+ * {@code --teacher-model} the teacher's encoder is a pretrained checkpoint too, as in the paper.
  */
-@Command(name = "omr", mixinStandardHelpOptions = true,
+@Command(name = "omr", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Goldilocks GRPO on OpenMathReasoning-format data (bundled fixture by default).")
 final class OmrCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(OmrCommand.class);
+
+  /** The instruction after each problem in a pretrained student's prompt. */
+  static final String DEFAULT_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}.";
 
   @Option(names = "--data", description = "A directory, file or glob of OpenMathReasoning parquet shards or JSONL (default: the bundled fixture).")
   String data;
@@ -51,12 +65,28 @@ final class OmrCommand implements Callable<Integer> {
   @Option(names = "--limit", defaultValue = "0", description = "Read at most this many problems (default: no limit).")
   long limit;
 
-  @Option(names = "--model", description = "A policy checkpoint directory written by TransformerPolicy.save (config.json + model.safetensors); "
-      + "skips the warm start.")
+  @Option(names = "--model", description = "The student: a Hugging Face checkpoint directory (config.json, safetensors, tokenizer.json, "
+      + "optional tokenizer_config.json with a chat template) or a policy written by TransformerPolicy.save. Skips the warm start.")
   Path model;
 
-  @Option(names = "--teacher", defaultValue = "features", description = "features (CPU) or djl (transformer encoder) (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--teacher", defaultValue = "features", description = "features (CPU MLP) or djl (a small transformer encoder "
+      + "trained from scratch); ignored with --teacher-model (default: ${DEFAULT-VALUE}).")
   String teacher;
+
+  @Option(names = "--teacher-model", description = "A Hugging Face checkpoint directory whose encoder, with a new utility head, is "
+      + "the teacher (the paper's LM teacher).")
+  Path teacherModel;
+
+  @Option(names = "--teacher-target", defaultValue = "success-rate", description = "What a transformer teacher learns: success-rate "
+      + "(binomial likelihood of each group's outcomes; rewards here are 0/1) or utility (the paper's regression) (default: ${DEFAULT-VALUE}).")
+  String teacherTarget;
+
+  @Option(names = "--teacher-lr", description = "Learning rate of a transformer teacher (default: 1e-5 with --teacher-model, 1e-3 otherwise).")
+  Double teacherLr;
+
+  @Option(names = "--teacher-update-every", defaultValue = "64", description = "The teacher trains on its window every N "
+      + "picked questions (default: ${DEFAULT-VALUE}).")
+  int teacherUpdateEvery;
 
   @Option(names = "--arms", split = ",", defaultValue = "goldilocks,uniform", description = "Samplers to compare (default: ${DEFAULT-VALUE}).")
   List<String> arms;
@@ -64,7 +94,56 @@ final class OmrCommand implements Callable<Integer> {
   @Option(names = "--steps", defaultValue = "150", description = "GRPO steps per arm (default: ${DEFAULT-VALUE}).")
   int steps;
 
-  @Option(names = "--warmup-steps", defaultValue = "600", description = "Supervised warm-start steps (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--batch", defaultValue = "16", description = "Questions per GRPO step, B (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--group-size", defaultValue = "8", description = "Completions per question, G (default: ${DEFAULT-VALUE}).")
+  int groupSize;
+
+  @Option(names = "--lr", description = "Policy learning rate, AdamW, ramped over the first tenth of the steps "
+      + "(default: 1e-4 for the fixture's model, 1e-6 for a pretrained checkpoint).")
+  Double lr;
+
+  @Option(names = "--micro-batch", defaultValue = "0", description = "Sequences per forward/backward pass of the update; gradients "
+      + "accumulate over the step's G x B sequences (default: 0, one pass).")
+  int microBatch;
+
+  @Option(names = "--max-new-tokens", description = "Longest completion (default: 24 for the fixture's model, 1024 for a pretrained checkpoint).")
+  Integer maxNewTokens;
+
+  @Option(names = "--temperature", defaultValue = "1.0", description = "Sampling temperature of rollouts and mean@k (default: ${DEFAULT-VALUE}).")
+  double temperature;
+
+  @Option(names = "--top-p", defaultValue = "1.0", description = "Nucleus sampling of rollouts and mean@k (default: ${DEFAULT-VALUE}).")
+  double topP;
+
+  @Option(names = "--system", description = "A system message for a pretrained student's chat template (default: none).")
+  String system;
+
+  @Option(names = "--instruction", defaultValue = DEFAULT_INSTRUCTION,
+      description = "Appended to each problem in a pretrained student's prompt (default: \"${DEFAULT-VALUE}\").")
+  String instruction;
+
+  @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate every N steps (default: 0, a tenth of the steps).")
+  int evalEvery;
+
+  @Option(names = "--eval-size", defaultValue = "0", description = "Held-out problems per evaluation (default: 0, all for the fixture, "
+      + "200 for a pretrained checkpoint).")
+  int evalSize;
+
+  @Option(names = "--eval-k", defaultValue = "4", description = "Samples per held-out problem for mean@k, 0 for greedy only "
+      + "(default: ${DEFAULT-VALUE}).")
+  int evalK;
+
+  @Option(names = "--checkpoint-every", defaultValue = "0", description = "Write a verified checkpoint of each arm every N steps "
+      + "into OUT/ARM/checkpoints (default: 0, none).")
+  int checkpointEvery;
+
+  @Option(names = "--resume", description = "Continue the run whose results folder is DIR (it becomes --out): each arm restarts from "
+      + "its latest checkpoint, keeping the metrics and evaluations logged up to it.")
+  Path resume;
+
+  @Option(names = "--warmup-steps", defaultValue = "600", description = "Supervised warm-start steps of the fixture's model (default: ${DEFAULT-VALUE}).")
   int warmup;
 
   @Option(names = "--seed", defaultValue = "1")
@@ -76,13 +155,99 @@ final class OmrCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the summary as one JSON object on stdout.")
   boolean json;
 
-  private static final SamplingConfig ROLLOUT = new SamplingConfig(1.0, 1.0, 24);
   private int skippedWarmStartSteps;
-  private static final SamplingConfig GREEDY = new SamplingConfig(1.0, 1e-9, 24);
+  private final List<AutoCloseable> closeAtEnd = new ArrayList<>();
+
+  /** The policy the run trains, how to build it for an arm, and how to prompt it. */
+  private record Student(String kind, TextTokenizer tokenizer, Path weights, Function<String, String> prompt, Set<Integer> stops,
+      Object description) {}
 
   @Override
   public Integer call() throws Exception {
+    if (resume != null) {
+      if (out != null && !out.equals(Path.of("results/omr")) && !out.normalize().equals(resume.normalize())) {
+        throw new IllegalArgumentException("--resume " + resume + " continues that run in place; --out " + out + " differs");
+      }
+      out = resume;
+      if (!Files.isDirectory(resume)) {
+        throw new IllegalArgumentException("--resume " + resume + ": no such results folder");
+      }
+    }
+    requirePositive(steps, "--steps");
+    requirePositive(batch, "--batch");
+    if (groupSize < 2) {
+      throw new IllegalArgumentException("--group-size must be >= 2, got " + groupSize);
+    }
     Files.createDirectories(out);
+    List<MathProblem> problems = readProblems();
+    // deterministic split by stable id: a fifth for validation
+    List<MathProblem> train = new ArrayList<>();
+    List<MathProblem> validation = new ArrayList<>();
+    for (MathProblem p : problems) {
+      (Long.parseUnsignedLong(p.stableId().substring(4, 12), 16) % 5 == 0 ? validation : train).add(p);
+    }
+    QuestionPool pool = QuestionPool.of(train.stream().map(MathProblem::toQuestion).toList());
+    Student student = student(problems, train);
+    boolean pretrained = student.kind().equals("hugging-face");
+    double policyLr = lr != null ? lr : pretrained ? 1e-6 : 1e-4;
+    int maxNew = maxNewTokens != null ? maxNewTokens : pretrained ? 1024 : 24;
+    requirePositive(maxNew, "--max-new-tokens");
+    int heldOut = evalSize > 0 ? Math.min(evalSize, validation.size()) : pretrained ? Math.min(200, validation.size()) : validation.size();
+    List<MathProblem> evalSet = validation.subList(0, heldOut);
+    SamplingConfig rollout = new SamplingConfig(temperature, topP, maxNew, student.stops());
+    int every = evalEvery > 0 ? evalEvery : Math.max(1, steps / 10);
+    try {
+      Map<String, ArmRun.Result> results = new LinkedHashMap<>();
+      for (String arm : arms) {
+        results.put(arm, runArm(arm, student, pool, evalSet, rollout, policyLr, every));
+      }
+      Map<String, Object> summary = new LinkedHashMap<>();
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("data", data == null ? "bundled fixture" : data);
+      c.put("problems", problems.size());
+      c.put("train", train.size());
+      c.put("validation", validation.size());
+      c.put("evaluated", evalSet.size());
+      c.put("student", student.kind());
+      c.put("model", student.description());
+      c.put("teacher", teacherModel != null ? "lm:" + teacherModel : teacher);
+      c.put("teacherTarget", teacherTarget);
+      c.put("steps", steps);
+      c.put("batch", batch);
+      c.put("groupSize", groupSize);
+      c.put("learningRate", policyLr);
+      c.put("maxNewTokens", maxNew);
+      c.put("temperature", temperature);
+      c.put("topP", topP);
+      c.put("evalK", evalK);
+      c.put("resumed", resume != null);
+      c.put("skippedWarmStartSteps", skippedWarmStartSteps);
+      summary.put("config", c);
+      Map<String, Object> armsOut = ArmRun.writeReport(out, summary, results);
+      if (json) {
+        System.out.println(Json.GSON.toJson(summary));
+      } else {
+        armsOut.forEach((k, v) -> System.out.println(k + ": " + v));
+        System.out.println("results, logs and plots: " + out.toAbsolutePath());
+      }
+    } finally {
+      if (student.tokenizer() instanceof AutoCloseable a) {
+        closeAtEnd.add(a);
+      }
+      for (AutoCloseable a : closeAtEnd) {
+        a.close();
+      }
+    }
+    return 0;
+  }
+
+  private static void requirePositive(int v, String option) {
+    if (v < 1) {
+      throw new IllegalArgumentException(option + " must be >= 1, got " + v);
+    }
+  }
+
+  private List<MathProblem> readProblems() throws IOException {
     Path source;
     if (data == null) {
       source = out.resolve("fixture.jsonl");
@@ -101,13 +266,77 @@ final class OmrCommand implements Callable<Integer> {
     if (problems.size() < 40) {
       throw new IllegalArgumentException("need at least 40 problems with answers, got " + problems.size());
     }
-    // deterministic split by stable id: a fifth for validation
-    List<MathProblem> train = new ArrayList<>();
-    List<MathProblem> validation = new ArrayList<>();
-    for (MathProblem p : problems) {
-      (Long.parseUnsignedLong(p.stableId().substring(4, 12), 16) % 5 == 0 ? validation : train).add(p);
+    return problems;
+  }
+
+  /** A Hugging Face checkpoint: config.json with a model_type, and tokenizer.json. */
+  static boolean isHuggingFace(Path dir) throws IOException {
+    Path cfg = dir.resolve("config.json");
+    if (!Files.isRegularFile(cfg)) {
+      throw new IOException("--model " + dir + ": no config.json");
     }
-    QuestionPool pool = QuestionPool.of(train.stream().map(MathProblem::toQuestion).toList());
+    JsonObject o;
+    try {
+      o = Json.GSON.fromJson(Files.readString(cfg), JsonObject.class);
+    } catch (RuntimeException e) {
+      throw new IOException(cfg + ": not valid JSON: " + e.getMessage(), e);
+    }
+    if (o != null && o.has("model_type")) {
+      if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+        throw new IOException("--model " + dir + ": a Hugging Face checkpoint needs its tokenizer.json beside config.json");
+      }
+      return true;
+    }
+    return false;
+  }
+
+  private Student student(List<MathProblem> problems, List<MathProblem> train) throws Exception {
+    if (model != null && isHuggingFace(model)) {
+      HfTokenizer tok = HfTokenizer.fromCheckpoint(model);
+      ChatTemplate template = ChatTemplate.fromCheckpoint(model);
+      Set<Integer> stops = new TreeSet<>(Set.of(tok.eosId()));
+      for (String end : new String[] {"<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "<|end_of_text|>"}) {
+        tok.tokenId(end).ifPresent(stops::add);
+      }
+      String instr = instruction == null || instruction.isBlank() ? "" : "\n\n" + instruction;
+      LOG.info("student: Hugging Face checkpoint {} ({} chat template, stop tokens {})", model, template.family(), stops);
+      Map<String, Object> d = new LinkedHashMap<>();
+      d.put("checkpoint", model.toString());
+      d.put("chatTemplate", template.family().toString());
+      d.put("promptExample", template.prompt(system, "<problem>" + instr));
+      return new Student("hugging-face", tok, model, q -> template.prompt(system, q + instr), stops, d);
+    }
+    Path warmDir = out.resolve("warmstart");
+    CharTokenizer tok;
+    if (model != null) {
+      JsonObject cfg = Json.GSON.fromJson(Files.readString(model.resolve("config.json")), JsonObject.class);
+      tok = cfg.has("charAlphabet") ? new CharTokenizer(cfg.get("charAlphabet").getAsString()) : fixtureTokenizer(problems);
+      warmDir = model;
+    } else {
+      tok = fixtureTokenizer(problems);
+      if (resume == null || !Files.isRegularFile(warmDir.resolve("model.safetensors"))) {
+        int maxLen = 0;
+        for (MathProblem p : problems) {
+          maxLen = Math.max(maxLen, p.problem().length() + target(p).length() + 2);
+        }
+        TransformerConfig cfg = new TransformerConfig(tok.vocabSize(), 128, 2, 4, 512, Math.min(512, maxLen + 8));
+        try (TransformerPolicy p = TransformerPolicy.builder(cfg, tok).seed(seed).learningRate(1e-3).build()) {
+          Rng rng = new Rng(seed);
+          skippedWarmStartSteps = ArmRun.warmStart(p, warmup, 1e-3, s -> {
+            List<Sequence> b = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+              b.add(sequence(tok, train.get(rng.nextInt(train.size()))));
+            }
+            return b;
+          });
+          p.save(warmDir);
+        }
+      }
+    }
+    return new Student("transformer", tok, warmDir, q -> q, null, TransformerPolicy.readConfig(warmDir));
+  }
+
+  private static CharTokenizer fixtureTokenizer(List<MathProblem> problems) {
     StringBuilder chars = new StringBuilder("0123456789+-*/=()[]{},.\\^$ ");
     TreeSet<Character> seen = new TreeSet<>();
     for (MathProblem p : problems) {
@@ -115,62 +344,31 @@ final class OmrCommand implements Callable<Integer> {
         seen.add(c);
       }
     }
-    seen.forEach(chars::append);
-    CharTokenizer tok = new CharTokenizer(chars.toString());
-    int maxLen = 0;
-    for (MathProblem p : problems) {
-      maxLen = Math.max(maxLen, p.problem().length() + target(p).length() + 2);
-    }
-    TransformerConfig cfg = model != null ? TransformerPolicy.readConfig(model)
-        : new TransformerConfig(tok.vocabSize(), 128, 2, 4, 512, Math.min(512, maxLen + 8));
-    Path warmDir = out.resolve("warmstart");
-    if (model != null) {
-      warmDir = model;
-    } else {
-      try (TransformerPolicy p = policy(cfg, tok, 1e-3)) {
-        Rng rng = new Rng(seed);
-        skippedWarmStartSteps = ArmRun.warmStart(p, warmup, 1e-3, s -> {
-          List<Sequence> b = new ArrayList<>();
-          for (int i = 0; i < 32; i++) {
-            b.add(sequence(tok, train.get(rng.nextInt(train.size()))));
-          }
-          return b;
-        });
-        p.save(warmDir);
+    for (char c : seen) {
+      if (chars.indexOf(String.valueOf(c)) < 0) {
+        chars.append(c);
       }
     }
-    Map<String, ArmRun.Result> results = new LinkedHashMap<>();
-    for (String arm : arms) {
-      results.put(arm, runArm(arm, cfg, tok, pool, validation, warmDir));
-    }
-    Map<String, Object> summary = new LinkedHashMap<>();
-    Map<String, Object> c = new LinkedHashMap<>();
-    c.put("data", data == null ? "bundled fixture" : data);
-    c.put("problems", problems.size());
-    c.put("train", train.size());
-    c.put("validation", validation.size());
-    c.put("malformedRows", report.malformed());
-    c.put("missingColumns", report.missingColumns());
-    c.put("model", cfg);
-    c.put("teacher", teacher);
-    c.put("steps", steps);
-    c.put("skippedWarmStartSteps", skippedWarmStartSteps);
-    summary.put("config", c);
-    Map<String, Object> armsOut = ArmRun.writeReport(out, summary, results);
-    if (json) {
-      System.out.println(Json.GSON.toJson(summary));
-    } else {
-      armsOut.forEach((k, v) -> System.out.println(k + ": " + v));
-      System.out.println("results, logs and plots: " + out.toAbsolutePath());
-    }
-    return 0;
+    return new CharTokenizer(chars.toString());
   }
 
-  private TransformerPolicy policy(TransformerConfig cfg, CharTokenizer tok, double lr) {
-    return TransformerPolicy.builder(cfg, tok).seed(seed).learningRate(lr).build();
+  private TransformerPolicy policy(Student s, double policyLr) throws IOException {
+    if (s.kind().equals("hugging-face")) {
+      return TransformerPolicy.fromHuggingFace(s.weights(), s.tokenizer()).seed(seed).learningRate(policyLr).microBatchSize(microBatch)
+          .build();
+    }
+    TransformerPolicy p = TransformerPolicy.builder(TransformerPolicy.readConfig(s.weights()), s.tokenizer()).seed(seed)
+        .learningRate(policyLr).microBatchSize(microBatch).build();
+    try {
+      p.load(s.weights());
+    } catch (IOException | RuntimeException e) {
+      p.close();
+      throw e;
+    }
+    return p;
   }
 
-  /** What the policy is taught to write: the boxed answer. */
+  /** What the fixture's policy is taught to write: the boxed answer. */
   static String target(MathProblem p) {
     String a = MathAnswers.extract(p.generatedSolution() == null ? "" : p.generatedSolution()).orElse(p.expectedAnswer());
     return "\\boxed{" + a + "}";
@@ -183,53 +381,112 @@ final class OmrCommand implements Callable<Integer> {
     return new Sequence(tok.encode(p.problem()), c);
   }
 
-  private double accuracy(TransformerPolicy p, CharTokenizer tok, List<MathProblem> validation) {
+  /**
+   * Greedy accuracy on the held-out slice (the primary value, "accuracy"), and mean@k: the share of
+   * k samples at the rollout temperature that are right.
+   */
+  private Map<String, Object> evaluate(TransformerPolicy p, Student s, List<MathProblem> validation, SamplingConfig rollout) {
+    SamplingConfig greedy = new SamplingConfig(1.0, 1e-9, rollout.maxNewTokens(), rollout.stopTokens());
     Map<Integer, List<MathProblem>> byLength = new java.util.TreeMap<>();
+    Map<MathProblem, int[]> prompts = new java.util.IdentityHashMap<>();
     for (MathProblem m : validation) {
-      byLength.computeIfAbsent(tok.encode(m.problem()).length, k -> new ArrayList<>()).add(m);
+      int[] ids = p.encode(s.prompt().apply(m.problem()));
+      prompts.put(m, ids);
+      byLength.computeIfAbsent(ids.length, k -> new ArrayList<>()).add(m);
     }
     int ok = 0;
     for (List<MathProblem> g : byLength.values()) {
-      int[][] prompts = g.stream().map(m -> tok.encode(m.problem())).toArray(int[][]::new);
-      List<Completion> cs = p.generateBatch(prompts, GREEDY, 0);
+      int[][] batchPrompts = g.stream().map(prompts::get).toArray(int[][]::new);
+      List<Completion> cs = p.generateBatch(batchPrompts, greedy, 0);
       for (int i = 0; i < g.size(); i++) {
         ok += MathAnswers.verifySolution(g.get(i).expectedAnswer(), cs.get(i).text()).equal() ? 1 : 0;
       }
     }
-    return (double) ok / validation.size();
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("accuracy", (double) ok / validation.size());
+    if (evalK > 0) {
+      long right = 0;
+      for (int i = 0; i < validation.size(); i++) {
+        MathProblem m = validation.get(i);
+        for (Completion c : p.generate(s.prompt().apply(m.problem()), evalK, rollout, 7919L * i + 1)) {
+          right += MathAnswers.verifySolution(m.expectedAnswer(), c.text()).equal() ? 1 : 0;
+        }
+      }
+      r.put("meanAtK", (double) right / ((long) evalK * validation.size()));
+    }
+    return r;
   }
 
-  private ArmRun.Result runArm(String arm, TransformerConfig cfg, CharTokenizer tok, QuestionPool pool, List<MathProblem> validation,
-      Path warmDir) throws IOException {
+  private ArmRun.Result runArm(String arm, Student student, QuestionPool pool, List<MathProblem> validation, SamplingConfig rollout,
+      double policyLr, int every) throws IOException {
     Path dir = Files.createDirectories(out.resolve(arm));
     Path metrics = dir.resolve("metrics.jsonl");
-    Files.deleteIfExists(metrics);
-    Sampler s = sampler(arm, pool, tok);
-    try (TransformerPolicy p = policy(cfg, tok, 1e-4); s) {
-      p.load(warmDir);
-      GrpoTrainer trainer = GrpoTrainer.builder(p, s, (q, c) -> MathAnswers.verifySolution(q.metadata().get("answer"), c.text())
+    Path checkpoints = dir.resolve("checkpoints");
+    Path restoreFrom = null;
+    if (resume != null) {
+      restoreFrom = GrpoTrainer.latestCheckpoint(checkpoints).orElseThrow(() -> new IllegalArgumentException(
+          "--resume " + resume + ": arm '" + arm + "' has no complete checkpoint in " + checkpoints));
+    } else {
+      Files.deleteIfExists(metrics);
+    }
+    Sampler s = sampler(arm, pool, student);
+    try (TransformerPolicy p = policy(student, policyLr); s) {
+      GrpoTrainer.Builder b = GrpoTrainer.builder(p, s, (q, c) -> MathAnswers.verifySolution(q.metadata().get("answer"), c.text())
               .equal() ? 1.0 : 0.0)
-          .batchSize(16).groupSize(8).seed(seed).sampling(ROLLOUT).metricsFile(metrics).build();
-      return ArmRun.run(arm, dir, p, s, trainer, (long) steps * 16 * 8, 25, 1e-4, steps / 10,
-          (policy, full) -> Map.of("accuracy", accuracy(policy, tok, validation)));
+          .batchSize(batch).groupSize(groupSize).seed(seed).sampling(rollout).metricsFile(metrics)
+          .prompt((Question q) -> student.prompt().apply(q.text()));
+      if (checkpointEvery > 0 || resume != null) {
+        b.checkpoints(checkpoints, checkpointEvery);
+      }
+      GrpoTrainer trainer = b.build();
+      if (restoreFrom != null) {
+        List<String> changed = trainer.restoreCheckpoint(restoreFrom);
+        if (!changed.isEmpty()) {
+          LOG.warn("{}: resuming with a changed configuration: {}", arm, changed);
+        }
+      }
+      return ArmRun.run(arm, dir, p, s, trainer, (long) steps * batch * groupSize, every, policyLr, Math.max(1, steps / 10),
+          (policy, full) -> evaluate(policy, student, validation, rollout), restoreFrom != null);
     } finally {
       ArmRun.closeTeacher(s);
     }
   }
 
-  private Sampler sampler(String arm, QuestionPool pool, CharTokenizer tok) {
+  private Sampler sampler(String arm, QuestionPool pool, Student student) throws IOException {
     if (arm.equals("uniform")) {
       return UniformSampler.builder(pool).seed(seed).build();
     }
     if (!arm.equals("goldilocks")) {
       throw new IllegalArgumentException("unknown arm '" + arm + "' (goldilocks, uniform)");
     }
-    UtilityPredictor t = switch (teacher) {
-      case "features" -> FeaturePredictor.builder().seed(seed).build();
-      case "djl" -> TransformerTeacher.builder(new TransformerConfig(tok.vocabSize(), 64, 2, 4, 128, 128), tok).seed(seed).build();
-      default -> throw new IllegalArgumentException("unknown teacher '" + teacher + "' (features, djl)");
+    TeacherTarget target = switch (teacherTarget) {
+      case "success-rate" -> TeacherTarget.SUCCESS_RATE;
+      case "utility" -> TeacherTarget.UTILITY;
+      default -> throw new IllegalArgumentException("unknown --teacher-target '" + teacherTarget + "' (success-rate, utility)");
     };
-    return GoldilocksSampler.builder(pool).predictor(t).window(1024).updateEvery(64).epochs(2)
+    UtilityPredictor t;
+    if (teacherModel != null) {
+      if (!isHuggingFace(teacherModel)) {
+        throw new IllegalArgumentException("--teacher-model " + teacherModel + " is not a Hugging Face checkpoint (config.json with a "
+            + "model_type, and tokenizer.json)");
+      }
+      // the teacher reads the problem text with its own tokenizer
+      HfTokenizer tok = HfTokenizer.fromCheckpoint(teacherModel);
+      closeAtEnd.add(tok);
+      t = TransformerTeacher.fromHuggingFace(teacherModel, tok).target(target)
+          .learningRate(teacherLr != null ? teacherLr : 1e-5).seed(seed).build();
+    } else {
+      t = switch (teacher) {
+        case "features" -> FeaturePredictor.builder().seed(seed).build();
+        case "djl" -> {
+          TextTokenizer tok = student.tokenizer();
+          yield TransformerTeacher.builder(new TransformerConfig(tok.vocabSize(), 64, 2, 4, 128, 128), tok).target(target)
+              .learningRate(teacherLr != null ? teacherLr : 1e-3).seed(seed).build();
+        }
+        default -> throw new IllegalArgumentException("unknown teacher '" + teacher + "' (features, djl)");
+      };
+    }
+    return GoldilocksSampler.builder(pool).predictor(t).window(1024).updateEvery(teacherUpdateEvery).epochs(2)
         .updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).seed(seed).build();
   }
 }

@@ -8,11 +8,18 @@ final class ProgressBar {
   private final long total;
   private final long start = System.nanoTime();
   private final PrintStream out = System.err;
+  private final long startDone;
   private long lastPrint;
 
   ProgressBar(String label, long total) {
+    this(label, total, 0);
+  }
+
+  /** A bar that starts at {@code startDone} (a resumed run): the rate and ETA count only what is done from here. */
+  ProgressBar(String label, long total, long startDone) {
     this.label = label;
     this.total = Math.max(1, total);
+    this.startDone = startDone;
   }
 
   void update(long done, String extra) {
@@ -25,7 +32,7 @@ final class ProgressBar {
     int width = 28;
     int filled = (int) Math.round(frac * width);
     double elapsed = (now - start) / 1e9;
-    double eta = done == 0 ? Double.NaN : elapsed * (total - done) / done;
+    double eta = done <= startDone ? Double.NaN : elapsed * (total - done) / (done - startDone);
     out.printf("\r%-22s [%s%s] %5.1f%% %d/%d  %.0fs elapsed, eta %s  %s", label, "=".repeat(filled), " ".repeat(width - filled),
         100 * frac, done, total, elapsed, Double.isNaN(eta) ? "?" : String.format("%.0fs", eta), extra == null ? "" : extra);
     if (done >= total) {

@@ -103,7 +103,18 @@ class ProgramsTest {
     assertEquals(0, run("omr", "--warmup-steps", "3", "--steps", "2", "--out", out.toString()));
     JsonObject s = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
     assertEquals(400, s.getAsJsonObject("config").get("problems").getAsInt());
+    assertEquals(0, s.getAsJsonObject("config").get("skippedWarmStartSteps").getAsInt(), "no warm-start step may be skipped");
     assertEquals(2, s.getAsJsonObject("arms").size());
+    for (String arm : new String[] {"goldilocks", "uniform"}) {
+      JsonObject a = s.getAsJsonObject("arms").getAsJsonObject(arm);
+      assertEquals(2, a.get("updates").getAsLong(), arm + ": no GRPO step may be skipped");
+      assertEquals(2 * 16 * 8, a.get("rolloutsSpent").getAsLong(), arm);
+      for (String f : new String[] {"initialValAccuracy", "finalValAccuracy", "finalValMeanAtK", "zeroVarianceFraction"}) {
+        double v = a.get(f).getAsDouble();
+        assertTrue(v >= 0 && v <= 1, arm + " " + f + " = " + v);
+      }
+      assertEquals(2, Files.readAllLines(out.resolve(arm).resolve("metrics.jsonl")).size(), arm);
+    }
     assertTrue(Files.isRegularFile(out.resolve("validation-accuracy.png")));
   }
 

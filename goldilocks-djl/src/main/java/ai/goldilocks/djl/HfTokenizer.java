@@ -31,20 +31,100 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
    * @throws IOException if the file is missing or unreadable, or a named token is not in the vocabulary
    */
   public static HfTokenizer load(Path tokenizerJson, String eosToken, String padToken) throws IOException {
+    java.util.Objects.requireNonNull(eosToken, "eosToken");
+    HuggingFaceTokenizer t = open(tokenizerJson);
+    try {
+      int eos = idOf(t, eosToken, tokenizerJson);
+      int pad = padToken == null ? eos : idOf(t, padToken, tokenizerJson);
+      return new HfTokenizer(t, vocabularySize(tokenizerJson), pad, eos);
+    } catch (IOException | RuntimeException e) {
+      t.close();
+      throw e;
+    }
+  }
+
+  private static HuggingFaceTokenizer open(Path tokenizerJson) throws IOException {
     Offline.ensure();
     if (!Files.isRegularFile(tokenizerJson)) {
       throw new IOException("tokenizer file not found: " + tokenizerJson);
     }
-    HuggingFaceTokenizer t;
     try {
-      t = HuggingFaceTokenizer.builder().optTokenizerPath(tokenizerJson).optAddSpecialTokens(false).build();
+      return HuggingFaceTokenizer.builder().optTokenizerPath(tokenizerJson).optAddSpecialTokens(false).build();
     } catch (RuntimeException e) {
       throw new IOException("cannot read tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
     }
-    int eos = idOf(t, eosToken, tokenizerJson);
-    int pad = padToken == null ? eos : idOf(t, padToken, tokenizerJson);
-    int vocab = vocabularySize(tokenizerJson);
-    return new HfTokenizer(t, vocab, pad, eos);
+  }
+
+  /**
+   * Loads the tokenizer of a Hugging Face checkpoint directory: {@code tokenizer.json}, with the
+   * end-of-sequence and padding tokens named by {@code tokenizer_config.json} ({@code eos_token},
+   * {@code pad_token}, as a string or an object with {@code content}); without an {@code eos_token}
+   * there, the {@code eos_token_id} of {@code generation_config.json} or {@code config.json} (the
+   * first one when it is a list). Pads with the end-of-sequence token when no padding token is named.
+   *
+   * @throws IOException if {@code tokenizer.json} is missing or unreadable, a configuration file is
+   *     not valid JSON, or no end-of-sequence token can be found
+   */
+  public static HfTokenizer fromCheckpoint(Path checkpoint) throws IOException {
+    Path tokenizerJson = checkpoint.resolve("tokenizer.json");
+    com.google.gson.JsonObject tc = jsonObject(checkpoint.resolve("tokenizer_config.json"));
+    String eos = tokenText(tc, "eos_token");
+    String pad = tokenText(tc, "pad_token");
+    if (eos != null) {
+      return load(tokenizerJson, eos, pad);
+    }
+    Integer eosId = null;
+    for (String f : new String[] {"generation_config.json", "config.json"}) {
+      com.google.gson.JsonObject o = jsonObject(checkpoint.resolve(f));
+      com.google.gson.JsonElement e = o == null ? null : o.get("eos_token_id");
+      if (e != null && e.isJsonArray() && e.getAsJsonArray().size() > 0) {
+        e = e.getAsJsonArray().get(0);
+      }
+      if (e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+        eosId = e.getAsInt();
+        break;
+      }
+    }
+    if (eosId == null) {
+      throw new IOException(checkpoint + ": no end-of-sequence token (eos_token in tokenizer_config.json, or eos_token_id in "
+          + "generation_config.json or config.json)");
+    }
+    HuggingFaceTokenizer t = open(tokenizerJson);
+    try {
+      int vocab = vocabularySize(tokenizerJson);
+      if (eosId < 0 || eosId >= vocab) {
+        throw new IOException(checkpoint + ": eos_token_id " + eosId + " is outside the vocabulary of " + vocab);
+      }
+      return new HfTokenizer(t, vocab, pad == null ? eosId : idOf(t, pad, tokenizerJson), eosId);
+    } catch (IOException | RuntimeException e) {
+      t.close();
+      throw e;
+    }
+  }
+
+  private static com.google.gson.JsonObject jsonObject(Path f) throws IOException {
+    if (!Files.isRegularFile(f)) {
+      return null;
+    }
+    try {
+      return new com.google.gson.Gson().fromJson(Files.readString(f), com.google.gson.JsonObject.class);
+    } catch (RuntimeException e) {
+      throw new IOException(f + ": not valid JSON: " + e.getMessage(), e);
+    }
+  }
+
+  private static String tokenText(com.google.gson.JsonObject o, String key) {
+    com.google.gson.JsonElement e = o == null ? null : o.get(key);
+    if (e != null && e.isJsonObject()) {
+      e = e.getAsJsonObject().get("content");
+    }
+    return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
+  }
+
+  /** The id of a text that is exactly one token of this vocabulary, or empty. */
+  public java.util.OptionalInt tokenId(String token) {
+    long[] ids = tokenizer.encode(token, false, false).getIds();
+    return ids.length == 1 ? java.util.OptionalInt.of((int) ids[0]) : java.util.OptionalInt.empty();
   }
 
   private static int idOf(HuggingFaceTokenizer t, String token, Path file) throws IOException {

@@ -66,8 +66,10 @@ public final class GrpoTrainer {
   private final Path metricsFile;
   private final Path checkpointDir;
   private final int checkpointEvery;
+  private final java.util.function.Function<Question, String> prompt;
   private long step;
   private long rolloutsSpent;
+  private long stepTokens;
 
   private GrpoTrainer(Builder b) {
     this.policy = b.policy;
@@ -83,6 +85,7 @@ public final class GrpoTrainer {
     this.metricsFile = b.metricsFile;
     this.checkpointDir = b.checkpointDir;
     this.checkpointEvery = b.checkpointEvery;
+    this.prompt = b.prompt;
   }
 
   /** A builder over a policy, a sampler and a reward function. */
@@ -114,7 +117,11 @@ public final class GrpoTrainer {
 
   private Group rollOut(Selection s) {
     Question q = s.question();
-    List<Completion> cs = policy.generate(q.text(), groupSize, sampling, generationSeed(s));
+    String text = prompt.apply(q);
+    if (text == null) {
+      throw new IllegalStateException("the prompt function returned null for question '" + q.id() + "'");
+    }
+    List<Completion> cs = policy.generate(text, groupSize, sampling, generationSeed(s));
     double[] r = new double[cs.size()];
     for (int j = 0; j < r.length; j++) {
       r[j] = reward.score(q, cs.get(j));
@@ -123,6 +130,9 @@ public final class GrpoTrainer {
       }
     }
     rolloutsSpent += r.length;
+    for (Completion c : cs) {
+      stepTokens += c.sequence().completion().length;
+    }
     return new Group(s, cs, r);
   }
 
@@ -134,6 +144,7 @@ public final class GrpoTrainer {
    */
   public StepMetrics step() throws IOException {
     long start = System.nanoTime();
+    stepTokens = 0;
     long version = policy.version();
     List<Group> groups = new ArrayList<>();
     int rolledOut;
@@ -241,6 +252,11 @@ public final class GrpoTrainer {
     }
     double mean = n == 0 ? Double.NaN : sum / n;
     double std = n == 0 ? Double.NaN : Math.sqrt(Math.max(0, sq / n - mean * mean));
+    double groupStd = 0;
+    for (Group g : groups) {
+      groupStd += new RolloutFeedback("g", g.rewards, 0).rewardStd();
+    }
+    groupStd = groups.isEmpty() ? Double.NaN : groupStd / groups.size();
     double pSum = 0;
     double pSq = 0;
     int pN = 0;
@@ -253,10 +269,10 @@ public final class GrpoTrainer {
     }
     double pMean = pN == 0 ? Double.NaN : pSum / pN;
     double pStd = pN == 0 ? Double.NaN : Math.sqrt(Math.max(0, pSq / pN - pMean * pMean));
-    return new StepMetrics(step, policy.version(), mean, std, rolledOut == 0 ? Double.NaN : (double) zero / rolledOut,
+    return new StepMetrics(step, policy.version(), mean, std, groupStd, rolledOut == 0 ? Double.NaN : (double) zero / rolledOut,
         sampler.metrics().teacherMaeUnseen(), pMean, pStd, loss, gradNorm,
         r == null ? Double.NaN : r.metrics().clipLowFraction(), r == null ? Double.NaN : r.metrics().clipHighFraction(),
-        r == null || objective.beta() == 0 ? Double.NaN : r.metrics().meanKl(), entropy, rolloutsSpent, dropped,
+        r == null || objective.beta() == 0 ? Double.NaN : r.metrics().meanKl(), entropy, rolloutsSpent, dropped, stepTokens,
         (System.nanoTime() - start) / 1e9);
   }
 
@@ -502,6 +518,7 @@ public final class GrpoTrainer {
     private Path metricsFile;
     private Path checkpointDir;
     private int checkpointEvery;
+    private java.util.function.Function<Question, String> prompt = Question::text;
 
     private Builder(Policy policy, Sampler sampler, RewardFunction reward) {
       this.policy = Objects.requireNonNull(policy, "policy");
@@ -580,6 +597,17 @@ public final class GrpoTrainer {
       }
       this.checkpointDir = Objects.requireNonNull(dir, "dir");
       this.checkpointEvery = steps;
+      return this;
+    }
+
+    /**
+     * What the policy is prompted with for a question (default: the question's text). A chat model
+     * wants its chat template and an instruction around the question, for example
+     * {@code q -> template.prompt(q.text() + "\n\nPut your final answer within \\boxed{}.")}; the
+     * sampler's teacher still reads the question's own text.
+     */
+    public Builder prompt(java.util.function.Function<Question, String> prompt) {
+      this.prompt = Objects.requireNonNull(prompt, "prompt");
       return this;
     }
 

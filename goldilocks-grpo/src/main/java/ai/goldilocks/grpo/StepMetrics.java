@@ -10,6 +10,8 @@ import java.util.Map;
  * @param policyVersion policy version after the step
  * @param rewardMean mean reward over the rollouts trained on
  * @param rewardStd standard deviation of those rewards
+ * @param groupRewardStd mean over the step's groups of each group's reward standard deviation (the
+ *     paper's "reward std of the picked questions": 0 for a group that carries no signal)
  * @param zeroVarianceFraction fraction of the step's rolled-out groups whose rewards were all equal
  * @param teacherMaeUnseen the sampler's latest teacher MAE on unseen samples (NaN without a teacher)
  * @param predictedUtilityMean mean utility the sampler predicted for the step's questions (NaN if none)
@@ -22,12 +24,13 @@ import java.util.Map;
  * @param entropy mean token entropy of the policy on the completions
  * @param rolloutsSpent rollouts generated so far, in all steps
  * @param groupsDropped groups dropped by dynamic filtering in this step
+ * @param completionTokens completion tokens generated in this step (dropped groups included)
  * @param seconds wall-clock seconds of the step
  */
-public record StepMetrics(long step, long policyVersion, double rewardMean, double rewardStd, double zeroVarianceFraction,
-    double teacherMaeUnseen, double predictedUtilityMean, double predictedUtilityStd, double loss, double gradNorm,
-    double clipLowFraction, double clipHighFraction, double klMean, double entropy, long rolloutsSpent, int groupsDropped,
-    double seconds) {
+public record StepMetrics(long step, long policyVersion, double rewardMean, double rewardStd, double groupRewardStd,
+    double zeroVarianceFraction, double teacherMaeUnseen, double predictedUtilityMean, double predictedUtilityStd, double loss,
+    double gradNorm, double clipLowFraction, double clipHighFraction, double klMean, double entropy, long rolloutsSpent,
+    int groupsDropped, long completionTokens, double seconds) {
 
   /** The fields in order, for JSON. */
   public Map<String, Object> asMap() {
@@ -36,6 +39,7 @@ public record StepMetrics(long step, long policyVersion, double rewardMean, doub
     m.put("policyVersion", policyVersion);
     m.put("rewardMean", rewardMean);
     m.put("rewardStd", rewardStd);
+    m.put("groupRewardStd", groupRewardStd);
     m.put("zeroVarianceFraction", zeroVarianceFraction);
     m.put("teacherMaeUnseen", teacherMaeUnseen);
     m.put("predictedUtilityMean", predictedUtilityMean);
@@ -48,6 +52,7 @@ public record StepMetrics(long step, long policyVersion, double rewardMean, doub
     m.put("entropy", entropy);
     m.put("rolloutsSpent", rolloutsSpent);
     m.put("groupsDropped", groupsDropped);
+    m.put("completionTokens", completionTokens);
     m.put("seconds", seconds);
     return m;
   }
