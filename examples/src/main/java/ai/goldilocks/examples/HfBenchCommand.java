@@ -38,8 +38,13 @@ final class HfBenchCommand implements Callable<Integer> {
   boolean json;
 
   private static long rssBytes() throws Exception {
+    return status("VmRSS:");
+  }
+
+  /** A memory line of /proc/self/status in bytes: VmRSS (now) or VmHWM (the peak so far). */
+  private static long status(String key) throws Exception {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) {
+      if (line.startsWith(key)) {
         return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
       }
     }
@@ -96,7 +101,8 @@ final class HfBenchCommand implements Callable<Integer> {
         out.put("generateGroup" + g, m);
         System.err.println("group " + g + ": " + m);
       }
-      out.put("rssBytesPeak", rssBytes());
+      out.put("rssBytesAfterSampling", rssBytes());
+      out.put("rssBytesHighWater", status("VmHWM:"));
     } finally {
       if (tmp != null) {
         try (var files = Files.walk(tmp)) {

@@ -7,9 +7,12 @@ import java.util.List;
 
 /**
  * AdamW with global-norm gradient clipping over a list of parameters. Moments live in the model's
- * manager; every temporary is attached to the caller's step scope.
+ * manager and are allocated on first use (twice the weights' size: a policy that only samples, or a
+ * checkpoint loaded for evaluation, never pays for them); every temporary is attached to the
+ * caller's step scope.
  */
 final class AdamW {
+  private final NDManager owner;
   private final List<NDArray> params;
   private final List<NDArray> m = new ArrayList<>();
   private final List<NDArray> v = new ArrayList<>();
@@ -29,9 +32,15 @@ final class AdamW {
     this.eps = 1e-8;
     this.weightDecay = weightDecay;
     this.clipNorm = clipNorm;
-    for (NDArray p : params) {
-      m.add(owner.zeros(p.getShape()));
-      v.add(owner.zeros(p.getShape()));
+    this.owner = owner;
+  }
+
+  private void allocateMoments() {
+    if (m.isEmpty()) {
+      for (NDArray p : params) {
+        m.add(owner.zeros(p.getShape()));
+        v.add(owner.zeros(p.getShape()));
+      }
     }
   }
 
@@ -52,6 +61,7 @@ final class AdamW {
    */
   void update(NDManager scope, double norm) {
     double c = clipNorm > 0 && norm > clipNorm ? clipNorm / (norm + 1e-6) : 1.0;
+    allocateMoments();
     step++;
     double bc1 = 1 - Math.pow(beta1, step);
     double bc2 = 1 - Math.pow(beta2, step);
@@ -84,11 +94,15 @@ final class AdamW {
     }
   }
 
+  /** The first moments, one per parameter (allocated now if no update has run). */
   List<NDArray> firstMoments() {
+    allocateMoments();
     return m;
   }
 
+  /** The second moments, one per parameter (allocated now if no update has run). */
   List<NDArray> secondMoments() {
+    allocateMoments();
     return v;
   }
 }

@@ -107,23 +107,47 @@ final class LlamaNetwork extends Network {
     LlamaNetwork n = new LlamaNetwork(c, device);
     Map<String, NDArray> loaded = new java.util.HashMap<>();
     try {
-      // one shard at a time: the Java copy of a shard is dropped once its arrays exist
+      // Tensor by tensor, chunk by chunk, straight into memory the engine owns: no Java copy of a
+      // shard or a tensor, and nothing left for the garbage collector (issue 13).
       for (Path shard : shards) {
-        for (Map.Entry<String, Safetensors.Tensor> e : Safetensors.read(shard).entrySet()) {
-          String name = e.getKey();
-          long[] shape = need.get(name);
-          if (shape == null) {
-            if (!name.endsWith("rotary_emb.inv_freq") && !(c.tieWordEmbeddings() && name.equals("lm_head.weight"))) {
-              LOG.warn("{}: ignoring unexpected tensor '{}'", shard, name);
+        Safetensors.stream(shard, new Safetensors.TensorSink() {
+          private NDArray flat;
+
+          @Override
+          public boolean begin(Safetensors.Entry e) throws IOException {
+            String name = e.name();
+            long[] shape = need.get(name);
+            if (shape == null) {
+              if (!name.endsWith("rotary_emb.inv_freq") && !(c.tieWordEmbeddings() && name.equals("lm_head.weight"))) {
+                LOG.warn("{}: ignoring unexpected tensor '{}'", shard, name);
+              }
+              return false;
             }
-            continue;
+            if (!java.util.Arrays.equals(e.shape(), shape)) {
+              throw new IOException(dir + ": tensor '" + name + "' has shape " + java.util.Arrays.toString(e.shape())
+                  + ", expected " + java.util.Arrays.toString(shape));
+            }
+            flat = n.manager.create(new Shape(e.count()), DataType.FLOAT32);
+            return true;
           }
-          if (!java.util.Arrays.equals(e.getValue().shape(), shape)) {
-            throw new IOException(dir + ": tensor '" + name + "' has shape " + java.util.Arrays.toString(e.getValue().shape())
-                + ", expected " + java.util.Arrays.toString(shape));
+
+          @Override
+          public void values(Safetensors.Entry e, long offset, java.nio.ByteBuffer values) {
+            long k = values.remaining() / 4;
+            try (NDArray chunk = n.manager.create(values, new Shape(k), DataType.FLOAT32)) {
+              flat.set(new NDIndex("{}:{}", offset, offset + k), chunk);
+            }
+            if (offset + k == e.count()) {
+              NDArray shaped = flat.reshape(new Shape(e.shape()));
+              flat.close();
+              NDArray previous = loaded.put(e.name(), shaped);
+              if (previous != null) {
+                previous.close();
+              }
+              flat = null;
+            }
           }
-          loaded.put(name, n.manager.create(e.getValue().values(), new Shape(shape)));
-        }
+        }, 1 << 20);
       }
       List<String> missing = new ArrayList<>();
       for (String name : need.keySet()) {
@@ -242,15 +266,18 @@ final class LlamaNetwork extends Network {
         k = kv[0];
         v = kv[1];
       }
-      if (kvh != h) {
-        k = k.repeat(1, h / kvh);
-        v = v.repeat(1, h / kvh);
-      }
-      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(Ops.constant(q, (float) scale));
+      // Grouped-query attention without copying K and V per query head: the g = h / kvh query
+      // heads that share a key head are stacked along the time axis, (B, kvh, g * t, hd), so one
+      // batched matrix product per key head does it.
+      long total = k.getShape().get(2);
+      int g = h / kvh;
+      NDArray scores = q.reshape(b, kvh, (long) g * t, hd).matMul(k.transpose(0, 1, 3, 2)).reshape(b, h, t, total)
+          .mul(Ops.constant(q, (float) scale));
       if (mask != null) {
         scores = scores.add(mask);
       }
-      NDArray att = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) h * hd);
+      NDArray att = scores.softmax(-1).reshape(b, kvh, (long) g * t, total).matMul(v).reshape(b, h, t, hd).transpose(0, 2, 1, 3)
+          .reshape(b, t, (long) h * hd);
       x = x.add(linear(att, pre + "self_attn.o_proj", config.outputBias()));
       NDArray m = rmsNorm(x, p(pre + "post_attention_layernorm.weight"));
       NDArray gate = linear(m, pre + "mlp.gate_proj", false);

@@ -3,6 +3,7 @@ package ai.goldilocks.djl;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,35 +28,50 @@ abstract class Network implements AutoCloseable {
   }
 
   /**
-   * Per-layer cached keys and values, (B, H, T, hd) each. The arrays belong to {@code owner} (the
-   * generation's scope) so they outlive each step's scope; every append closes the arrays it
-   * replaces, so a generation holds one copy of the cache, not one per step.
+   * Per-layer cached keys and values, (B, H, capacity, hd) each, of which the first {@link #length}
+   * positions are filled. The buffers belong to {@code owner} (the generation's scope) so they
+   * outlive each step's scope; the views each step reads belong to that step.
    */
   static final class KvCache {
     final NDManager owner;
+    final int capacity;
     final NDArray[] keys;
     final NDArray[] values;
     int length;
 
-    KvCache(NDManager owner, int layers) {
+    KvCache(NDManager owner, int layers, int capacity) {
       this.owner = owner;
+      this.capacity = capacity;
       keys = new NDArray[layers];
       values = new NDArray[layers];
     }
 
-    /** Appends this step's keys and values of {@code layer}; returns the full (keys, values). */
+    /**
+     * Writes this step's keys and values of {@code layer} (B, H, t, hd) at positions
+     * {@code [length, length + t)} of buffers allocated once for the whole capacity, and returns
+     * views of the filled part. Nothing is copied but the new entries and no array grows step by
+     * step: growing allocations fragment the native heap (glibc keeps the freed, ever larger
+     * blocks), which once made a 64-token generation of a 0.5B model hold 6 GB it did not use.
+     */
     NDArray[] append(int layer, NDArray k, NDArray v) {
-      NDArray nk = keys[layer] == null ? k : keys[layer].concat(k, 2);
-      NDArray nv = values[layer] == null ? v : values[layer].concat(v, 2);
-      nk.attach(owner);
-      nv.attach(owner);
-      if (keys[layer] != null) {
-        keys[layer].close();
-        values[layer].close();
+      long t = k.getShape().get(2);
+      if (length + t > capacity) {
+        throw new IllegalStateException("KV cache of " + capacity + " positions cannot take " + t + " more after " + length);
       }
-      keys[layer] = nk;
-      values[layer] = nv;
-      return new NDArray[] {nk, nv};
+      if (keys[layer] == null) {
+        Shape s = new Shape(k.getShape().get(0), k.getShape().get(1), capacity, k.getShape().get(3));
+        keys[layer] = owner.zeros(s, k.getDataType());
+        values[layer] = owner.zeros(s, v.getDataType());
+      }
+      NDIndex fill = new NDIndex(":, :, {}:{}, :", length, length + t);
+      keys[layer].set(fill, k);
+      values[layer].set(fill, v);
+      NDIndex filled = new NDIndex(":, :, :{}, :", length + t);
+      NDArray kv = keys[layer].get(filled);
+      NDArray vv = values[layer].get(filled);
+      kv.attach(k.getManager());
+      vv.attach(k.getManager());
+      return new NDArray[] {kv, vv};
     }
   }
 

@@ -98,6 +98,25 @@ public final class Safetensors {
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
+  /** One tensor's header entry: dtype, shape, and its byte range in the data section. */
+  record Entry(String name, String dtype, long[] shape, long count, long begin, long end) {
+    int width() {
+      return dtype.equals("F32") ? 4 : 2;
+    }
+  }
+
+  /** Receives tensors from {@link #stream}: F32 values in chunks, in row-major order. */
+  interface TensorSink {
+    /** A tensor starts; return false to skip it. */
+    boolean begin(Entry entry) throws IOException;
+
+    /**
+     * The next {@code values.remaining() / 4} F32 values of the current tensor, in a reused direct
+     * buffer of native byte order.
+     */
+    void values(Entry entry, long offset, ByteBuffer values) throws IOException;
+  }
+
   /**
    * Reads every tensor of {@code file} as F32.
    *
@@ -105,6 +124,37 @@ public final class Safetensors {
    *     offsets outside the data
    */
   public static Map<String, Tensor> read(Path file) throws IOException {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    float[][] current = new float[1][];
+    stream(file, new TensorSink() {
+      @Override
+      public boolean begin(Entry e) throws IOException {
+        if (e.count() > Integer.MAX_VALUE) {
+          throw new IOException(file + ": tensor '" + e.name() + "' is too large for one array");
+        }
+        current[0] = new float[(int) e.count()];
+        out.put(e.name(), new Tensor(e.shape(), current[0]));
+        return true;
+      }
+
+      @Override
+      public void values(Entry e, long offset, ByteBuffer values) {
+        java.nio.FloatBuffer f = values.asFloatBuffer();
+        f.get(current[0], (int) offset, f.remaining());
+      }
+    }, 1 << 20);
+    return out;
+  }
+
+  /**
+   * Streams the tensors of {@code file} to {@code sink}, converted to F32 in chunks of at most
+   * {@code chunkValues} values: memory stays bounded by the chunk, whatever the tensor sizes. The
+   * header is checked in full before any tensor is read.
+   *
+   * @throws IOException naming the file and the problem: truncated, bad header, unsupported dtype,
+   *     offsets outside the data
+   */
+  static void stream(Path file, TensorSink sink, int chunkValues) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size < 8) {
@@ -129,7 +179,7 @@ public final class Safetensors {
       }
       long dataStart = 8 + headerLen;
       long dataLen = size - dataStart;
-      Map<String, Tensor> out = new LinkedHashMap<>();
+      java.util.List<Entry> entries = new java.util.ArrayList<>();
       for (Map.Entry<String, JsonElement> e : header.entrySet()) {
         if (e.getKey().equals("__metadata__")) {
           continue;
@@ -155,29 +205,39 @@ public final class Safetensors {
           throw new IOException(file + ": tensor '" + e.getKey() + "' has offsets [" + begin + ", " + end + ") that do not fit "
               + dtype + " " + java.util.Arrays.toString(shape) + " in " + dataLen + " data bytes (truncated file?)");
         }
-        if (n > Integer.MAX_VALUE) {
-          throw new IOException(file + ": tensor '" + e.getKey() + "' is too large for one array");
-        }
-        ByteBuffer data = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(ch, data, dataStart + begin, file);
-        data.flip();
-        float[] values = new float[(int) n];
-        switch (dtype) {
-          case "F32" -> data.asFloatBuffer().get(values);
-          case "BF16" -> {
-            for (int i = 0; i < n; i++) {
-              values[i] = Float.intBitsToFloat((data.getShort() & 0xFFFF) << 16);
-            }
-          }
-          default -> {
-            for (int i = 0; i < n; i++) {
-              values[i] = halfToFloat(data.getShort());
-            }
-          }
-        }
-        out.put(e.getKey(), new Tensor(shape, values));
+        entries.add(new Entry(e.getKey(), dtype, shape, n, begin, end));
       }
-      return out;
+      ByteBuffer raw = ByteBuffer.allocate(chunkValues * 4).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer f32 = ByteBuffer.allocateDirect(chunkValues * 4).order(ByteOrder.nativeOrder());
+      for (Entry e : entries) {
+        if (!sink.begin(e)) {
+          continue;
+        }
+        int width = e.width();
+        for (long done = 0; done < e.count(); ) {
+          int k = (int) Math.min(chunkValues, e.count() - done);
+          raw.clear().limit(k * width);
+          readFully(ch, raw, dataStart + e.begin() + done * width, file);
+          raw.flip();
+          java.nio.FloatBuffer out = f32.clear().asFloatBuffer();
+          switch (e.dtype()) {
+            case "F32" -> out.put(raw.asFloatBuffer());
+            case "BF16" -> {
+              for (int i = 0; i < k; i++) {
+                out.put(Float.intBitsToFloat((raw.getShort() & 0xFFFF) << 16));
+              }
+            }
+            default -> {
+              for (int i = 0; i < k; i++) {
+                out.put(halfToFloat(raw.getShort()));
+              }
+            }
+          }
+          f32.limit(k * 4);
+          sink.values(e, done, f32);
+          done += k;
+        }
+      }
     } catch (IllegalStateException | UnsupportedOperationException | NullPointerException e) {
       throw new IOException(file + ": malformed safetensors header: " + e, e);
     }

@@ -204,7 +204,7 @@ public final class TransformerPolicy implements Policy {
     java.util.Set<Integer> stop = sampling.stopTokens() == null ? java.util.Set.of(eos) : sampling.stopTokens();
     int v = model.vocabSize();
     try (NDManager scope = model.manager.newSubManager()) {
-      Network.KvCache cache = useCache ? new Network.KvCache(scope, model.layers()) : null;
+      Network.KvCache cache = useCache ? new Network.KvCache(scope, model.layers(), prompt.length + maxNew) : null;
       int[] rows = new int[n * prompt.length];
       for (int i = 0; i < n; i++) {
         System.arraycopy(prompts[i], 0, rows, i * prompt.length, prompt.length);
