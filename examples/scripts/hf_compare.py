@@ -30,7 +30,7 @@ def transformers_side(checkpoint, threads, new_tokens, group):
     torch.set_num_threads(threads)
     rss0 = status("VmRSS:")
     t0 = time.time()
-    model = AutoModelForCausalLM.from_pretrained(checkpoint, torch_dtype=torch.float32)
+    model = AutoModelForCausalLM.from_pretrained(checkpoint, dtype=torch.float32)
     model.eval()
     out = {"loadSeconds": round(time.time() - t0, 1), "rssBytesAfterLoad": status("VmRSS:"),
            "rssBytesAddedByModel": status("VmRSS:") - rss0}

@@ -96,6 +96,7 @@ final class RandomCheckpointCommand implements Callable<Integer> {
     Files.writeString(dir.resolve("config.json"), cfg.toString());
     Rng rng = new Rng(seed);
     JsonObject weightMap = new JsonObject();
+    long totalBytes = 0;
     for (int sh = 0; sh < s.shards(); sh++) {
       Map<String, Safetensors.Tensor> t = new LinkedHashMap<>();
       if (sh == 0) {
@@ -122,9 +123,15 @@ final class RandomCheckpointCommand implements Callable<Integer> {
       String name = s.shards() == 1 ? "model.safetensors" : String.format("model-%05d-of-%05d.safetensors", sh + 1, s.shards());
       Safetensors.write(dir.resolve(name), t, Map.of("format", "pt"), bf16);
       t.keySet().forEach(k -> weightMap.addProperty(k, name));
+      for (Safetensors.Tensor x : t.values()) {
+        totalBytes += (long) x.values().length * (bf16 ? 2 : 4);
+      }
     }
     if (s.shards() > 1) {
       JsonObject index = new JsonObject();
+      JsonObject meta = new JsonObject();
+      meta.addProperty("total_size", totalBytes);
+      index.add("metadata", meta);
       index.add("weight_map", weightMap);
       Files.writeString(dir.resolve("model.safetensors.index.json"), index.toString());
     }

@@ -328,8 +328,17 @@ public final class TransformerPolicy implements Policy {
 
   // ---------------------------------------------------------------- scoring and training
 
-  /** A padded batch: tokens (B, T), completion start and length per row. */
-  private record Batch(int[] flat, int b, int t, int[] start, int[] count) {}
+  /**
+   * A padded batch: tokens (B, T), and per row where its completion's log-probs start and how many
+   * there are. Log-probs are computed only from position {@code from} on (the first position that
+   * predicts a completion token in any row; prompt positions before it need no logits), so they
+   * form a (B, W) array with W = T - 1 - from, and {@code start} counts from {@code from}.
+   */
+  private record Batch(int[] flat, int b, int t, int from, int[] start, int[] count) {
+    int w() {
+      return t - 1 - from;
+    }
+  }
 
   private Batch pack(List<Sequence> sequences) {
     if (sequences.isEmpty()) {
@@ -358,24 +367,43 @@ public final class TransformerPolicy implements Policy {
       start[i] = sequences.get(i).prompt().length - 1; // position whose logits predict the first completion token
       count[i] = sequences.get(i).completion().length;
     }
-    return new Batch(flat, b, t, start, count);
+    int from = Arrays.stream(start).min().orElse(0);
+    for (int i = 0; i < b; i++) {
+      start[i] -= from;
+    }
+    return new Batch(flat, b, t, from, start, count);
   }
 
-  /** Per-position log-probs (B, T-1) of the next token, temperature applied; and optionally entropies. */
+  /**
+   * Per-position log-probs (B, W) of the next token from position {@code batch.from} on,
+   * temperature applied; and optionally entropies, computed outside the autograd graph so that
+   * their vocabulary-sized temporaries are freed at once instead of being kept for the backward pass.
+   */
   private static NDArray[] tokenLogProbs(Network m, NDManager scope, Batch batch, double temperature, boolean entropy) {
     NDArray tokens = scope.create(batch.flat, new Shape(batch.b, batch.t));
-    NDArray h = m.hidden(scope, tokens, 0, null, null);
-    NDArray logits = m.logits(h).get(new NDIndex(":, 0:" + (batch.t - 1) + ", :")).div(Ops.constant(h, (float) temperature));
+    NDArray h = m.hidden(scope, tokens, 0, null, null).get(new NDIndex(":, " + batch.from + ":" + (batch.t - 1) + ", :"));
+    NDArray logits = m.logits(h);
+    if (temperature != 1.0) {
+      logits = logits.div(Ops.constant(h, (float) temperature));
+    }
     NDArray lsm = logits.logSoftmax(-1);
-    NDArray targets = tokens.get(new NDIndex(":, 1:" + batch.t)).toType(DataType.INT64, false).expandDims(-1);
+    NDArray targets = tokens.get(new NDIndex(":, " + (batch.from + 1) + ":" + batch.t)).toType(DataType.INT64, false).expandDims(-1);
     NDArray lp = lsm.gather(targets, -1).squeeze(-1);
-    NDArray ent = entropy ? lsm.exp().mul(lsm).sum(new int[] {-1}).neg() : null;
+    NDArray ent = null;
+    if (entropy) {
+      try (NDManager temporary = scope.newSubManager()) {
+        NDArray d = lsm.stopGradient();
+        d.attach(temporary);
+        ent = d.exp().mul(d).sum(new int[] {-1}).neg();
+        ent.attach(scope);
+      }
+    }
     return new NDArray[] {lp, ent};
   }
 
   private static double[][] completionValues(float[] all, Batch batch) {
     double[][] out = new double[batch.b][];
-    int w = batch.t - 1;
+    int w = batch.w();
     for (int i = 0; i < batch.b; i++) {
       out[i] = new double[batch.count[i]];
       for (int j = 0; j < batch.count[i]; j++) {
@@ -426,7 +454,7 @@ public final class TransformerPolicy implements Policy {
         tokens = count(lp);
         entropy = tokens == 0 ? Double.NaN : sum(ent) / tokens;
         float[] coef = coefficientArray(coefficients.of(lp), batch, 0, batch.b);
-        gc.backward(r[0].mul(scope.create(coef, new Shape(batch.b, batch.t - 1))).sum());
+        gc.backward(r[0].mul(scope.create(coef, new Shape(batch.b, batch.w()))).sum());
       } catch (RuntimeException e) {
         optimizer.zeroGradients();
         throw e;
@@ -438,8 +466,13 @@ public final class TransformerPolicy implements Policy {
   }
 
   private TrainStats trainAccumulated(List<Sequence> sequences, double temperature, Coefficients coefficients) {
-    // the coefficients need every log-prob of the batch: one pass without gradients first
-    double[][] all = logProbs(sequences, temperature);
+    // the coefficients need every log-prob of the batch: one pass without gradients first, by micro-batch
+    double[][] all = new double[sequences.size()][];
+    for (int from = 0; from < sequences.size(); from += microBatchSize) {
+      int to = Math.min(sequences.size(), from + microBatchSize);
+      double[][] part = logProbs(sequences.subList(from, to), temperature);
+      System.arraycopy(part, 0, all, from, part.length);
+    }
     checkFinite(all, "log-prob", 0);
     double[][] c = coefficients.of(all);
     if (c == null || c.length != sequences.size()) {
@@ -457,7 +490,7 @@ public final class TransformerPolicy implements Policy {
             NDArray[] r = tokenLogProbs(model, micro, batch, temperature, true);
             entSum += sum(completionValues(r[1].toFloatArray(), batch));
             float[] coef = coefficientArray(Arrays.copyOfRange(c, from, to), batch, from, batch.b);
-            gc.backward(r[0].mul(micro.create(coef, new Shape(batch.b, batch.t - 1))).sum());
+            gc.backward(r[0].mul(micro.create(coef, new Shape(batch.b, batch.w()))).sum());
           }
         }
       } catch (RuntimeException e) {
@@ -517,7 +550,7 @@ public final class TransformerPolicy implements Policy {
     if (c == null || c.length != rows) {
       throw new IllegalArgumentException("coefficients must have " + rows + " rows");
     }
-    float[] coef = new float[batch.b * (batch.t - 1)];
+    float[] coef = new float[batch.b * batch.w()];
     for (int i = 0; i < batch.b; i++) {
       if (c[i] == null || c[i].length != batch.count[i]) {
         throw new IllegalArgumentException("coefficients of sequence " + (i + rowOffset) + " must have " + batch.count[i] + " values");
@@ -527,7 +560,7 @@ public final class TransformerPolicy implements Policy {
           throw new IllegalArgumentException("coefficient of sequence " + (i + rowOffset) + " token " + j + " is " + c[i][j]
               + "; no update applied");
         }
-        coef[i * (batch.t - 1) + batch.start[i] + j] = (float) c[i][j];
+        coef[i * batch.w() + batch.start[i] + j] = (float) c[i][j];
       }
     }
     return coef;
@@ -594,7 +627,7 @@ public final class TransformerPolicy implements Policy {
     return gradients(sequences, temperature, (scope, lp, start, count) -> {
       int b = start.length;
       int w = (int) lp.getShape().get(1);
-      double[][] values = completionValues(lp.toFloatArray(), new Batch(null, b, w + 1, start, count));
+      double[][] values = completionValues(lp.toFloatArray(), new Batch(null, b, w + 1, 0, start, count));
       double[][] c = coefficients.of(values);
       float[] coef = new float[b * w];
       for (int i = 0; i < b; i++) {

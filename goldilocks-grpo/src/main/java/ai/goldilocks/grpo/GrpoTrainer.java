@@ -13,23 +13,16 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +44,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class GrpoTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(GrpoTrainer.class);
-  private static final int CHECKPOINT_FORMAT = 1;
 
   private final Policy policy;
   private final Sampler sampler;
@@ -298,40 +290,12 @@ public final class GrpoTrainer {
 
   // ------------------------------------------------------------------ checkpoints
 
-  private static String name(long step) {
-    return String.format("step-%09d", step);
-  }
-
   /** Writes a checkpoint of the current state under the checkpoint directory; returns its path. */
   public Path saveCheckpoint() throws IOException {
     if (checkpointDir == null) {
       throw new IllegalStateException("no checkpoint directory configured");
     }
-    Files.createDirectories(checkpointDir);
-    Path target = checkpointDir.resolve(name(step));
-    Path tmp = checkpointDir.resolve("." + name(step) + ".tmp");
-    deleteRecursively(tmp);
-    Files.createDirectories(tmp);
-    policy.saveCheckpoint(tmp.resolve("policy"));
-    try (OutputStream out = Files.newOutputStream(tmp.resolve("sampler.state"))) {
-      sampler.saveState(out);
-    }
-    Properties p = new Properties();
-    p.setProperty("format", Integer.toString(CHECKPOINT_FORMAT));
-    p.setProperty("step", Long.toString(step));
-    p.setProperty("rolloutsSpent", Long.toString(rolloutsSpent));
-    p.setProperty("seed", Long.toString(seed));
-    configuration().forEach(p::setProperty);
-    try (OutputStream out = Files.newOutputStream(tmp.resolve("trainer.properties"))) {
-      p.store(out, "Goldilocks GRPO trainer state");
-    }
-    StringBuilder manifest = new StringBuilder();
-    for (Map.Entry<String, String> e : hashes(tmp).entrySet()) {
-      manifest.append(e.getValue()).append("  ").append(e.getKey()).append('\n');
-    }
-    Files.writeString(tmp.resolve("MANIFEST.sha256"), manifest.toString());
-    deleteRecursively(target);
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    Path target = TrainerCheckpoints.write(checkpointDir, step, rolloutsSpent, seed, configuration(), policy, sampler);
     LOG.info("checkpoint written: {}", target);
     return target;
   }
@@ -353,69 +317,21 @@ public final class GrpoTrainer {
 
   /** The newest complete checkpoint under {@code dir}, if any. */
   public static java.util.Optional<Path> latestCheckpoint(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return java.util.Optional.empty();
-    }
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> p.getFileName().toString().matches("step-\\d{9}") && Files.isRegularFile(p.resolve("MANIFEST.sha256")))
-          .max(java.util.Comparator.comparing(p -> p.getFileName().toString()));
-    }
+    return TrainerCheckpoints.latest(dir);
   }
 
   /**
    * Restores a checkpoint written by {@link #saveCheckpoint}. Every file is verified against the
    * manifest first; a corrupt or incomplete checkpoint throws {@link IOException} naming the file
-   * and loads nothing. If the policy refuses its part, the sampler is rolled back.
+   * and loads nothing. If the policy refuses its part, the sampler is rolled back. The metrics log
+   * keeps the lines of the steps up to the checkpoint.
    *
    * @return the configuration entries that differ between the checkpoint and this trainer (batch
    *     and group size, sampling, objective, sampler, filter, policy), as "key: saved -&gt; now"
    *     lines, also logged as a warning; empty when the run continues as it was configured
    */
   public List<String> restoreCheckpoint(Path dir) throws IOException {
-    Path manifestFile = dir.resolve("MANIFEST.sha256");
-    if (!Files.isRegularFile(manifestFile)) {
-      throw new IOException("not a complete checkpoint (no MANIFEST.sha256): " + dir);
-    }
-    Map<String, String> expected = new TreeMap<>();
-    for (String line : Files.readAllLines(manifestFile)) {
-      if (line.isBlank()) {
-        continue;
-      }
-      int sp = line.indexOf("  ");
-      if (sp != 64) {
-        throw new IOException("corrupt checkpoint manifest line in " + manifestFile + ": " + line);
-      }
-      expected.put(line.substring(sp + 2), line.substring(0, sp));
-    }
-    Map<String, String> actual = hashes(dir);
-    actual.remove("MANIFEST.sha256");
-    for (Map.Entry<String, String> e : expected.entrySet()) {
-      String h = actual.get(e.getKey());
-      if (h == null) {
-        throw new IOException("corrupt checkpoint " + dir + ": file " + e.getKey() + " is missing");
-      }
-      if (!h.equals(e.getValue())) {
-        throw new IOException("corrupt checkpoint " + dir + ": file " + e.getKey() + " does not match its SHA-256 in the manifest");
-      }
-    }
-    Properties p = new Properties();
-    try (InputStream in = Files.newInputStream(dir.resolve("trainer.properties"))) {
-      p.load(in);
-    }
-    long savedStep;
-    long savedRollouts;
-    try {
-      if (Integer.parseInt(p.getProperty("format")) != CHECKPOINT_FORMAT) {
-        throw new IOException(dir + ": unsupported checkpoint format " + p.getProperty("format"));
-      }
-      savedStep = Long.parseLong(p.getProperty("step"));
-      savedRollouts = Long.parseLong(p.getProperty("rolloutsSpent"));
-      if (Long.parseLong(p.getProperty("seed")) != seed) {
-        throw new IOException(dir + ": checkpoint was written with seed " + p.getProperty("seed") + ", this trainer has seed " + seed);
-      }
-    } catch (NumberFormatException e) {
-      throw new IOException(dir + ": corrupt trainer.properties: " + e.getMessage(), e);
-    }
+    TrainerCheckpoints.Saved saved = TrainerCheckpoints.verify(dir, seed);
     ByteArrayOutputStream backup = new ByteArrayOutputStream();
     sampler.saveState(backup);
     try (InputStream in = Files.newInputStream(dir.resolve("sampler.state"))) {
@@ -427,79 +343,15 @@ public final class GrpoTrainer {
       sampler.restoreState(new ByteArrayInputStream(backup.toByteArray()));
       throw e;
     }
-    step = savedStep;
-    rolloutsSpent = savedRollouts;
-    if (metricsFile != null && Files.exists(metricsFile)) {
-      // drop lines of steps after the checkpoint: they will be recomputed
-      List<String> keep = new ArrayList<>();
-      for (String line : Files.readAllLines(metricsFile)) {
-        int i = line.indexOf("\"step\":");
-        if (i >= 0) {
-          int j = i + 7;
-          int k = j;
-          while (k < line.length() && Character.isDigit(line.charAt(k))) {
-            k++;
-          }
-          if (k > j && Long.parseLong(line.substring(j, k)) <= savedStep) {
-            keep.add(line);
-          }
-        }
-      }
-      Files.write(metricsFile, keep);
-    }
-    List<String> differences = new ArrayList<>();
-    for (Map.Entry<String, String> e : configuration().entrySet()) {
-      String saved = p.getProperty(e.getKey());
-      if (!e.getValue().equals(saved)) {
-        differences.add(e.getKey().substring("config.".length()) + ": " + (saved == null ? "(not recorded)" : saved) + " -> " + e.getValue());
-      }
-    }
+    step = saved.step();
+    rolloutsSpent = saved.rolloutsSpent();
+    TrainerCheckpoints.truncateMetrics(metricsFile, step);
+    List<String> differences = TrainerCheckpoints.differences(saved.properties(), configuration());
     if (!differences.isEmpty()) {
       LOG.warn("resumed from {} with a different configuration:\n  {}", dir, String.join("\n  ", differences));
     }
     LOG.info("resumed from {} at step {}", dir, step);
     return differences;
-  }
-
-  private static Map<String, String> hashes(Path root) throws IOException {
-    Map<String, String> out = new TreeMap<>();
-    try (Stream<Path> files = Files.walk(root)) {
-      for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-        String rel = root.relativize(f).toString().replace('\\', '/');
-        if (rel.equals("MANIFEST.sha256")) {
-          continue;
-        }
-        out.put(rel, sha256(f));
-      }
-    }
-    return out;
-  }
-
-  private static String sha256(Path f) throws IOException {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      try (InputStream in = Files.newInputStream(f)) {
-        byte[] buf = new byte[1 << 16];
-        int r;
-        while ((r = in.read(buf)) > 0) {
-          md.update(buf, 0, r);
-        }
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void deleteRecursively(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path x : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
-        Files.delete(x);
-      }
-    }
   }
 
   /** Configures a {@link GrpoTrainer}. */

@@ -3,15 +3,14 @@ package ai.goldilocks.core.grpo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Group;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.DoubleRange;
-import net.jqwik.api.constraints.IntRange;
 
 class GrpoObjectiveProperties {
 
@@ -30,47 +29,84 @@ class GrpoObjectiveProperties {
     }
   }
 
-  static Case randomCase(long seed, boolean binary) {
-    Random r = new Random(seed);
-    int groups = 1 + r.nextInt(3);
-    int g = 2 + r.nextInt(4);
-    double[][] rewards = new double[groups][g];
-    for (double[] row : rewards) {
-      for (int j = 0; j < g; j++) {
-        row[j] = binary ? r.nextInt(2) : r.nextGaussian();
-      }
-    }
-    int n = groups * g;
-    double[][] lpNew = new double[n][];
-    double[][] lpOld = new double[n][];
-    double[][] lpRef = new double[n][];
-    boolean[][] masks = new boolean[n][];
-    boolean[] truncated = new boolean[n];
-    for (int i = 0; i < n; i++) {
-      int len = 1 + r.nextInt(6);
-      lpNew[i] = new double[len];
-      lpOld[i] = new double[len];
-      lpRef[i] = new double[len];
-      masks[i] = new boolean[len];
-      truncated[i] = r.nextInt(4) == 0;
-      for (int t = 0; t < len; t++) {
-        lpNew[i][t] = -0.55 - 3 * r.nextDouble();
-        lpOld[i][t] = lpNew[i][t] + (r.nextDouble() - 0.5); // ratios from 0.61 to 1.65: all clip regions
-        lpRef[i][t] = Math.min(0, lpNew[i][t] + (r.nextDouble() - 0.5));
-        masks[i][t] = r.nextInt(5) != 0;
-      }
-    }
-    LossType type = LossType.values()[r.nextInt(LossType.values().length)];
-    double[] betas = {0, 0.04, 0.5};
-    return new Case(rewards, lpNew, lpOld, lpRef, masks, truncated, type, betas[r.nextInt(3)], r.nextBoolean(),
-        0.2, r.nextBoolean() ? 0.2 : 0.28);
+  /** One sequence's log-probabilities under the new, old and reference policies, its mask and truncation. */
+  record Seq(double[] lpNew, double[] lpOld, double[] lpRef, boolean[] mask, boolean truncated) {}
+
+  /**
+   * A sequence of 1 to 6 tokens: new log-probabilities in [-3.55, -0.55], old ones within 0.5 of
+   * them (ratios from 0.61 to 1.65: every clip region), reference ones within 0.5 and at most 0, one
+   * token in five masked out, one sequence in four truncated. Built from jqwik arbitraries, so a
+   * failure shrinks to a minimal case.
+   */
+  static Arbitrary<Seq> sequences() {
+    return Arbitraries.integers().between(1, 6).flatMap(len -> Combinators.combine(
+        Arbitraries.doubles().between(-3.55, -0.55).ofScale(6).array(double[].class).ofSize(len),
+        Arbitraries.doubles().between(-0.5, 0.5).ofScale(6).array(double[].class).ofSize(len),
+        Arbitraries.doubles().between(-0.5, 0.5).ofScale(6).array(double[].class).ofSize(len),
+        Arbitraries.of(true, true, true, true, false).list().ofSize(len),
+        Arbitraries.of(false, false, false, true)).as((lpNew, oldShift, refShift, mask, truncated) -> {
+          double[] lpOld = new double[len];
+          double[] lpRef = new double[len];
+          boolean[] m = new boolean[len];
+          for (int t = 0; t < len; t++) {
+            lpOld[t] = lpNew[t] + oldShift[t];
+            lpRef[t] = Math.min(0, lpNew[t] + refShift[t]);
+            m[t] = mask.get(t);
+          }
+          return new Seq(lpNew, lpOld, lpRef, m, truncated);
+        }));
+  }
+
+  /** 1 to 3 groups of 2 to 5 completions, with binary (0/1) or real rewards, and an objective's settings. */
+  static Arbitrary<Case> cases(boolean binary) {
+    Arbitrary<Double> reward = binary ? Arbitraries.of(0.0, 1.0) : Arbitraries.doubles().between(-3, 3).ofScale(4);
+    return Combinators.combine(Arbitraries.integers().between(1, 3), Arbitraries.integers().between(2, 5)).flatAs((groups, g) ->
+        Combinators.combine(reward.list().ofSize(g).list().ofSize(groups), sequences().list().ofSize(groups * g),
+            Arbitraries.of(LossType.class), Arbitraries.of(0.0, 0.04, 0.5), Arbitraries.of(false, true), Arbitraries.of(0.2, 0.28))
+            .as((rewardLists, seqs, type, beta, maskTruncated, clipHigh) -> {
+              double[][] rewards = new double[groups][g];
+              for (int i = 0; i < groups; i++) {
+                for (int j = 0; j < g; j++) {
+                  rewards[i][j] = rewardLists.get(i).get(j);
+                }
+              }
+              int n = groups * g;
+              double[][] lpNew = new double[n][];
+              double[][] lpOld = new double[n][];
+              double[][] lpRef = new double[n][];
+              boolean[][] masks = new boolean[n][];
+              boolean[] truncated = new boolean[n];
+              for (int i = 0; i < n; i++) {
+                Seq q = seqs.get(i);
+                lpNew[i] = q.lpNew().clone();
+                lpOld[i] = q.lpOld().clone();
+                lpRef[i] = q.lpRef().clone();
+                masks[i] = q.mask().clone();
+                truncated[i] = q.truncated();
+              }
+              return new Case(rewards, lpNew, lpOld, lpRef, masks, truncated, type, beta, maskTruncated, 0.2, clipHigh);
+            }));
+  }
+
+  @Provide
+  Arbitrary<Case> binaryCases() {
+    return cases(true);
+  }
+
+  @Provide
+  Arbitrary<Case> realCases() {
+    return cases(false);
+  }
+
+  @Provide
+  Arbitrary<Case> anyCases() {
+    return Arbitraries.oneOf(cases(true), cases(false));
   }
 
   @Group
   class AdvantageInvariants {
     @Property
-    void advantagesHaveZeroMeanPerGroup(@ForAll long seed, @ForAll RewardScaling scaling) {
-      Case c = randomCase(seed, false);
+    void advantagesHaveZeroMeanPerGroup(@ForAll("realCases") Case c, @ForAll RewardScaling scaling) {
       Advantages a = Advantages.compute(c.rewards, scaling, 1e-4);
       int g = c.rewards[0].length;
       double[] v = a.values();
@@ -86,9 +122,8 @@ class GrpoObjectiveProperties {
     }
 
     @Property
-    void groupScalingIsInvariantToPositiveAffineTransforms(@ForAll long seed,
+    void groupScalingIsInvariantToPositiveAffineTransforms(@ForAll("realCases") Case c,
         @ForAll @DoubleRange(min = 0.01, max = 100) double scale, @ForAll @DoubleRange(min = -100, max = 100) double shift) {
-      Case c = randomCase(seed, false);
       double[][] moved = new double[c.rewards.length][];
       for (int i = 0; i < moved.length; i++) {
         moved[i] = c.rewards[i].clone();
@@ -105,9 +140,8 @@ class GrpoObjectiveProperties {
     }
 
     @Property
-    void zeroVarianceGroupsGiveZeroAdvantagesAndCoefficients(@ForAll long seed, @ForAll RewardScaling scaling,
+    void zeroVarianceGroupsGiveZeroAdvantagesAndCoefficients(@ForAll("realCases") Case c, @ForAll RewardScaling scaling,
         @ForAll @DoubleRange(min = -5, max = 5) double constant) {
-      Case c = randomCase(seed, false);
       c.rewards[0] = new double[c.rewards[0].length];
       java.util.Arrays.fill(c.rewards[0], constant);
       Advantages adv = Advantages.compute(c.rewards, scaling, 1e-4);
@@ -129,8 +163,7 @@ class GrpoObjectiveProperties {
   @Group
   class Gradients {
     @Property(tries = 300)
-    void everyCoefficientEqualsTheFiniteDifferenceDerivative(@ForAll long seed, @ForAll boolean binary) {
-      Case c = randomCase(seed, binary);
+    void everyCoefficientEqualsTheFiniteDifferenceDerivative(@ForAll("anyCases") Case c) {
       GrpoObjective obj = c.objective();
       double[] adv = obj.advantages(c.rewards).values();
       GrpoResult base = obj.evaluate(c.batch(c.lpNew), adv);
@@ -154,8 +187,7 @@ class GrpoObjectiveProperties {
     }
 
     @Property
-    void tokensInAClippedRegionHaveZeroCoefficient(@ForAll long seed) {
-      Case c = randomCase(seed, true);
+    void tokensInAClippedRegionHaveZeroCoefficient(@ForAll("binaryCases") Case c) {
       GrpoObjective obj = GrpoObjective.builder().maxCompletionLength(64).lossType(c.type).beta(0).clipLow(c.clipLow).clipHigh(c.clipHigh).build();
       double[] adv = obj.advantages(c.rewards).values();
       GrpoResult r = obj.evaluate(c.batch(c.lpNew), adv);
@@ -171,8 +203,7 @@ class GrpoObjectiveProperties {
     }
 
     @Property
-    void onPolicyCoefficientsAreMinusAdvantageOverNormaliser(@ForAll long seed) {
-      Case c = randomCase(seed, true);
+    void onPolicyCoefficientsAreMinusAdvantageOverNormaliser(@ForAll("binaryCases") Case c) {
       GrpoObjective obj = GrpoObjective.builder().maxCompletionLength(64).lossType(c.type).beta(0).build();
       double[] adv = obj.advantages(c.rewards).values();
       TokenBatch onPolicy = TokenBatch.builder().newLogProbs(c.lpNew).oldLogProbs(c.lpNew).masks(c.masks).build();
@@ -191,9 +222,8 @@ class GrpoObjectiveProperties {
     }
 
     @Property
-    void onPolicyWithoutOldLogProbsMatchesExplicitOld(@ForAll long seed, @ForAll @IntRange(min = 0, max = 3) int typeIndex) {
-      Case c = randomCase(seed, true);
-      GrpoObjective obj = GrpoObjective.builder().maxCompletionLength(64).lossType(LossType.values()[typeIndex]).build();
+    void onPolicyWithoutOldLogProbsMatchesExplicitOld(@ForAll("binaryCases") Case c, @ForAll LossType lossType) {
+      GrpoObjective obj = GrpoObjective.builder().maxCompletionLength(64).lossType(lossType).build();
       double[] adv = obj.advantages(c.rewards).values();
       GrpoResult implicit = obj.evaluate(TokenBatch.builder().newLogProbs(c.lpNew).build(), adv);
       GrpoResult explicit = obj.evaluate(TokenBatch.builder().newLogProbs(c.lpNew).oldLogProbs(c.lpNew).build(), adv);
@@ -204,11 +234,6 @@ class GrpoObjectiveProperties {
         }
       }
     }
-  }
-
-  @Provide
-  Arbitrary<Long> seeds() {
-    return Arbitraries.longs();
   }
 
   static double[][] deepCopy(double[][] a) {
