@@ -147,7 +147,7 @@ final class LlamaNetwork extends Network {
               flat = null;
             }
           }
-        }, 1 << 20);
+        }, 1 << 22);
       }
       List<String> missing = new ArrayList<>();
       for (String name : need.keySet()) {

@@ -209,6 +209,8 @@ public final class Safetensors {
       }
       ByteBuffer raw = ByteBuffer.allocate(chunkValues * 4).order(ByteOrder.LITTLE_ENDIAN);
       ByteBuffer f32 = ByteBuffer.allocateDirect(chunkValues * 4).order(ByteOrder.nativeOrder());
+      short[] halves = new short[chunkValues];
+      float[] floats = new float[chunkValues];
       for (Entry e : entries) {
         if (!sink.begin(e)) {
           continue;
@@ -219,19 +221,22 @@ public final class Safetensors {
           raw.clear().limit(k * width);
           readFully(ch, raw, dataStart + e.begin() + done * width, file);
           raw.flip();
-          java.nio.FloatBuffer out = f32.clear().asFloatBuffer();
-          switch (e.dtype()) {
-            case "F32" -> out.put(raw.asFloatBuffer());
-            case "BF16" -> {
+          f32.clear();
+          if (e.dtype().equals("F32")) {
+            f32.asFloatBuffer().put(raw.asFloatBuffer());
+          } else {
+            // bulk copies and a plain array loop, which the JIT vectorises
+            raw.asShortBuffer().get(halves, 0, k);
+            if (e.dtype().equals("BF16")) {
               for (int i = 0; i < k; i++) {
-                out.put(Float.intBitsToFloat((raw.getShort() & 0xFFFF) << 16));
+                floats[i] = Float.intBitsToFloat((halves[i] & 0xFFFF) << 16);
+              }
+            } else {
+              for (int i = 0; i < k; i++) {
+                floats[i] = halfToFloat(halves[i]);
               }
             }
-            default -> {
-              for (int i = 0; i < k; i++) {
-                out.put(halfToFloat(raw.getShort()));
-              }
-            }
+            f32.asFloatBuffer().put(floats, 0, k);
           }
           f32.limit(k * 4);
           sink.values(e, done, f32);

@@ -304,26 +304,41 @@ public final class TransformerPolicy implements Policy {
       }
       return v - 1;
     }
-    Integer[] order = new Integer[v];
-    for (int j = 0; j < v; j++) {
-      order[j] = j;
+    // Greedy and near-greedy: when the most likely token alone holds topP of the mass, it is the
+    // answer, found in one pass instead of sorting the vocabulary.
+    int best = 0;
+    for (int j = 1; j < v; j++) {
+      if (logp[j] > logp[best]) {
+        best = j;
+      }
     }
-    Arrays.sort(order, (a, b) -> Double.compare(logp[b], logp[a]));
+    if (Math.exp(logp[best]) >= topP) {
+      rng.nextDouble(); // one draw per token either way, so later draws do not depend on this shortcut
+      return best;
+    }
+    // Descending probability, ties by token id: one primitive sort of (-logp as float bits, id)
+    // keys; -logp >= 0, so the float bits order as the values do.
+    long[] keys = new long[v];
+    for (int j = 0; j < v; j++) {
+      keys[j] = ((long) Float.floatToIntBits((float) -logp[j]) << 32) | j;
+    }
+    Arrays.sort(keys);
     double mass = 0;
     int keep = 0;
     while (keep < v && mass < topP) {
-      mass += Math.exp(logp[order[keep]]);
+      mass += Math.exp(logp[(int) keys[keep]]);
       keep++;
     }
     double u = rng.nextDouble() * mass;
     double c = 0;
     for (int j = 0; j < keep; j++) {
-      c += Math.exp(logp[order[j]]);
+      int id = (int) keys[j];
+      c += Math.exp(logp[id]);
       if (u < c) {
-        return order[j];
+        return id;
       }
     }
-    return order[keep - 1];
+    return (int) keys[keep - 1];
   }
 
   // ---------------------------------------------------------------- scoring and training

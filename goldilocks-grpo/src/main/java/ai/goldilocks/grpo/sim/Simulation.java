@@ -44,8 +44,42 @@ public final class Simulation {
   public record Context(QuestionPool pool, SimulatedStudent student, SimulationConfig config, long seed,
       java.util.function.IntToDoubleFunction structuralDifficulty) {}
 
+  /**
+   * How a registered arm runs: the sampler it builds for a run and, optionally, DAPO dynamic
+   * filtering over it (groups whose rewards are all equal are dropped and refilled). An arm says
+   * what it is; the simulation does not recognise arms by name.
+   *
+   * @param sampler builds the arm's sampler for one run
+   * @param filterOverSample questions requested per missing group when filtering (0: no filter)
+   * @param filterMaxRounds refill rounds per step when filtering
+   */
+  public record Arm(Function<Context, Sampler> sampler, double filterOverSample, int filterMaxRounds) {
+    /** Validates. */
+    public Arm {
+      Objects.requireNonNull(sampler, "sampler");
+      if (filterOverSample != 0 && (!(filterOverSample >= 1) || filterMaxRounds < 1)) {
+        throw new IllegalArgumentException("a dynamic filter needs overSample >= 1 and maxRounds >= 1, got " + filterOverSample
+            + ", " + filterMaxRounds);
+      }
+    }
+
+    /** An arm that uses its sampler's picks as they are. */
+    public static Arm of(Function<Context, Sampler> sampler) {
+      return new Arm(sampler, 0, 0);
+    }
+
+    /** This arm with DAPO dynamic filtering over its sampler. */
+    public Arm withDynamicFilter(double overSample, int maxRounds) {
+      return new Arm(sampler, overSample, maxRounds);
+    }
+
+    boolean filtered() {
+      return filterOverSample > 0;
+    }
+  }
+
   private final SimulationConfig config;
-  private final java.util.Map<String, Function<Context, Sampler>> factories = new java.util.LinkedHashMap<>();
+  private final java.util.Map<String, Arm> factories = new java.util.LinkedHashMap<>();
 
   /** A simulation with the built-in samplers. */
   public Simulation(SimulationConfig config) {
@@ -53,7 +87,7 @@ public final class Simulation {
     register("goldilocks", c -> goldilocks(c, FeaturePredictor.builder().seed(c.seed()).build(), 0.1));
     register("goldilocks-blend", c -> goldilocks(c, new BlendPredictor(FeaturePredictor.builder().seed(c.seed()).build()), 0.1));
     register("uniform", c -> UniformSampler.builder(c.pool()).seed(c.seed()).build());
-    register("dynamic-filter", c -> UniformSampler.builder(c.pool()).seed(c.seed()).build());
+    register("dynamic-filter", Arm.of(c -> UniformSampler.builder(c.pool()).seed(c.seed()).build()).withDynamicFilter(2.0, 8));
     register("beta-thompson", c -> BetaThompsonSampler.builder(c.pool()).candidates(c.config().candidates()).seed(c.seed()).build());
     register("oracle", c -> goldilocks(c, new OraclePredictor(c.student()), 0.0));
     register("text-oracle", c -> goldilocks(c, new TextOraclePredictor(c.student(), c.structuralDifficulty(),
@@ -66,9 +100,14 @@ public final class Simulation {
         .seed(c.seed()).updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).build();
   }
 
-  /** Adds or replaces a sampler under {@code name}. */
+  /** Adds or replaces a sampler under {@code name}, used as it picks. */
   public Simulation register(String name, Function<Context, Sampler> factory) {
-    factories.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(factory, "factory"));
+    return register(name, Arm.of(factory));
+  }
+
+  /** Adds or replaces an arm under {@code name}. */
+  public Simulation register(String name, Arm arm) {
+    factories.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(arm, "arm"));
     return this;
   }
 
@@ -105,8 +144,8 @@ public final class Simulation {
 
   /** Runs one sampler for one seed. */
   public SimulationResult run(String samplerName, long seed) {
-    Function<Context, Sampler> factory = factories.get(samplerName);
-    if (factory == null) {
+    Arm arm = factories.get(samplerName);
+    if (arm == null) {
       throw new IllegalArgumentException("unknown sampler '" + samplerName + "'; known: " + factories.keySet());
     }
     Scenario sc = scenario(seed);
@@ -127,8 +166,8 @@ public final class Simulation {
     double oracleUtility = 0;
     double maeSum = 0;
     int maeCount = 0;
-    try (Sampler sampler = factory.apply(new Context(sc.pool, student, config, seed, i -> sc.structural[i]))) {
-      DynamicFilter filter = samplerName.equals("dynamic-filter") ? new DynamicFilter(sampler, 2.0, 8) : null;
+    try (Sampler sampler = arm.sampler().apply(new Context(sc.pool, student, config, seed, i -> sc.structural[i]))) {
+      DynamicFilter filter = arm.filtered() ? new DynamicFilter(sampler, arm.filterOverSample(), arm.filterMaxRounds()) : null;
       while (spent < budget) {
         double[] stds;
         List<Selection> picks = new ArrayList<>();
