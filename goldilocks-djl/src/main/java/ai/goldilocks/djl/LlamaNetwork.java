@@ -215,8 +215,8 @@ final class LlamaNetwork extends Network {
   }
 
   private static NDArray rotateHalf(NDArray x, int half) {
-    NDArray a = x.get(new NDIndex("..., 0:" + half));
-    NDArray b = x.get(new NDIndex("..., " + half + ":"));
+    NDArray a = x.get(new NDIndex().addEllipseDim().addSliceDim(0, half));
+    NDArray b = x.get(new NDIndex().addEllipseDim().addSliceDim(half, 2L * half));
     return b.neg().concat(a, -1);
   }
 

@@ -63,10 +63,10 @@ abstract class Network implements AutoCloseable {
         keys[layer] = owner.zeros(s, k.getDataType());
         values[layer] = owner.zeros(s, v.getDataType());
       }
-      NDIndex fill = new NDIndex(":, :, {}:{}, :", length, length + t);
+      NDIndex fill = new NDIndex().addAllDim(2).addSliceDim(length, length + t); // no string to parse per step
       keys[layer].set(fill, k);
       values[layer].set(fill, v);
-      NDIndex filled = new NDIndex(":, :, :{}, :", length + t);
+      NDIndex filled = new NDIndex().addAllDim(2).addSliceDim(0, length + t);
       NDArray kv = keys[layer].get(filled);
       NDArray vv = values[layer].get(filled);
       kv.attach(k.getManager());

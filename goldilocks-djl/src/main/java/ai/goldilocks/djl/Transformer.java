@@ -124,7 +124,7 @@ final class Transformer extends Network {
     } else {
       x = p("tok_emb").get(scope, new NDIndex("{}", tokens.reshape(-1))).reshape(b, t, d);
     }
-    x = x.add(p("pos_emb").get(scope, new NDIndex(offset + ":" + (offset + t))));
+    x = x.add(p("pos_emb").get(scope, new NDIndex().addSliceDim(offset, offset + t)));
     long total = offset + t;
     NDArray mask = withPadding(causal ? causalMask(scope, t, offset) : null, keyPadding);
     double scale = 1.0 / Math.sqrt(hd);

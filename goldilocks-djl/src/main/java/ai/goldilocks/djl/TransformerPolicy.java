@@ -230,7 +230,7 @@ public final class TransformerPolicy implements Policy {
           }
           NDArray h = model.hidden(stepScope, x, useCache ? offset : 0, cache, null);
           long t = h.getShape().get(1);
-          NDArray lastH = h.get(new NDIndex(":, " + (t - 1) + ":" + t + ", :"));
+          NDArray lastH = h.get(new NDIndex().addAllDim().addSliceDim(t - 1, t));
           last = model.logits(lastH).toFloatArray();
           if (useCache) {
             offset += (int) x.getShape().get(1);
