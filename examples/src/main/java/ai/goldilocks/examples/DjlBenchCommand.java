@@ -49,7 +49,7 @@ final class DjlBenchCommand implements Callable<Integer> {
     }
     try (TransformerPolicy p = TransformerPolicy.builder(cfg, tok).seed(1).build()) {
       out.put("device", p.device().toString());
-      out.put("threads", ai.djl.pytorch.jni.JniUtils.getNumThreads());
+      out.put("threads", ai.goldilocks.djl.Offline.intraOpThreads());
       out.put("groupSize", group);
       out.put("newTokens", newTokens);
       int[] prompt = tok.encode("12345+67890=");

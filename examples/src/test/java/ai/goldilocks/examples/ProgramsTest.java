@@ -138,15 +138,51 @@ class ProgramsTest {
     assertTrue(rewards.get("p99Micros").getAsDouble() >= rewards.get("p50Micros").getAsDouble());
   }
 
+  /** Runs a program with {@code --json} and returns the JSON object it printed on stdout. */
+  private static JsonObject runJson(String... args) {
+    java.io.PrintStream stdout = System.out;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      assertEquals(0, run(args), String.join(" ", args));
+    } finally {
+      System.setOut(stdout);
+    }
+    return JsonParser.parseString(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).getAsJsonObject();
+  }
+
   @Test
-  void measurementProgramsRunAtSmallSizes() {
-    assertEquals(0, run("perf", "--questions", "20000", "--selections", "2000", "--json"));
-    assertEquals(0, run("data-bench", "--rows", "3000", "--repeats", "1", "--json"));
-    assertEquals(0, run("djl-bench", "--new-tokens", "8", "--repeats", "1", "--threads", "1", "--json"));
-    assertEquals(0, run("simulate", "--seeds", "1", "--steps", "10", "--questions", "1000", "--samplers", "goldilocks-nd4j,oracle"));
+  void measurementProgramsPrintTheirMeasurements() {
+    JsonObject perf = runJson("perf", "--questions", "20000", "--selections", "2000", "--json");
+    assertEquals(20000, perf.get("questions").getAsInt());
+    for (String k : new String[] {"K16", "K64"}) {
+      JsonObject m = perf.getAsJsonObject(k);
+      assertTrue(m.get("selectionsPerSecond").getAsDouble() > 0, perf.toString());
+      assertTrue(m.get("p99Micros").getAsDouble() >= m.get("p50Micros").getAsDouble(), perf.toString());
+    }
+    JsonObject data = runJson("data-bench", "--rows", "3000", "--repeats", "1", "--json");
+    for (String k : new String[] {"parquet", "jsonl"}) {
+      assertEquals(3000, data.getAsJsonObject(k).get("rowsKept").getAsInt(), k + ": every generated row is read back");
+    }
+    JsonObject djl = runJson("djl-bench", "--new-tokens", "8", "--repeats", "1", "--threads", "1", "--json");
+    assertEquals(411_264, djl.get("parameters").getAsLong());
+    assertTrue(djl.getAsJsonObject("samplingWithCache").get("tokensPerSecond").getAsDouble() > 0, djl.toString());
+    assertTrue(djl.get("grpoStepMillis").getAsDouble() > 0 && djl.get("sftStepMillis").getAsDouble() > 0, djl.toString());
+    JsonObject sim = runJson("simulate", "--seeds", "1", "--steps", "10", "--questions", "1000", "--samplers", "goldilocks-nd4j,oracle",
+        "--json");
+    for (String k : new String[] {"goldilocks-nd4j", "oracle"}) {
+      JsonObject a = sim.getAsJsonObject("samplers").getAsJsonObject(k);
+      assertEquals(10.0, a.get("updates").getAsDouble(), k + ": every step ran");
+      assertEquals(sim.getAsJsonObject("config").get("rolloutBudget").getAsDouble(), a.get("rolloutsSpent").getAsDouble(), k);
+      double ratio = a.get("oracleUtilityRatio").getAsDouble();
+      assertTrue(ratio > 0 && ratio <= 1.0 + 1e-9, k + " " + ratio);
+    }
     // a tiny Qwen2-layout checkpoint of the DJL module's tests (surefire runs in the module directory)
-    assertEquals(0, run("hf-bench", "--checkpoint", "../goldilocks-djl/src/test/resources/hf/tiny-qwen2", "--new-tokens", "4",
-        "--group-size", "2", "--prompt-tokens", "4", "--json"));
+    JsonObject hf = runJson("hf-bench", "--checkpoint", "../goldilocks-djl/src/test/resources/hf/tiny-qwen2", "--new-tokens", "4",
+        "--group-size", "2", "--prompt-tokens", "4", "--json");
+    assertTrue(hf.get("loadSeconds").getAsDouble() >= 0 && hf.get("rssBytesAfterLoad").getAsLong() > 0, hf.toString());
+    assertTrue(hf.get("rssBytesHighWater").getAsLong() >= hf.get("rssBytesAfterLoad").getAsLong(), hf.toString());
+    assertTrue(hf.getAsJsonObject("generateGroup2").get("tokensPerSecond").getAsDouble() > 0, hf.toString());
   }
 
   @Test

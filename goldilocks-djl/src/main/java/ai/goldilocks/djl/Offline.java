@@ -18,7 +18,10 @@ import org.slf4j.LoggerFactory;
  * made once, before the engine starts, and never changed afterwards; large checkpoints on many
  * cores should set it higher.
  *
- * <p>Every entry point of this module calls {@link #ensure()}; users rarely need to.
+ * <p>Every entry point of this module calls {@link #ensure()}; users rarely need to. This class is
+ * also the module's one door to the engine ({@link #engine()}): the rest of the code uses DJL's
+ * engine-neutral API, and the PyTorch-specific calls (thread count here, gradient reset in
+ * {@code Ops}) stay in these two small places.
  */
 public final class Offline {
   private static final Logger LOG = LoggerFactory.getLogger(Offline.class);
@@ -45,6 +48,23 @@ public final class Offline {
       }
       done = true;
     }
+  }
+
+  /** The engine every array of this module lives on (PyTorch), started offline. */
+  static ai.djl.engine.Engine engine() {
+    ensure();
+    return ai.djl.engine.Engine.getEngine("PyTorch");
+  }
+
+  /** A gradient collector of {@link #engine()}. */
+  static ai.djl.training.GradientCollector newGradientCollector() {
+    return engine().newGradientCollector();
+  }
+
+  /** The engine's intra-op thread count, as it was set when the engine started. */
+  public static int intraOpThreads() {
+    engine();
+    return ai.djl.pytorch.jni.JniUtils.getNumThreads();
   }
 
   private static void setUnlessPresent(String property, String env, String value) {

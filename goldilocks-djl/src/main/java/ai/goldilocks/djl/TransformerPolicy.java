@@ -1,7 +1,6 @@
 package ai.goldilocks.djl;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -61,8 +60,7 @@ public final class TransformerPolicy implements Policy {
 
   /** The engine's default device: a GPU when there is one. */
   public static Device defaultDevice() {
-    Offline.ensure();
-    return Engine.getEngine("PyTorch").defaultDevice();
+    return Offline.engine().defaultDevice();
   }
 
   /** A builder of this project's small transformer. */
@@ -461,7 +459,7 @@ public final class TransformerPolicy implements Policy {
     try (NDManager scope = model.manager.newSubManager()) {
       double entropy;
       long tokens;
-      try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+      try (GradientCollector gc = Offline.newGradientCollector()) {
         NDArray[] r = tokenLogProbs(model, scope, batch, temperature, true);
         double[][] lp = completionValues(r[0].toFloatArray(), batch);
         double[][] ent = completionValues(r[1].toFloatArray(), batch);
@@ -501,7 +499,7 @@ public final class TransformerPolicy implements Policy {
         for (int from = 0; from < sequences.size(); from += microBatchSize) {
           int to = Math.min(sequences.size(), from + microBatchSize);
           Batch batch = pack(sequences.subList(from, to));
-          try (NDManager micro = scope.newSubManager(); GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+          try (NDManager micro = scope.newSubManager(); GradientCollector gc = Offline.newGradientCollector()) {
             NDArray[] r = tokenLogProbs(model, micro, batch, temperature, true);
             entSum += sum(completionValues(r[1].toFloatArray(), batch));
             float[] coef = coefficientArray(Arrays.copyOfRange(c, from, to), batch, from, batch.b);
@@ -620,7 +618,7 @@ public final class TransformerPolicy implements Policy {
     Batch batch = pack(sequences);
     DjlTraining.LOCK.lock();
     try (NDManager scope = model.manager.newSubManager()) {
-      try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+      try (GradientCollector gc = Offline.newGradientCollector()) {
         NDArray lp = tokenLogProbs(model, scope, batch, temperature, false)[0];
         gc.backward(loss.loss(scope, lp, batch.start, batch.count));
       }

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import ai.djl.engine.Engine;
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.TrainingExamples;
 import ai.goldilocks.core.Rng;
@@ -207,7 +206,7 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
         Encoded enc = encode(pool, idx, 0, n);
         DjlTraining.LOCK.lock();
         try (NDManager scope = training.manager.newSubManager()) {
-          try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+          try (GradientCollector gc = Offline.newGradientCollector()) {
             NDArray z = forward(training, scope, enc);
             if (target == TeacherTarget.UTILITY) {
               NDArray d = Ops.mul(Ops.sigmoid(z), 0.5f).sub(scope.create(Arrays.copyOf(y, n), new Shape(n)));
