@@ -3,11 +3,8 @@ package ai.goldilocks.djl;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import ai.goldilocks.core.Rng;
 import ai.goldilocks.grpo.Completion;
 import ai.goldilocks.grpo.Policy;
 import ai.goldilocks.grpo.SamplingConfig;
@@ -184,247 +181,10 @@ public final class TransformerPolicy implements Policy {
   }
 
   private List<Completion> sampleRows(int[][] prompts, SamplingConfig sampling, long seed, boolean useCache) {
-    int n = prompts.length;
-    int[] prompt = prompts[0];
-    if (prompt.length == 0) {
-      throw new IllegalArgumentException("empty prompt");
-    }
-    int maxNew = Math.min(sampling.maxNewTokens(), model.maxLength() - prompt.length);
-    if (maxNew < 1) {
-      throw new IllegalArgumentException("prompt of " + prompt.length + " tokens leaves no room in maxLength " + model.maxLength());
-    }
-    Rng rng = new Rng(seed);
-    int[][] out = new int[n][maxNew];
-    double[][] lps = new double[n][maxNew];
-    int[] len = new int[n];
-    boolean[] done = new boolean[n];
-    int eos = tokenizer.eosId();
-    java.util.Set<Integer> stop = sampling.stopTokens() == null ? java.util.Set.of(eos) : sampling.stopTokens();
-    int v = model.vocabSize();
-    try (NDManager scope = model.manager.newSubManager()) {
-      Network.KvCache cache = useCache ? new Network.KvCache(scope, model.layers(), prompt.length + maxNew) : null;
-      int[] rows = new int[n * prompt.length];
-      for (int i = 0; i < n; i++) {
-        System.arraycopy(prompts[i], 0, rows, i * prompt.length, prompt.length);
-      }
-      int[] input = rows;
-      long inputLength = prompt.length;
-      int offset = 0;
-      int[][] full = new int[n][];
-      for (int i = 0; i < n; i++) {
-        full[i] = Arrays.copyOf(prompts[i], prompt.length + maxNew);
-      }
-      for (int step = 0; step < maxNew; step++) {
-        float[] last;
-        try (NDManager stepScope = scope.newSubManager()) {
-          NDArray x = stepScope.create(input, new Shape(n, inputLength));
-          if (!useCache) {
-            int t = prompt.length + step;
-            int[] flat = new int[n * t];
-            for (int i = 0; i < n; i++) {
-              System.arraycopy(full[i], 0, flat, i * t, t);
-            }
-            x = stepScope.create(flat, new Shape(n, t));
-          }
-          NDArray h = model.hidden(stepScope, x, useCache ? offset : 0, cache, null);
-          long t = h.getShape().get(1);
-          NDArray lastH = h.get(new NDIndex().addAllDim().addSliceDim(t - 1, t));
-          last = model.logits(lastH).toFloatArray();
-          if (useCache) {
-            offset += (int) x.getShape().get(1);
-          }
-        }
-        int[] next = new int[n];
-        boolean all = true;
-        for (int i = 0; i < n; i++) {
-          if (done[i]) {
-            next[i] = eos;
-            continue;
-          }
-          double[] logp = logSoftmax(last, i * v, v, sampling.temperature());
-          int tok = sampleTopP(logp, sampling.topP(), rng);
-          next[i] = tok;
-          out[i][len[i]] = tok;
-          lps[i][len[i]] = logp[tok];
-          len[i]++;
-          full[i][prompt.length + step] = tok;
-          if (stop.contains(tok)) {
-            done[i] = true;
-          }
-          all &= done[i];
-        }
-        if (all) {
-          break;
-        }
-        if (useCache) {
-          input = next;
-          inputLength = 1;
-        }
-      }
-    }
-    List<Completion> result = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      int[] toks = Arrays.copyOf(out[i], len[i]);
-      boolean stopped = len[i] > 0 && stop.contains(toks[len[i] - 1]);
-      int[] textToks = stopped ? Arrays.copyOf(toks, len[i] - 1) : toks;
-      result.add(new Completion(new Sequence(prompts[i], toks), Arrays.copyOf(lps[i], len[i]), tokenizer.decode(textToks), !stopped));
-    }
-    return result;
-  }
-
-  static double[] logSoftmax(float[] logits, int from, int v, double temperature) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (int j = 0; j < v; j++) {
-      max = Math.max(max, logits[from + j] / temperature);
-    }
-    double sum = 0;
-    for (int j = 0; j < v; j++) {
-      sum += Math.exp(logits[from + j] / temperature - max);
-    }
-    double lse = max + Math.log(sum);
-    double[] out = new double[v];
-    for (int j = 0; j < v; j++) {
-      out[j] = logits[from + j] / temperature - lse;
-    }
-    return out;
-  }
-
-  static int sampleTopP(double[] logp, double topP, Rng rng) {
-    int v = logp.length;
-    if (topP >= 1) {
-      double u = rng.nextDouble();
-      double c = 0;
-      for (int j = 0; j < v; j++) {
-        c += Math.exp(logp[j]);
-        if (u < c) {
-          return j;
-        }
-      }
-      return v - 1;
-    }
-    // Greedy and near-greedy: when the most likely token alone holds topP of the mass, it is the
-    // answer, found in one pass instead of sorting the vocabulary.
-    int best = 0;
-    for (int j = 1; j < v; j++) {
-      if (logp[j] > logp[best]) {
-        best = j;
-      }
-    }
-    if (Math.exp(logp[best]) >= topP) {
-      rng.nextDouble(); // one draw per token either way, so later draws do not depend on this shortcut
-      return best;
-    }
-    // Descending probability, ties by token id: one primitive sort of (-logp as float bits, id)
-    // keys; -logp >= 0, so the float bits order as the values do.
-    long[] keys = new long[v];
-    for (int j = 0; j < v; j++) {
-      keys[j] = ((long) Float.floatToIntBits((float) -logp[j]) << 32) | j;
-    }
-    Arrays.sort(keys);
-    double mass = 0;
-    int keep = 0;
-    while (keep < v && mass < topP) {
-      mass += Math.exp(logp[(int) keys[keep]]);
-      keep++;
-    }
-    double u = rng.nextDouble() * mass;
-    double c = 0;
-    for (int j = 0; j < keep; j++) {
-      int id = (int) keys[j];
-      c += Math.exp(logp[id]);
-      if (u < c) {
-        return id;
-      }
-    }
-    return (int) keys[keep - 1];
+    return Decoder.sample(model, tokenizer, prompts, sampling, seed, useCache);
   }
 
   // ---------------------------------------------------------------- scoring and training
-
-  /**
-   * A padded batch: tokens (B, T), and per row where its completion's log-probs start and how many
-   * there are. Log-probs are computed only from position {@code from} on (the first position that
-   * predicts a completion token in any row; prompt positions before it need no logits), so they
-   * form a (B, W) array with W = T - 1 - from, and {@code start} counts from {@code from}.
-   */
-  private record Batch(int[] flat, int b, int t, int from, int[] start, int[] count) {
-    int w() {
-      return t - 1 - from;
-    }
-  }
-
-  private Batch pack(List<Sequence> sequences) {
-    if (sequences.isEmpty()) {
-      throw new IllegalArgumentException("empty batch");
-    }
-    int t = 0;
-    for (Sequence s : sequences) {
-      t = Math.max(t, s.length());
-    }
-    if (t > model.maxLength()) {
-      throw new IllegalArgumentException("a sequence of " + t + " tokens exceeds maxLength " + model.maxLength());
-    }
-    int b = sequences.size();
-    int[] flat = new int[b * t];
-    Arrays.fill(flat, tokenizer.padId());
-    int[] start = new int[b];
-    int[] count = new int[b];
-    for (int i = 0; i < b; i++) {
-      int[] toks = sequences.get(i).tokens();
-      for (int j = 0; j < toks.length; j++) {
-        if (toks[j] < 0 || toks[j] >= model.vocabSize()) {
-          throw new IllegalArgumentException("sequence " + i + " token " + j + " = " + toks[j] + " is outside the vocabulary");
-        }
-      }
-      System.arraycopy(toks, 0, flat, i * t, toks.length);
-      start[i] = sequences.get(i).prompt().length - 1; // position whose logits predict the first completion token
-      count[i] = sequences.get(i).completion().length;
-    }
-    int from = Arrays.stream(start).min().orElse(0);
-    for (int i = 0; i < b; i++) {
-      start[i] -= from;
-    }
-    return new Batch(flat, b, t, from, start, count);
-  }
-
-  /**
-   * Per-position log-probs (B, W) of the next token from position {@code batch.from} on,
-   * temperature applied; and optionally entropies, computed outside the autograd graph so that
-   * their vocabulary-sized temporaries are freed at once instead of being kept for the backward pass.
-   */
-  private static NDArray[] tokenLogProbs(Network m, NDManager scope, Batch batch, double temperature, boolean entropy) {
-    NDArray tokens = scope.create(batch.flat, new Shape(batch.b, batch.t));
-    NDArray h = m.hidden(scope, tokens, 0, null, null).get(new NDIndex(":, " + batch.from + ":" + (batch.t - 1) + ", :"));
-    NDArray logits = m.logits(h);
-    if (temperature != 1.0) {
-      logits = logits.div(Ops.constant(h, (float) temperature));
-    }
-    NDArray lsm = logits.logSoftmax(-1);
-    NDArray targets = tokens.get(new NDIndex(":, " + (batch.from + 1) + ":" + batch.t)).toType(DataType.INT64, false).expandDims(-1);
-    NDArray lp = lsm.gather(targets, -1).squeeze(-1);
-    NDArray ent = null;
-    if (entropy) {
-      try (NDManager temporary = scope.newSubManager()) {
-        NDArray d = lsm.stopGradient();
-        d.attach(temporary);
-        ent = d.exp().mul(d).sum(new int[] {-1}).neg();
-        ent.attach(scope);
-      }
-    }
-    return new NDArray[] {lp, ent};
-  }
-
-  private static double[][] completionValues(float[] all, Batch batch) {
-    double[][] out = new double[batch.b][];
-    int w = batch.w();
-    for (int i = 0; i < batch.b; i++) {
-      out[i] = new double[batch.count[i]];
-      for (int j = 0; j < batch.count[i]; j++) {
-        out[i][j] = all[i * w + batch.start[i] + j];
-      }
-    }
-    return out;
-  }
 
   @Override
   public double[][] logProbs(List<Sequence> sequences, double temperature) {
@@ -432,9 +192,9 @@ public final class TransformerPolicy implements Policy {
   }
 
   private double[][] logProbs(Network m, List<Sequence> sequences, double temperature) {
-    Batch batch = pack(sequences);
+    Scoring.Batch batch = Scoring.pack(model, tokenizer, sequences);
     try (NDManager scope = model.manager.newSubManager()) {
-      return completionValues(tokenLogProbs(m, scope, batch, temperature, false)[0].toFloatArray(), batch);
+      return Scoring.completionValues(Scoring.tokenLogProbs(m, scope, batch, temperature, false)[0].toFloatArray(), batch);
     }
   }
 
@@ -454,20 +214,20 @@ public final class TransformerPolicy implements Policy {
     if (microBatchSize > 0 && sequences.size() > microBatchSize) {
       return trainAccumulated(sequences, temperature, coefficients);
     }
-    Batch batch = pack(sequences);
+    Scoring.Batch batch = Scoring.pack(model, tokenizer, sequences);
     DjlTraining.LOCK.lock();
     try (NDManager scope = model.manager.newSubManager()) {
       double entropy;
       long tokens;
       try (GradientCollector gc = Offline.newGradientCollector()) {
-        NDArray[] r = tokenLogProbs(model, scope, batch, temperature, true);
-        double[][] lp = completionValues(r[0].toFloatArray(), batch);
-        double[][] ent = completionValues(r[1].toFloatArray(), batch);
-        checkFinite(lp, "log-prob", 0);
-        tokens = count(lp);
-        entropy = tokens == 0 ? Double.NaN : sum(ent) / tokens;
-        float[] coef = coefficientArray(coefficients.of(lp), batch, 0, batch.b);
-        gc.backward(r[0].mul(scope.create(coef, new Shape(batch.b, batch.w()))).sum());
+        NDArray[] r = Scoring.tokenLogProbs(model, scope, batch, temperature, true);
+        double[][] lp = Scoring.completionValues(r[0].toFloatArray(), batch);
+        double[][] ent = Scoring.completionValues(r[1].toFloatArray(), batch);
+        Scoring.checkFinite(lp, "log-prob", 0);
+        tokens = Scoring.count(lp);
+        entropy = tokens == 0 ? Double.NaN : Scoring.sum(ent) / tokens;
+        float[] coef = Scoring.coefficientArray(coefficients.of(lp), batch, 0, batch.b());
+        gc.backward(r[0].mul(scope.create(coef, new Shape(batch.b(), batch.w()))).sum());
       } catch (RuntimeException e) {
         optimizer.zeroGradients();
         throw e;
@@ -486,24 +246,24 @@ public final class TransformerPolicy implements Policy {
       double[][] part = logProbs(sequences.subList(from, to), temperature);
       System.arraycopy(part, 0, all, from, part.length);
     }
-    checkFinite(all, "log-prob", 0);
+    Scoring.checkFinite(all, "log-prob", 0);
     double[][] c = coefficients.of(all);
     if (c == null || c.length != sequences.size()) {
       throw new IllegalArgumentException("coefficients must have " + sequences.size() + " rows");
     }
     DjlTraining.LOCK.lock();
     try (NDManager scope = model.manager.newSubManager()) {
-      long tokens = count(all);
+      long tokens = Scoring.count(all);
       double entSum = 0;
       try {
         for (int from = 0; from < sequences.size(); from += microBatchSize) {
           int to = Math.min(sequences.size(), from + microBatchSize);
-          Batch batch = pack(sequences.subList(from, to));
+          Scoring.Batch batch = Scoring.pack(model, tokenizer, sequences.subList(from, to));
           try (NDManager micro = scope.newSubManager(); GradientCollector gc = Offline.newGradientCollector()) {
-            NDArray[] r = tokenLogProbs(model, micro, batch, temperature, true);
-            entSum += sum(completionValues(r[1].toFloatArray(), batch));
-            float[] coef = coefficientArray(Arrays.copyOfRange(c, from, to), batch, from, batch.b);
-            gc.backward(r[0].mul(micro.create(coef, new Shape(batch.b, batch.w()))).sum());
+            NDArray[] r = Scoring.tokenLogProbs(model, micro, batch, temperature, true);
+            entSum += Scoring.sum(Scoring.completionValues(r[1].toFloatArray(), batch));
+            float[] coef = Scoring.coefficientArray(Arrays.copyOfRange(c, from, to), batch, from, batch.b());
+            gc.backward(r[0].mul(micro.create(coef, new Shape(batch.b(), batch.w()))).sum());
           }
         }
       } catch (RuntimeException e) {
@@ -530,55 +290,6 @@ public final class TransformerPolicy implements Policy {
     return new TrainStats(norm, optimizer.clipNorm > 0 && norm > optimizer.clipNorm, tokens, entropy);
   }
 
-  private static void checkFinite(double[][] v, String what, int rowOffset) {
-    for (int i = 0; i < v.length; i++) {
-      for (int j = 0; j < v[i].length; j++) {
-        if (!Double.isFinite(v[i][j])) {
-          throw new IllegalArgumentException(what + " of sequence " + (i + rowOffset) + " token " + j + " is " + v[i][j]
-              + "; no update applied");
-        }
-      }
-    }
-  }
-
-  private static long count(double[][] v) {
-    long n = 0;
-    for (double[] row : v) {
-      n += row.length;
-    }
-    return n;
-  }
-
-  private static double sum(double[][] v) {
-    double s = 0;
-    for (double[] row : v) {
-      for (double x : row) {
-        s += x;
-      }
-    }
-    return s;
-  }
-
-  private static float[] coefficientArray(double[][] c, Batch batch, int rowOffset, int rows) {
-    if (c == null || c.length != rows) {
-      throw new IllegalArgumentException("coefficients must have " + rows + " rows");
-    }
-    float[] coef = new float[batch.b * batch.w()];
-    for (int i = 0; i < batch.b; i++) {
-      if (c[i] == null || c[i].length != batch.count[i]) {
-        throw new IllegalArgumentException("coefficients of sequence " + (i + rowOffset) + " must have " + batch.count[i] + " values");
-      }
-      for (int j = 0; j < batch.count[i]; j++) {
-        if (!Double.isFinite(c[i][j])) {
-          throw new IllegalArgumentException("coefficient of sequence " + (i + rowOffset) + " token " + j + " is " + c[i][j]
-              + "; no update applied");
-        }
-        coef[i * batch.w() + batch.start[i] + j] = (float) c[i][j];
-      }
-    }
-    return coef;
-  }
-
   /**
    * One supervised step: minimises the mean negative log-likelihood of the completion tokens
    * (for warm starts). Returns the stats; the loss is the negated mean log-prob.
@@ -603,53 +314,6 @@ public final class TransformerPolicy implements Policy {
       return c;
     });
     return loss[0];
-  }
-
-  /** Something that builds a scalar loss from the (B, T-1) next-token log-probs (tests). */
-  interface LossBuilder {
-    NDArray loss(NDManager scope, NDArray tokenLogProbs, int[] completionStart, int[] completionCount);
-  }
-
-  /**
-   * Gradients of {@code loss} with respect to every parameter, by name, without an update: for
-   * checking the surrogate against a loss written directly in NDArray operations.
-   */
-  Map<String, float[]> gradients(List<Sequence> sequences, double temperature, LossBuilder loss) {
-    Batch batch = pack(sequences);
-    DjlTraining.LOCK.lock();
-    try (NDManager scope = model.manager.newSubManager()) {
-      try (GradientCollector gc = Offline.newGradientCollector()) {
-        NDArray lp = tokenLogProbs(model, scope, batch, temperature, false)[0];
-        gc.backward(loss.loss(scope, lp, batch.start, batch.count));
-      }
-      Map<String, float[]> g = new LinkedHashMap<>();
-      for (Map.Entry<String, NDArray> e : model.params.entrySet()) {
-        NDArray grad = e.getValue().getGradient();
-        grad.attach(scope);
-        g.put(e.getKey(), grad.toFloatArray());
-      }
-      optimizer.zeroGradients();
-      return g;
-    } finally {
-      DjlTraining.LOCK.unlock();
-    }
-  }
-
-  /** Gradients of the surrogate {@code sum(coefficient * logprob)}, without an update (tests). */
-  Map<String, float[]> surrogateGradients(List<Sequence> sequences, double temperature, Coefficients coefficients) {
-    return gradients(sequences, temperature, (scope, lp, start, count) -> {
-      int b = start.length;
-      int w = (int) lp.getShape().get(1);
-      double[][] values = completionValues(lp.toFloatArray(), new Batch(null, b, w + 1, 0, start, count));
-      double[][] c = coefficients.of(values);
-      float[] coef = new float[b * w];
-      for (int i = 0; i < b; i++) {
-        for (int j = 0; j < count[i]; j++) {
-          coef[i * w + start[i] + j] = (float) c[i][j];
-        }
-      }
-      return lp.mul(scope.create(coef, new Shape(b, w))).sum();
-    });
   }
 
   Network model() {

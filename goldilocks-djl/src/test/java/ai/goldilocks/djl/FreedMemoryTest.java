@@ -85,8 +85,8 @@ class FreedMemoryTest {
         TransformerPolicy p = (TransformerPolicy) c[0];
         @SuppressWarnings("unchecked")
         List<Sequence> seqs = (List<Sequence>) c[1];
-        Map<String, float[]> quiet = p.gradients(seqs, 0.7, (scope, lp, start, count) -> lp.sum());
-        Map<String, float[]> churned = p.gradients(seqs, 0.7, (scope, lp, start, count) -> {
+        Map<String, float[]> quiet = PolicyGradients.gradients(p, seqs, 0.7, (scope, lp, start, count) -> lp.sum());
+        Map<String, float[]> churned = PolicyGradients.gradients(p, seqs, 0.7, (scope, lp, start, count) -> {
           churnFreedMemory();
           return lp.sum();
         });

@@ -52,9 +52,9 @@ class SurrogateGradientTest {
       }
       GrpoObjective obj = GrpoObjective.builder().lossType(type).maxCompletionLength(8).clipLow(clipLow).clipHigh(clipHigh).beta(beta).build();
       double[] adv = obj.advantages(rewards).values();
-      Map<String, float[]> surrogate = p.surrogateGradients(seqs, temperature,
+      Map<String, float[]> surrogate = PolicyGradients.surrogateGradients(p, seqs, temperature,
           lp -> obj.evaluate(TokenBatch.builder().newLogProbs(lp).oldLogProbs(old).refLogProbs(ref).build(), adv).coefficients());
-      Map<String, float[]> direct = p.gradients(seqs, temperature, (scope, lp, start, count) -> {
+      Map<String, float[]> direct = PolicyGradients.gradients(p, seqs, temperature, (scope, lp, start, count) -> {
         int b = start.length;
         int w = (int) lp.getShape().get(1);
         float[] mask = new float[b * w];

@@ -1,0 +1,185 @@
+package ai.goldilocks.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.goldilocks.core.Rng;
+import ai.goldilocks.grpo.Completion;
+import ai.goldilocks.grpo.SamplingConfig;
+import ai.goldilocks.grpo.Sequence;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Token-by-token sampling from a {@link Network}: the decoding loop with its KV cache, the
+ * temperature-scaled log-softmax of each step's logits and the top-p draw from this project's
+ * {@link Rng}, so a seed gives the same completions on every run. Used by {@link TransformerPolicy}.
+ */
+final class Decoder {
+  private Decoder() {}
+
+  /**
+   * One completion per prompt (all of equal token length), sampled together: with {@code useCache}
+   * the prompt runs once and each step feeds one token per row through the KV cache; without it
+   * every step re-runs the whole prefix (for measurement and tests).
+   */
+  static List<Completion> sample(Network model, TextTokenizer tokenizer, int[][] prompts, SamplingConfig sampling, long seed,
+      boolean useCache) {
+    int n = prompts.length;
+    int[] prompt = prompts[0];
+    if (prompt.length == 0) {
+      throw new IllegalArgumentException("empty prompt");
+    }
+    int maxNew = Math.min(sampling.maxNewTokens(), model.maxLength() - prompt.length);
+    if (maxNew < 1) {
+      throw new IllegalArgumentException("prompt of " + prompt.length + " tokens leaves no room in maxLength " + model.maxLength());
+    }
+    Rng rng = new Rng(seed);
+    int[][] out = new int[n][maxNew];
+    double[][] lps = new double[n][maxNew];
+    int[] len = new int[n];
+    boolean[] done = new boolean[n];
+    int eos = tokenizer.eosId();
+    java.util.Set<Integer> stop = sampling.stopTokens() == null ? java.util.Set.of(eos) : sampling.stopTokens();
+    int v = model.vocabSize();
+    try (NDManager scope = model.manager.newSubManager()) {
+      Network.KvCache cache = useCache ? new Network.KvCache(scope, model.layers(), prompt.length + maxNew) : null;
+      int[] rows = new int[n * prompt.length];
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(prompts[i], 0, rows, i * prompt.length, prompt.length);
+      }
+      int[] input = rows;
+      long inputLength = prompt.length;
+      int offset = 0;
+      int[][] full = new int[n][];
+      for (int i = 0; i < n; i++) {
+        full[i] = Arrays.copyOf(prompts[i], prompt.length + maxNew);
+      }
+      for (int step = 0; step < maxNew; step++) {
+        float[] last;
+        try (NDManager stepScope = scope.newSubManager()) {
+          NDArray x = stepScope.create(input, new Shape(n, inputLength));
+          if (!useCache) {
+            int t = prompt.length + step;
+            int[] flat = new int[n * t];
+            for (int i = 0; i < n; i++) {
+              System.arraycopy(full[i], 0, flat, i * t, t);
+            }
+            x = stepScope.create(flat, new Shape(n, t));
+          }
+          NDArray h = model.hidden(stepScope, x, useCache ? offset : 0, cache, null);
+          long t = h.getShape().get(1);
+          NDArray lastH = h.get(new NDIndex().addAllDim().addSliceDim(t - 1, t));
+          last = model.logits(lastH).toFloatArray();
+          if (useCache) {
+            offset += (int) x.getShape().get(1);
+          }
+        }
+        int[] next = new int[n];
+        boolean all = true;
+        for (int i = 0; i < n; i++) {
+          if (done[i]) {
+            next[i] = eos;
+            continue;
+          }
+          double[] logp = logSoftmax(last, i * v, v, sampling.temperature());
+          int tok = sampleTopP(logp, sampling.topP(), rng);
+          next[i] = tok;
+          out[i][len[i]] = tok;
+          lps[i][len[i]] = logp[tok];
+          len[i]++;
+          full[i][prompt.length + step] = tok;
+          if (stop.contains(tok)) {
+            done[i] = true;
+          }
+          all &= done[i];
+        }
+        if (all) {
+          break;
+        }
+        if (useCache) {
+          input = next;
+          inputLength = 1;
+        }
+      }
+    }
+    List<Completion> result = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      int[] toks = Arrays.copyOf(out[i], len[i]);
+      boolean stopped = len[i] > 0 && stop.contains(toks[len[i] - 1]);
+      int[] textToks = stopped ? Arrays.copyOf(toks, len[i] - 1) : toks;
+      result.add(new Completion(new Sequence(prompts[i], toks), Arrays.copyOf(lps[i], len[i]), tokenizer.decode(textToks), !stopped));
+    }
+    return result;
+  }
+
+  static double[] logSoftmax(float[] logits, int from, int v, double temperature) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int j = 0; j < v; j++) {
+      max = Math.max(max, logits[from + j] / temperature);
+    }
+    double sum = 0;
+    for (int j = 0; j < v; j++) {
+      sum += Math.exp(logits[from + j] / temperature - max);
+    }
+    double lse = max + Math.log(sum);
+    double[] out = new double[v];
+    for (int j = 0; j < v; j++) {
+      out[j] = logits[from + j] / temperature - lse;
+    }
+    return out;
+  }
+
+  static int sampleTopP(double[] logp, double topP, Rng rng) {
+    int v = logp.length;
+    if (topP >= 1) {
+      double u = rng.nextDouble();
+      double c = 0;
+      for (int j = 0; j < v; j++) {
+        c += Math.exp(logp[j]);
+        if (u < c) {
+          return j;
+        }
+      }
+      return v - 1;
+    }
+    // Greedy and near-greedy: when the most likely token alone holds topP of the mass, it is the
+    // answer, found in one pass instead of sorting the vocabulary.
+    int best = 0;
+    for (int j = 1; j < v; j++) {
+      if (logp[j] > logp[best]) {
+        best = j;
+      }
+    }
+    if (Math.exp(logp[best]) >= topP) {
+      rng.nextDouble(); // one draw per token either way, so later draws do not depend on this shortcut
+      return best;
+    }
+    // Descending probability, ties by token id: one primitive sort of (-logp as float bits, id)
+    // keys; -logp >= 0, so the float bits order as the values do.
+    long[] keys = new long[v];
+    for (int j = 0; j < v; j++) {
+      keys[j] = ((long) Float.floatToIntBits((float) -logp[j]) << 32) | j;
+    }
+    Arrays.sort(keys);
+    double mass = 0;
+    int keep = 0;
+    while (keep < v && mass < topP) {
+      mass += Math.exp(logp[(int) keys[keep]]);
+      keep++;
+    }
+    double u = rng.nextDouble() * mass;
+    double c = 0;
+    for (int j = 0; j < keep; j++) {
+      int id = (int) keys[j];
+      c += Math.exp(logp[id]);
+      if (u < c) {
+        return id;
+      }
+    }
+    return (int) keys[keep - 1];
+  }
+
+}
