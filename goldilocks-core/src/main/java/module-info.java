@@ -1,0 +1,13 @@
+/**
+ * Goldilocks core: the sampler and teacher interfaces ({@code ai.goldilocks.core}), the samplers
+ * ({@code .sampler}), the pure-Java teachers ({@code .predictor}) and the GRPO maths
+ * ({@code .grpo}). No engine, no network; SLF4J is its only dependency.
+ */
+module ai.goldilocks.core {
+  requires org.slf4j;
+
+  exports ai.goldilocks.core;
+  exports ai.goldilocks.core.grpo;
+  exports ai.goldilocks.core.predictor;
+  exports ai.goldilocks.core.sampler;
+}
