@@ -1,9 +1,10 @@
 /**
  * Goldilocks core: the sampler and teacher interfaces ({@code ai.goldilocks.core}), the samplers
  * ({@code .sampler}), the pure-Java teachers ({@code .predictor}) and the GRPO maths
- * ({@code .grpo}). No engine, no network; SLF4J is its only dependency.
+ * ({@code .grpo}). No engine, no network; it depends on Guava (argument checks) and SLF4J.
  */
 module ai.goldilocks.core {
+  requires com.google.common;
   requires org.slf4j;
 
   exports ai.goldilocks.core;

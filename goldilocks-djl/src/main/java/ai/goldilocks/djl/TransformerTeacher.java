@@ -1,5 +1,7 @@
 package ai.goldilocks.djl;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -363,18 +365,14 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
 
     /** AdamW learning rate (default 1e-3). */
     public Builder learningRate(double lr) {
-      if (!(lr > 0) || !Double.isFinite(lr)) {
-        throw new IllegalArgumentException("learning rate must be positive and finite, got " + lr);
-      }
+      checkArgument(lr > 0 && Double.isFinite(lr), "learning rate must be positive and finite, got %s", lr);
       this.learningRate = lr;
       return this;
     }
 
     /** Minibatch size (default 32). */
     public Builder batchSize(int size) {
-      if (size < 1) {
-        throw new IllegalArgumentException("batchSize must be >= 1, got " + size);
-      }
+      checkArgument(size >= 1, "batchSize must be >= 1, got %s", size);
       this.batchSize = size;
       return this;
     }

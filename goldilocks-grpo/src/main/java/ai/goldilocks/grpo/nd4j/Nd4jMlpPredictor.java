@@ -1,5 +1,7 @@
 package ai.goldilocks.grpo.nd4j;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.TrainingExamples;
 import ai.goldilocks.core.Rng;
@@ -229,27 +231,21 @@ public final class Nd4jMlpPredictor implements UtilityPredictor {
 
     /** Hidden units (default 32). */
     public Builder hidden(int units) {
-      if (units < 1) {
-        throw new IllegalArgumentException("hidden must be >= 1, got " + units);
-      }
+      checkArgument(units >= 1, "hidden must be >= 1, got %s", units);
       this.hidden = units;
       return this;
     }
 
     /** Adam learning rate (default 3e-3). */
     public Builder learningRate(double lr) {
-      if (!(lr > 0) || !Double.isFinite(lr)) {
-        throw new IllegalArgumentException("learningRate must be positive and finite, got " + lr);
-      }
+      checkArgument(lr > 0 && Double.isFinite(lr), "learningRate must be positive and finite, got %s", lr);
       this.learningRate = lr;
       return this;
     }
 
     /** Minibatch size (default 32). */
     public Builder batchSize(int size) {
-      if (size < 1) {
-        throw new IllegalArgumentException("batchSize must be >= 1, got " + size);
-      }
+      checkArgument(size >= 1, "batchSize must be >= 1, got %s", size);
       this.batchSize = size;
       return this;
     }
