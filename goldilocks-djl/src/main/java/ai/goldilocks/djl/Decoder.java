@@ -3,6 +3,7 @@ package ai.goldilocks.djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.goldilocks.core.Rng;
 import ai.goldilocks.grpo.Completion;
@@ -18,6 +19,14 @@ import java.util.List;
  * {@link Rng}, so a seed gives the same completions on every run. Used by {@link TransformerPolicy}.
  */
 final class Decoder {
+  /**
+   * From this vocabulary size on, plain and greedy sampling run on the engine: only the token ids
+   * and their log-probabilities cross into Java instead of every logit (151,936 floats per sequence
+   * per token for Qwen). Smaller vocabularies sample in Java, where a few dozen values cost less than
+   * the extra engine calls.
+   */
+  static final int ENGINE_SAMPLING_VOCAB = 4096;
+
   private Decoder() {}
 
   /**
@@ -44,6 +53,8 @@ final class Decoder {
     int eos = tokenizer.eosId();
     java.util.Set<Integer> stop = sampling.stopTokens() == null ? java.util.Set.of(eos) : sampling.stopTokens();
     int v = model.vocabSize();
+    boolean greedy = sampling.topP() <= 1.0 / v; // the most likely token alone holds at least 1/v of the mass
+    boolean onEngine = v >= ENGINE_SAMPLING_VOCAB && (greedy || sampling.topP() >= 1);
     try (NDManager scope = model.manager.newSubManager()) {
       Network.KvCache cache = useCache ? new Network.KvCache(scope, model.layers(), prompt.length + maxNew) : null;
       int[] rows = new int[n * prompt.length];
@@ -58,7 +69,9 @@ final class Decoder {
         full[i] = Arrays.copyOf(prompts[i], prompt.length + maxNew);
       }
       for (int step = 0; step < maxNew; step++) {
-        float[] last;
+        float[] last = null;
+        long[] drawnIds = null;
+        float[] drawnLogProbs = null;
         try (NDManager stepScope = scope.newSubManager()) {
           NDArray x = stepScope.create(input, new Shape(n, inputLength));
           if (!useCache) {
@@ -72,7 +85,19 @@ final class Decoder {
           NDArray h = model.hidden(stepScope, x, useCache ? offset : 0, cache, null);
           long t = h.getShape().get(1);
           NDArray lastH = h.get(new NDIndex().addAllDim().addSliceDim(t - 1, t));
-          last = model.logits(lastH).toFloatArray();
+          NDArray logits = model.logits(lastH);
+          if (onEngine) {
+            // one uniform draw per live row from this project's Rng, in row order, as in Java
+            float[] u = new float[n];
+            for (int i = 0; i < n; i++) {
+              u[i] = done[i] ? 0f : (float) rng.nextDouble();
+            }
+            NDArray[] drawn = drawOnEngine(stepScope, logits.reshape(n, v), sampling.temperature(), greedy, u, v);
+            drawnIds = drawn[0].toLongArray();
+            drawnLogProbs = drawn[1].toFloatArray();
+          } else {
+            last = logits.toFloatArray();
+          }
           if (useCache) {
             offset += (int) x.getShape().get(1);
           }
@@ -84,11 +109,19 @@ final class Decoder {
             next[i] = eos;
             continue;
           }
-          double[] logp = logSoftmax(last, i * v, v, sampling.temperature());
-          int tok = sampleTopP(logp, sampling.topP(), rng);
+          int tok;
+          double tokenLogProb;
+          if (onEngine) {
+            tok = (int) drawnIds[i];
+            tokenLogProb = drawnLogProbs[i];
+          } else {
+            double[] logp = logSoftmax(last, i * v, v, sampling.temperature());
+            tok = sampleTopP(logp, sampling.topP(), rng);
+            tokenLogProb = logp[tok];
+          }
           next[i] = tok;
           out[i][len[i]] = tok;
-          lps[i][len[i]] = logp[tok];
+          lps[i][len[i]] = tokenLogProb;
           len[i]++;
           full[i][prompt.length + step] = tok;
           if (stop.contains(tok)) {
@@ -113,6 +146,27 @@ final class Decoder {
       result.add(new Completion(new Sequence(prompts[i], toks), Arrays.copyOf(lps[i], len[i]), tokenizer.decode(textToks), !stopped));
     }
     return result;
+  }
+
+  /**
+   * Draws one token per row on the engine: the argmax when {@code greedy}, else the first token
+   * whose cumulative probability exceeds the row's uniform {@code u} (inverse-CDF sampling, as
+   * {@link #sampleTopP} does at top-p 1). Returns the ids (INT64) and their log-probabilities at the
+   * temperature.
+   */
+  static NDArray[] drawOnEngine(NDManager scope, NDArray logits, double temperature, boolean greedy, float[] u, int v) {
+    NDArray scaled = temperature == 1.0 ? logits : logits.div((float) temperature);
+    NDArray lsm = scaled.logSoftmax(-1);
+    NDArray ids;
+    if (greedy) {
+      ids = lsm.argMax(-1);
+    } else {
+      NDArray cdf = lsm.exp().cumSum(-1);
+      NDArray draws = scope.create(u, new Shape(u.length, 1));
+      ids = cdf.lte(draws).toType(DataType.INT64, false).sum(new int[] {-1}).minimum(v - 1);
+    }
+    NDArray lp = lsm.gather(ids.reshape(u.length, 1), -1).reshape(u.length);
+    return new NDArray[] {ids, lp};
   }
 
   static double[] logSoftmax(float[] logits, int from, int v, double temperature) {
