@@ -137,13 +137,6 @@ def main():
     ap.add_argument("--rounds", type=int, default=2)
     a = ap.parse_args()
     env = dict(os.environ, DJL_OFFLINE="true", OPT_OUT_TRACKING="true")
-    best = {"pytorch": None, "djl": None}
-
-    def better(old, new, faster_is_higher):
-        if old is None:
-            return new
-        return max(old, new) if faster_is_higher else min(old, new)
-
     runs = {"pytorch": [], "djl": []}
     for _ in range(a.rounds):
         runs["pytorch"].append(torch_side(a.repeats, 8, 64))

@@ -1,5 +1,7 @@
 package ai.goldilocks.examples;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import ai.goldilocks.core.Question;
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.Rng;
@@ -173,11 +175,9 @@ final class OmrCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--resume " + resume + ": no such results folder");
       }
     }
-    requirePositive(steps, "--steps");
-    requirePositive(batch, "--batch");
-    if (groupSize < 2) {
-      throw new IllegalArgumentException("--group-size must be >= 2, got " + groupSize);
-    }
+    checkArgument(steps >= 1, "--steps must be >= 1, got %s", steps);
+    checkArgument(batch >= 1, "--batch must be >= 1, got %s", batch);
+    checkArgument(groupSize >= 2, "--group-size must be >= 2, got %s", groupSize);
     Files.createDirectories(out);
     List<MathProblem> problems = readProblems();
     // deterministic split by stable id: a fifth for validation
@@ -191,7 +191,7 @@ final class OmrCommand implements Callable<Integer> {
     boolean pretrained = student.kind().equals("hugging-face");
     double policyLr = lr != null ? lr : pretrained ? 1e-6 : 1e-4;
     int maxNew = maxNewTokens != null ? maxNewTokens : pretrained ? 1024 : 24;
-    requirePositive(maxNew, "--max-new-tokens");
+    checkArgument(maxNew >= 1, "--max-new-tokens must be >= 1, got %s", maxNew);
     int heldOut = evalSize > 0 ? Math.min(evalSize, validation.size()) : pretrained ? Math.min(200, validation.size()) : validation.size();
     List<MathProblem> evalSet = validation.subList(0, heldOut);
     SamplingConfig rollout = new SamplingConfig(temperature, topP, maxNew, student.stops());
@@ -239,12 +239,6 @@ final class OmrCommand implements Callable<Integer> {
       }
     }
     return 0;
-  }
-
-  private static void requirePositive(int v, String option) {
-    if (v < 1) {
-      throw new IllegalArgumentException(option + " must be >= 1, got " + v);
-    }
   }
 
   private List<MathProblem> readProblems() throws IOException {
