@@ -1,5 +1,7 @@
 /**
- * Goldilocks core: the sampler and teacher interfaces ({@code ai.goldilocks.core}), the samplers
+ * Goldilocks core: what a host calls ({@code ai.goldilocks.core}: {@code Sampler}, questions,
+ * feedback), what a teacher author implements ({@code .spi}: {@code UtilityPredictor} and the
+ * {@code TrainingExamples} it learns from), the samplers
  * ({@code .sampler}), the pure-Java teachers ({@code .predictor}) and the GRPO maths
  * ({@code .grpo}). No engine, no network; it depends on Guava (argument checks) and SLF4J.
  */
@@ -11,4 +13,5 @@ module ai.goldilocks.core {
   exports ai.goldilocks.core.grpo;
   exports ai.goldilocks.core.predictor;
   exports ai.goldilocks.core.sampler;
+  exports ai.goldilocks.core.spi;
 }

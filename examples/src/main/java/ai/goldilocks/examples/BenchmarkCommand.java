@@ -1,10 +1,10 @@
 package ai.goldilocks.examples;
 
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.TrainingExamples;
+import ai.goldilocks.core.spi.TrainingExamples;
 import ai.goldilocks.core.Rng;
 import ai.goldilocks.core.Sampler;
-import ai.goldilocks.core.UtilityPredictor;
+import ai.goldilocks.core.spi.UtilityPredictor;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.predictor.TeacherTarget;
 import ai.goldilocks.core.sampler.BetaThompsonSampler;
@@ -56,6 +56,7 @@ final class BenchmarkCommand implements Callable<Integer> {
   static final List<String> ARMS = List.of("goldilocks-djl", "goldilocks-cpu", "uniform", "dynamic-filter", "beta-thompson", "oracle");
   /** Bumped whenever the warm start's recipe changes, so a stale cache entry is never reused. */
   private static final String WARM_START_RECIPE = "two-stage-v1";
+  private static final String WARM_START_RECIPE_PADDED = "two-stage-v2-padded";
   static final int MAX_DIGITS = 6;
   static final int EASY_BANDS = 3;
 
@@ -78,7 +79,7 @@ final class BenchmarkCommand implements Callable<Integer> {
   Integer steps;
 
   @Option(names = "--warmup-steps", split = ",",
-      description = "Supervised warm-start steps of the two stages, e.g. 4000,1500 (default 4000,1500; quick 300,100).")
+      description = "Supervised warm-start steps of the two stages, e.g. 4000,3000 (default 4000,3000; quick 300,100).")
   List<Integer> warmupSteps;
 
   @Option(names = "--lr", defaultValue = "5e-5", description = "GRPO learning rate (default: ${DEFAULT-VALUE}).")
@@ -108,8 +109,14 @@ final class BenchmarkCommand implements Callable<Integer> {
       description = "Warm starts, keyed by their whole configuration, reused across runs and arms (default: ${DEFAULT-VALUE}).")
   Path cache;
 
-  @Option(names = "--json", description = "Print the summary as one JSON object on stdout.")
-  boolean json;
+  @picocli.CommandLine.Mixin
+  JsonOutput output = new JsonOutput();
+
+  @Option(names = "--no-zero-pad", description = "The earlier task, operands written as they are, with its own warm start. By"
+      + " default the shorter operand has leading zeros (4821+0057=), so every question of a digit band has one layout.")
+  boolean noZeroPad;
+
+  private boolean zeroPad;
 
   @Option(names = "--aggregate-only", description = "Train nothing: aggregate the seeds' results already in --out/seed-N"
       + " (from runs of one seed each, e.g. in parallel) into the summary and plots across seeds.")
@@ -133,6 +140,7 @@ final class BenchmarkCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--warmup-steps takes two numbers, e.g. 1500,750");
     }
     Files.createDirectories(out);
+    zeroPad = !noZeroPad;
     modelConfig = TransformerConfig.small(tok.vocabSize(), 32);
     Map<String, Object> perSeed = new LinkedHashMap<>();
     Map<Long, Map<String, ArmRun.Result>> results = new LinkedHashMap<>();
@@ -155,12 +163,10 @@ final class BenchmarkCommand implements Callable<Integer> {
       BenchmarkPlots.acrossSeeds(out, results);
       Files.writeString(out.resolve("summary.json"), Json.GSON.toJson(summary));
     }
-    if (json) {
-      System.out.println(Json.GSON.toJson(summary));
-    } else {
+    output.print(summary, () -> {
       print(perSeed);
       System.out.println("results, logs and plots: " + out.toAbsolutePath());
-    }
+    });
     return 0;
   }
 
@@ -184,15 +190,15 @@ final class BenchmarkCommand implements Callable<Integer> {
   private Map<String, Object> runSeed(long seed, List<String> chosen, Path dir, Map<String, ArmRun.Result> results) throws IOException {
     int grpoSteps = steps != null ? steps : quick ? 40 : 600;
     int stage1 = warmupSteps != null ? warmupSteps.get(0) : quick ? 300 : 4000;
-    int stage2 = warmupSteps != null ? warmupSteps.get(1) : quick ? 100 : 1500;
+    int stage2 = warmupSteps != null ? warmupSteps.get(1) : quick ? 100 : 3000;
     int heldOutSize = heldOut != null ? heldOut : quick ? 402 : 2004;
     int every = evalEvery != null ? evalEvery : quick ? 10 : 20;
     Files.createDirectories(dir);
 
-    List<ArithmeticTask> validation = bands(heldOutSize, seed * 7 + 2, "v", Set.of());
+    List<ArithmeticTask> validation = bands(heldOutSize, seed * 7 + 2, "v", Set.of(), zeroPad);
     Set<String> heldOutPrompts = new HashSet<>();
     validation.forEach(t -> heldOutPrompts.add(t.prompt()));
-    List<ArithmeticTask> train = bands(quick ? 3000 : 12_000, seed * 7 + 1, "t", heldOutPrompts);
+    List<ArithmeticTask> train = bands(quick ? 3000 : 12_000, seed * 7 + 1, "t", heldOutPrompts, zeroPad);
     Map<String, ArithmeticTask> byId = new java.util.HashMap<>();
     train.forEach(t -> byId.put(t.id(), t));
     QuestionPool pool = QuestionPool.of(train.stream().map(ArithmeticTask::toQuestion).toList());
@@ -226,7 +232,9 @@ final class BenchmarkCommand implements Callable<Integer> {
     Map<String, Object> cfg = new LinkedHashMap<>();
     cfg.put("seed", seed);
     cfg.put("quick", quick);
-    cfg.put("task", "reversed-answer addition and subtraction, 1-" + MAX_DIGITS + " digit operands, carry and borrow chains");
+    cfg.put("task", "reversed-answer addition and subtraction, 1-" + MAX_DIGITS + " digit operands, carry and borrow chains"
+        + (zeroPad ? ", operands zero-padded to one width" : ""));
+    cfg.put("zeroPad", zeroPad);
     cfg.put("model", modelConfig);
     cfg.put("parameters", modelConfig.parameterCount());
     cfg.put("poolQuestions", pool.size());
@@ -272,14 +280,14 @@ final class BenchmarkCommand implements Callable<Integer> {
   }
 
   /** {@code n} tasks spread evenly over the digit bands 1..6, skipping prompts in {@code exclude}. */
-  static List<ArithmeticTask> bands(int n, long seed, String prefix, Set<String> exclude) {
+  static List<ArithmeticTask> bands(int n, long seed, String prefix, Set<String> exclude, boolean zeroPad) {
     Rng rng = new Rng(seed);
     List<ArithmeticTask> out = new ArrayList<>(n);
     Set<String> seen = new HashSet<>(exclude);
     int attempts = 0;
     while (out.size() < n && attempts++ < 50 * n) {
       int digits = 1 + out.size() % MAX_DIGITS;
-      ArithmeticTask t = ArithmeticTasks.addOrSubtract(rng, digits, prefix + out.size());
+      ArithmeticTask t = ArithmeticTasks.addOrSubtract(rng, digits, prefix + out.size(), zeroPad);
       if (seen.add(t.prompt())) {
         out.add(t);
       } else if (digits == 1) {
@@ -295,11 +303,13 @@ final class BenchmarkCommand implements Callable<Integer> {
 
   /**
    * Two supervised stages with every length present: stage 1 (easy-heavy, 1% of each hard band)
-   * teaches the format and the short sums; stage 2 raises the hard bands to about 17% and stops early,
-   * leaving a frontier. Cached under a key that hashes the whole recipe.
+   * teaches the format and the short sums; stage 2 raises the hard bands to 35% of the items and
+   * stops while they are still being learned, leaving a frontier. Cached under a key that hashes the
+   * whole recipe.
    */
   private Path warmStart(long seed, int stage1, int stage2, Map<String, Object> info) throws IOException {
-    String first = String.join("|", WARM_START_RECIPE, Long.toString(seed), modelConfig.toString(), tok.alphabet(), "batch=64",
+    String first = String.join("|", zeroPad ? WARM_START_RECIPE_PADDED : WARM_START_RECIPE, Long.toString(seed), modelConfig.toString(),
+        tok.alphabet(), "batch=64",
         "stage1=" + stage1 + ",hardShare=" + STAGE1_HARD + ",lr=1e-3>1e-4");
     String second = first + "|stage2=" + stage2 + ",hardShare=" + STAGE2_HARD + ",lr=" + STAGE2_LR + ">1e-4";
     Path stage1Dir = cached(first, info, "stage1", p -> {
@@ -370,7 +380,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     List<Sequence> b = new ArrayList<>(64);
     for (int i = 0; i < 64; i++) {
       int digits = rng.nextDouble() < hardShare ? EASY_BANDS + 1 + rng.nextInt(MAX_DIGITS - EASY_BANDS) : 1 + rng.nextInt(EASY_BANDS);
-      b.add(sequence(ArithmeticTasks.addOrSubtract(rng, digits, "warm")));
+      b.add(sequence(ArithmeticTasks.addOrSubtract(rng, digits, "warm", zeroPad)));
     }
     return b;
   }

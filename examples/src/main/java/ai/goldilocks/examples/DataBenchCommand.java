@@ -25,8 +25,8 @@ final class DataBenchCommand implements Callable<Integer> {
   @Option(names = "--repeats", defaultValue = "3", description = "Timed reads per format; the median is reported (default: ${DEFAULT-VALUE}).")
   int repeats;
 
-  @Option(names = "--json", description = "Print one JSON object on stdout.")
-  boolean json;
+  @picocli.CommandLine.Mixin
+  JsonOutput output = new JsonOutput();
 
   @Override
   public Integer call() throws Exception {
@@ -71,11 +71,7 @@ final class DataBenchCommand implements Callable<Integer> {
     try (var s = Files.walk(dir)) {
       s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     }
-    if (json) {
-      System.out.println(Json.GSON.toJson(out));
-    } else {
-      out.forEach((k, v) -> System.out.println(k + ": " + v));
-    }
+    output.print(out);
     return 0;
   }
 }

@@ -34,8 +34,8 @@ final class DjlBenchCommand implements Callable<Integer> {
           + " (1, or -Dai.djl.pytorch.num_threads / OMP_NUM_THREADS when set) (default: ${DEFAULT-VALUE}).")
   int threads;
 
-  @Option(names = "--json", description = "Print one JSON object on stdout.")
-  boolean json;
+  @picocli.CommandLine.Mixin
+  JsonOutput output = new JsonOutput();
 
   @Override
   public Integer call() {
@@ -47,7 +47,8 @@ final class DjlBenchCommand implements Callable<Integer> {
     if (threads > 0) {
       System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
     }
-    try (TransformerPolicy p = TransformerPolicy.builder(cfg, tok).seed(1).build()) {
+    try (TransformerPolicy p = TransformerPolicy.builder(cfg, tok).seed(1).build();
+        TransformerPolicy uncached = TransformerPolicy.builder(cfg, tok).seed(1).kvCache(false).build()) {
       out.put("device", p.device().toString());
       out.put("threads", ai.goldilocks.djl.Offline.intraOpThreads());
       out.put("groupSize", group);
@@ -55,11 +56,11 @@ final class DjlBenchCommand implements Callable<Integer> {
       int[] prompt = tok.encode("12345+67890=");
       SamplingConfig s = new SamplingConfig(1.0, 1.0, newTokens, Set.of());
       for (boolean cache : new boolean[] {true, false}) {
-        p.generate(prompt, group, s, 0, cache); // warm-up
+        (cache ? p : uncached).generate(prompt, group, s, 0); // warm-up
         double[] sec = new double[repeats];
         for (int r = 0; r < repeats; r++) {
           long t0 = System.nanoTime();
-          List<Completion> c = p.generate(prompt, group, s, r, cache);
+          List<Completion> c = (cache ? p : uncached).generate(prompt, group, s, r);
           sec[r] = (System.nanoTime() - t0) / 1e9;
           if (c.get(0).sequence().completion().length != newTokens) {
             throw new IllegalStateException("expected " + newTokens + " tokens");
@@ -80,7 +81,7 @@ final class DjlBenchCommand implements Callable<Integer> {
       // a GRPO step of the benchmark's shape: 16 prompts x 8 completions of a few tokens
       List<Sequence> batch = new ArrayList<>();
       for (int i = 0; i < 16; i++) {
-        for (Completion c : p.generate(tok.encode((1000 + 37 * i) + "+" + (250 + i) + "="), 8, new SamplingConfig(1, 1, 8), i, true)) {
+        for (Completion c : p.generate(tok.encode((1000 + 37 * i) + "+" + (250 + i) + "="), 8, new SamplingConfig(1, 1, 8), i)) {
           batch.add(c.sequence());
         }
       }
@@ -114,11 +115,7 @@ final class DjlBenchCommand implements Callable<Integer> {
       Arrays.sort(sup);
       out.put("sftStepMillis", Json.round(sup[repeats / 2], 1));
     }
-    if (json) {
-      System.out.println(Json.GSON.toJson(out));
-    } else {
-      out.forEach((k, v) -> System.out.println(k + ": " + v));
-    }
+    output.print(out);
     return 0;
   }
 }

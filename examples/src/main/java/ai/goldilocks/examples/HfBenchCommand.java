@@ -34,8 +34,8 @@ final class HfBenchCommand implements Callable<Integer> {
   @Option(names = "--prompt-tokens", defaultValue = "32", description = "Prompt length (default: ${DEFAULT-VALUE}).")
   int promptTokens;
 
-  @Option(names = "--json", description = "Print one JSON object on stdout.")
-  boolean json;
+  @picocli.CommandLine.Mixin
+  JsonOutput output = new JsonOutput();
 
   private static long rssBytes() throws Exception {
     return status("VmRSS:");
@@ -95,10 +95,10 @@ final class HfBenchCommand implements Callable<Integer> {
         prompt[i] = 3 + i % 14;
       }
       SamplingConfig s = new SamplingConfig(1.0, 1.0, newTokens, Set.of());
-      p.generate(prompt, group, new SamplingConfig(1.0, 1.0, 4, Set.of()), 0, true); // warm-up
+      p.generate(prompt, group, new SamplingConfig(1.0, 1.0, 4, Set.of()), 0); // warm-up
       for (int g : new int[] {1, group}) {
         long t1 = System.nanoTime();
-        List<Completion> c = p.generate(prompt, g, s, 1, true);
+        List<Completion> c = p.generate(prompt, g, s, 1);
         double sec = (System.nanoTime() - t1) / 1e9;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("seconds", Json.round(sec, 2));
@@ -115,11 +115,7 @@ final class HfBenchCommand implements Callable<Integer> {
         }
       }
     }
-    if (json) {
-      System.out.println(Json.GSON.toJson(out));
-    } else {
-      out.forEach((k, v) -> System.out.println(k + ": " + v));
-    }
+    output.print(out);
     return 0;
   }
 }

@@ -6,7 +6,7 @@ import ai.goldilocks.core.Question;
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.Rng;
 import ai.goldilocks.core.Sampler;
-import ai.goldilocks.core.UtilityPredictor;
+import ai.goldilocks.core.spi.UtilityPredictor;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.predictor.TeacherTarget;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
@@ -154,8 +154,8 @@ final class OmrCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "results/omr", description = "Results folder (default: ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--json", description = "Print the summary as one JSON object on stdout.")
-  boolean json;
+  @picocli.CommandLine.Mixin
+  JsonOutput output = new JsonOutput();
 
   private int skippedWarmStartSteps;
   private final List<AutoCloseable> closeAtEnd = new ArrayList<>();
@@ -224,12 +224,10 @@ final class OmrCommand implements Callable<Integer> {
       c.put("skippedWarmStartSteps", skippedWarmStartSteps);
       summary.put("config", c);
       Map<String, Object> armsOut = ArmRun.writeReport(out, summary, results);
-      if (json) {
-        System.out.println(Json.GSON.toJson(summary));
-      } else {
+      output.print(summary, () -> {
         armsOut.forEach((k, v) -> System.out.println(k + ": " + v));
         System.out.println("results, logs and plots: " + out.toAbsolutePath());
-      }
+      });
     } finally {
       if (student.tokenizer() instanceof AutoCloseable a) {
         closeAtEnd.add(a);

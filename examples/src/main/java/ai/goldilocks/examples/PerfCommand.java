@@ -2,7 +2,7 @@ package ai.goldilocks.examples;
 
 import ai.goldilocks.core.Question;
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.TrainingExamples;
+import ai.goldilocks.core.spi.TrainingExamples;
 import ai.goldilocks.core.RolloutFeedback;
 import ai.goldilocks.core.Rng;
 import ai.goldilocks.core.Selection;
@@ -36,8 +36,8 @@ final class PerfCommand implements Callable<Integer> {
   @Option(names = "--selections", description = "Timed selections per K (default: ${DEFAULT-VALUE}).", defaultValue = "200000")
   int selections;
 
-  @Option(names = "--json", description = "Print one JSON object on stdout.")
-  boolean json;
+  @picocli.CommandLine.Mixin
+  JsonOutput output = new JsonOutput();
 
   private static long usedHeap() {
     Runtime rt = Runtime.getRuntime();
@@ -110,11 +110,7 @@ final class PerfCommand implements Callable<Integer> {
     for (int k : new int[] {16, 64}) {
       out.put("K" + k, measure(pool, k, rng));
     }
-    if (json) {
-      System.out.println(Json.GSON.toJson(out));
-    } else {
-      out.forEach((key, v) -> System.out.println(key + ": " + v));
-    }
+    output.print(out);
     return 0;
   }
 

@@ -51,8 +51,8 @@ final class ServiceBenchCommand implements Callable<Integer> {
   @Option(names = "--no-journal", description = "Run without a state directory (nothing durable).")
   boolean noJournal;
 
-  @Option(names = "--json", description = "Print one JSON object on stdout.")
-  boolean json;
+  @picocli.CommandLine.Mixin
+  JsonOutput output = new JsonOutput();
 
   @Override
   public Integer call() throws Exception {
@@ -175,11 +175,7 @@ final class ServiceBenchCommand implements Callable<Integer> {
         }
       }
     }
-    if (json) {
-      System.out.println(Json.GSON.toJson(out));
-    } else {
-      out.forEach((k, v) -> System.out.println(k + ": " + v));
-    }
+    output.print(out);
     return 0;
   }
 

@@ -49,8 +49,8 @@ final class SimulateCommand implements Callable<Integer> {
       defaultValue = "0.5")
   double noise;
 
-  @Option(names = "--json", description = "Print one JSON object on stdout.")
-  boolean json;
+  @picocli.CommandLine.Mixin
+  JsonOutput output = new JsonOutput();
 
   @Override
   public Integer call() {
@@ -91,9 +91,7 @@ final class SimulateCommand implements Callable<Integer> {
     }
     System.err.println();
     out.put("samplers", results);
-    if (json) {
-      System.out.println(Json.GSON.toJson(out));
-    } else {
+    output.print(out, () -> {
       System.out.printf("%-18s %8s %8s %8s %8s %10s %8s%n", "sampler", "ratio", "zeroVar", "acc0", "accEnd", "rollouts", "mae");
       for (var e : results.entrySet()) {
         @SuppressWarnings("unchecked")
@@ -102,7 +100,7 @@ final class SimulateCommand implements Callable<Integer> {
             m.get("zeroVarianceFraction"), m.get("initialAccuracy"), m.get("finalAccuracy"), m.get("rolloutsSpent"),
             m.get("teacherMaeUnseen"));
       }
-    }
+    });
     return 0;
   }
 

@@ -27,6 +27,7 @@ class ProgramsTest {
         "--arms", String.join(",", arms), "--out", out.resolve("run").toString(), "--cache", out.resolve("cache").toString()};
     assertEquals(0, run(args));
     JsonObject s = JsonParser.parseString(Files.readString(out.resolve("run/summary.json"))).getAsJsonObject();
+    assertTrue(s.getAsJsonObject("config").get("zeroPad").getAsBoolean(), "zero-padded operands are the default task");
     JsonObject warm = s.getAsJsonObject("warmStart");
     assertFalse(warm.get("cached").getAsBoolean());
     assertEquals(0, warm.get("skippedSteps").getAsInt(), "no warm-start step may be skipped");
@@ -69,10 +70,14 @@ class ProgramsTest {
 
   @Test
   void benchmarkAggregatesSeeds(@TempDir Path out) throws Exception {
+    // the earlier task (operands as they are) still runs, with its own warm start
     assertEquals(0, run("benchmark", "--quick", "--seeds", "1,2", "--warmup-steps", "10,5", "--steps", "2", "--held-out", "30",
-        "--arms", "goldilocks-cpu,uniform", "--out", out.toString(), "--cache", out.resolve("cache").toString()));
+        "--no-zero-pad", "--arms", "goldilocks-cpu,uniform", "--out", out.toString(), "--cache", out.resolve("cache").toString()));
     JsonObject s = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
     assertEquals(2, s.getAsJsonObject("perSeed").size());
+    for (String seed : new String[] {"1", "2"}) {
+      assertFalse(s.getAsJsonObject("perSeed").getAsJsonObject(seed).getAsJsonObject("config").get("zeroPad").getAsBoolean());
+    }
     JsonObject mean = s.getAsJsonObject("aggregate").getAsJsonObject("goldilocks-cpu").getAsJsonObject("finalMeanP");
     assertEquals(2, mean.getAsJsonArray("perSeed").size());
     double avg = (mean.getAsJsonArray("perSeed").get(0).getAsDouble() + mean.getAsJsonArray("perSeed").get(1).getAsDouble()) / 2;

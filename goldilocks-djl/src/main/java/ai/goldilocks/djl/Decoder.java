@@ -36,7 +36,23 @@ final class Decoder {
    */
   static List<Completion> sample(Network model, TextTokenizer tokenizer, int[][] prompts, SamplingConfig sampling, long seed,
       boolean useCache) {
+    Rng[] rngs = new Rng[prompts.length];
+    Arrays.fill(rngs, new Rng(seed));
+    return sample(model, tokenizer, prompts, sampling, rngs, useCache);
+  }
+
+  /**
+   * As {@link #sample(Network, TextTokenizer, int[][], SamplingConfig, long, boolean)} with a
+   * random stream per row: rows that share one {@link Rng} instance draw from it in row order at
+   * every step, exactly as they would if sampled alone, so several groups (each with its own
+   * stream) can be decoded in one batch.
+   */
+  static List<Completion> sample(Network model, TextTokenizer tokenizer, int[][] prompts, SamplingConfig sampling, Rng[] rngs,
+      boolean useCache) {
     int n = prompts.length;
+    if (rngs.length != n) {
+      throw new IllegalArgumentException(rngs.length + " random streams for " + n + " rows");
+    }
     int[] prompt = prompts[0];
     if (prompt.length == 0) {
       throw new IllegalArgumentException("empty prompt");
@@ -45,7 +61,6 @@ final class Decoder {
     if (maxNew < 1) {
       throw new IllegalArgumentException("prompt of " + prompt.length + " tokens leaves no room in maxLength " + model.maxLength());
     }
-    Rng rng = new Rng(seed);
     int[][] out = new int[n][maxNew];
     double[][] lps = new double[n][maxNew];
     int[] len = new int[n];
@@ -90,7 +105,7 @@ final class Decoder {
             // one uniform draw per live row from this project's Rng, in row order, as in Java
             float[] u = new float[n];
             for (int i = 0; i < n; i++) {
-              u[i] = done[i] ? 0f : (float) rng.nextDouble();
+              u[i] = done[i] ? 0f : (float) rngs[i].nextDouble();
             }
             NDArray[] drawn = drawOnEngine(stepScope, logits.reshape(n, v), sampling.temperature(), greedy, u, v);
             drawnIds = drawn[0].toLongArray();
@@ -116,7 +131,7 @@ final class Decoder {
             tokenLogProb = drawnLogProbs[i];
           } else {
             double[] logp = logSoftmax(last, i * v, v, sampling.temperature());
-            tok = sampleTopP(logp, sampling.topP(), rng);
+            tok = sampleTopP(logp, sampling.topP(), rngs[i]);
             tokenLogProb = logp[tok];
           }
           next[i] = tok;

@@ -1,5 +1,7 @@
 package ai.goldilocks.djl;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -39,12 +41,14 @@ public final class TransformerPolicy implements Policy {
   private final int microBatchSize;
   private Network reference;
   private long version;
+  private final boolean kvCache;
   /** Test hook: runs on the parameters after each backward pass, before the gradient check. */
   java.util.function.Consumer<List<NDArray>> afterBackward;
 
   private TransformerPolicy(TransformerConfig config, Network network, TextTokenizer tokenizer, double learningRate, double weightDecay,
-      double clipNorm, int microBatchSize) {
+      double clipNorm, int microBatchSize, boolean kvCache) {
     this.microBatchSize = microBatchSize;
+    this.kvCache = kvCache;
     this.config = config;
     this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
     this.model = network;
@@ -144,14 +148,56 @@ public final class TransformerPolicy implements Policy {
 
   @Override
   public List<Completion> generate(String prompt, int n, SamplingConfig sampling, long seed) {
-    return generate(encode(prompt), n, sampling, seed, true);
+    return generate(encode(prompt), n, sampling, seed, kvCache);
   }
 
   /**
-   * Samples {@code n} completions of the prompt tokens. With {@code useCache} false every step
-   * re-runs the whole prefix (for measurement and tests).
+   * Decodes prompts of equal token length together, {@code n} rows each, every prompt with its own
+   * random stream: the same draws as one {@link #generate} call per prompt, fewer engine calls.
    */
-  public List<Completion> generate(int[] prompt, int n, SamplingConfig sampling, long seed, boolean useCache) {
+  @Override
+  public List<List<Completion>> generateGroups(List<String> prompts, int n, SamplingConfig sampling, long[] seeds) {
+    if (seeds.length != prompts.size()) {
+      throw new IllegalArgumentException(seeds.length + " seeds for " + prompts.size() + " prompts");
+    }
+    if (n < 1) {
+      throw new IllegalArgumentException("n must be >= 1, got " + n);
+    }
+    int[][] encoded = new int[prompts.size()][];
+    java.util.Map<Integer, List<Integer>> byLength = new java.util.TreeMap<>();
+    for (int i = 0; i < encoded.length; i++) {
+      encoded[i] = encode(prompts.get(i));
+      byLength.computeIfAbsent(encoded[i].length, k -> new java.util.ArrayList<>()).add(i);
+    }
+    List<List<Completion>> out = new java.util.ArrayList<>(java.util.Collections.nCopies(encoded.length, null));
+    for (List<Integer> same : byLength.values()) {
+      int[][] rows = new int[same.size() * n][];
+      ai.goldilocks.core.Rng[] rngs = new ai.goldilocks.core.Rng[rows.length];
+      for (int g = 0; g < same.size(); g++) {
+        ai.goldilocks.core.Rng rng = new ai.goldilocks.core.Rng(seeds[same.get(g)]);
+        for (int j = 0; j < n; j++) {
+          rows[g * n + j] = encoded[same.get(g)];
+          rngs[g * n + j] = rng;
+        }
+      }
+      List<Completion> cs = Decoder.sample(model, tokenizer, rows, sampling, rngs, kvCache);
+      for (int g = 0; g < same.size(); g++) {
+        out.set(same.get(g), List.copyOf(cs.subList(g * n, (g + 1) * n)));
+      }
+    }
+    return out;
+  }
+
+  /** Samples {@code n} completions of the prompt tokens. */
+  public List<Completion> generate(int[] prompt, int n, SamplingConfig sampling, long seed) {
+    return sample(prompt, n, sampling, seed, kvCache);
+  }
+
+  /**
+   * As {@link #generate(int[], int, SamplingConfig, long)}; with {@code useCache} false every step
+   * re-runs the whole prefix (tests compare both paths).
+   */
+  List<Completion> generate(int[] prompt, int n, SamplingConfig sampling, long seed, boolean useCache) {
     return sample(prompt, n, sampling, seed, useCache);
   }
 
@@ -177,7 +223,7 @@ public final class TransformerPolicy implements Policy {
         throw new IllegalArgumentException("prompts of one batch must have equal length: " + p.length + " vs " + prompts[0].length);
       }
     }
-    return sampleRows(prompts, sampling, seed, true);
+    return sampleRows(prompts, sampling, seed, kvCache);
   }
 
   private List<Completion> sampleRows(int[][] prompts, SamplingConfig sampling, long seed, boolean useCache) {
@@ -482,6 +528,7 @@ public final class TransformerPolicy implements Policy {
     private double weightDecay = 0.0;
     private double clipNorm = 1.0;
     private int microBatchSize;
+    private boolean kvCache = true;
 
     private Builder(TransformerConfig config, TextTokenizer tokenizer) {
       this.config = Objects.requireNonNull(config, "config");
@@ -503,27 +550,21 @@ public final class TransformerPolicy implements Policy {
 
     /** AdamW learning rate (default 1e-4). */
     public Builder learningRate(double lr) {
-      if (!(lr >= 0) || !Double.isFinite(lr)) {
-        throw new IllegalArgumentException("learning rate must be finite and >= 0, got " + lr);
-      }
+      checkArgument(lr >= 0 && Double.isFinite(lr), "learning rate must be finite and >= 0, got %s", lr);
       this.learningRate = lr;
       return this;
     }
 
     /** AdamW decoupled weight decay on matrices (default 0). */
     public Builder weightDecay(double wd) {
-      if (!(wd >= 0) || !Double.isFinite(wd)) {
-        throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + wd);
-      }
+      checkArgument(wd >= 0 && Double.isFinite(wd), "weight decay must be finite and >= 0, got %s", wd);
       this.weightDecay = wd;
       return this;
     }
 
     /** Global gradient-norm clip (default 1; 0 disables). */
     public Builder clipNorm(double norm) {
-      if (!(norm >= 0) || !Double.isFinite(norm)) {
-        throw new IllegalArgumentException("clip norm must be finite and >= 0, got " + norm);
-      }
+      checkArgument(norm >= 0 && Double.isFinite(norm), "clip norm must be finite and >= 0, got %s", norm);
       this.clipNorm = norm;
       return this;
     }
@@ -534,10 +575,18 @@ public final class TransformerPolicy implements Policy {
      * pass). The coefficients still see the whole batch's log-probabilities.
      */
     public Builder microBatchSize(int sequences) {
-      if (sequences < 0) {
-        throw new IllegalArgumentException("microBatchSize must be >= 0, got " + sequences);
-      }
+      checkArgument(sequences >= 0, "microBatchSize must be >= 0, got %s", sequences);
       this.microBatchSize = sequences;
+      return this;
+    }
+
+    /**
+     * Whether decoding keeps a key/value cache (default true). Without it every new token re-runs
+     * the whole prefix: the same tokens for a seed, slower; {@code djl-bench} measures the
+     * difference.
+     */
+    public Builder kvCache(boolean on) {
+      this.kvCache = on;
       return this;
     }
 
@@ -545,7 +594,7 @@ public final class TransformerPolicy implements Policy {
     public TransformerPolicy build() {
       Offline.ensure();
       Network network = config != null ? new Transformer(config, true, defaultDevice(), seed) : networkFactory.get();
-      return new TransformerPolicy(config, network, tokenizer, learningRate, weightDecay, clipNorm, microBatchSize);
+      return new TransformerPolicy(config, network, tokenizer, learningRate, weightDecay, clipNorm, microBatchSize, kvCache);
     }
   }
 }

@@ -69,6 +69,40 @@ class TransformerPolicyTest {
   }
 
   @Test
+  void groupsDecodedTogetherDrawWhatEachPromptDrawsAlone() {
+    try (TransformerPolicy p = tiny(5)) {
+      SamplingConfig s = new SamplingConfig(1.0, 1.0, 10);
+      // two prompt lengths, so two batches, with the groups interleaved in the request
+      List<String> prompts = List.of("12+34=", "123+456=", "99+1=", "5-3=", "700-25=");
+      long[] seeds = {11, 12, 13, 14, 15};
+      List<List<Completion>> together = p.generateGroups(prompts, 4, s, seeds);
+      assertEquals(prompts.size(), together.size());
+      List<List<Completion>> again = p.generateGroups(prompts, 4, s, seeds);
+      for (int i = 0; i < prompts.size(); i++) {
+        List<Completion> alone = p.generate(prompts.get(i), 4, s, seeds[i]);
+        assertEquals(4, together.get(i).size());
+        List<Sequence> seqs = new ArrayList<>();
+        for (int j = 0; j < 4; j++) {
+          Completion c = together.get(i).get(j);
+          assertArrayEquals(TOK.encode(prompts.get(i)), c.sequence().prompt(), "group " + i + " row " + j);
+          assertArrayEquals(alone.get(j).sequence().completion(), c.sequence().completion(), "group " + i + " row " + j);
+          assertArrayEquals(again.get(i).get(j).sequence().completion(), c.sequence().completion(), "deterministic");
+          assertArrayEquals(again.get(i).get(j).logProbs(), c.logProbs(), "deterministic");
+          seqs.add(c.sequence());
+        }
+        double[][] full = p.logProbs(seqs, 1.0);
+        for (int j = 0; j < 4; j++) {
+          double[] lp = together.get(i).get(j).logProbs();
+          for (int k = 0; k < lp.length; k++) {
+            assertEquals(full[j][k], lp[k], 1e-4, "group " + i + " row " + j + " token " + k);
+          }
+        }
+      }
+      assertThrows(IllegalArgumentException.class, () -> p.generateGroups(prompts, 4, s, new long[] {1, 2}));
+    }
+  }
+
+  @Test
   void saveLoadRoundTripReproducesLogitsExactly(@TempDir Path dir) throws IOException {
     int[] x = TOK.encode("77*3=231");
     try (TransformerPolicy a = tiny(3); TransformerPolicy b = tiny(4)) {

@@ -94,14 +94,14 @@ class TransformerTeacherTest {
         .target(ai.goldilocks.core.predictor.TeacherTarget.SUCCESS_RATE).build();
         TransformerTeacher other = TransformerTeacher.builder(ENCODER, TOK).seed(1).build()) {
       double before = mae(t, pool, test, truth);
-      t.train(pool, new ai.goldilocks.core.TrainingExamples(train, u, ph, g, 600, 600), 8);
+      t.train(pool, new ai.goldilocks.core.spi.TrainingExamples(train, u, ph, g, 600, 600), 8);
       double after = mae(t, pool, test, truth);
       assertTrue(after < 0.06, "MAE on unseen questions " + before + " -> " + after);
       double[] graded = u.clone();
       graded[5] = 0; // a group whose rewards were all 0.5: success rate 0.5 without spread
       ph[5] = 0.5;
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> t.train(pool, new ai.goldilocks.core.TrainingExamples(train, graded, ph, g, 600, 600), 1));
+          () -> t.train(pool, new ai.goldilocks.core.spi.TrainingExamples(train, graded, ph, g, 600, 600), 1));
       assertTrue(e.getMessage().contains("graded"), e.getMessage());
       assertTrue(mae(t, pool, test, truth) == after, "a refused update changes nothing");
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -1,5 +1,7 @@
 package ai.goldilocks.grpo;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import ai.goldilocks.core.Question;
 import ai.goldilocks.core.RolloutFeedback;
 import ai.goldilocks.core.Sampler;
@@ -107,13 +109,39 @@ public final class GrpoTrainer {
     return h ^ (h >>> 29);
   }
 
-  private Group rollOut(Selection s) {
-    Question q = s.question();
-    String text = prompt.apply(q);
+  private String promptOf(Selection s) {
+    String text = prompt.apply(s.question());
     if (text == null) {
-      throw new IllegalStateException("the prompt function returned null for question '" + q.id() + "'");
+      throw new IllegalStateException("the prompt function returned null for question '" + s.question().id() + "'");
     }
-    List<Completion> cs = policy.generate(text, groupSize, sampling, generationSeed(s));
+    return text;
+  }
+
+  private Group rollOut(Selection s) {
+    return scored(s, policy.generate(promptOf(s), groupSize, sampling, generationSeed(s)));
+  }
+
+  /** The groups of several selections, sampled in one {@link Policy#generateGroups} call. */
+  private List<Group> rollOut(List<Selection> picks) {
+    List<String> prompts = new ArrayList<>(picks.size());
+    long[] seeds = new long[picks.size()];
+    for (int i = 0; i < seeds.length; i++) {
+      prompts.add(promptOf(picks.get(i)));
+      seeds[i] = generationSeed(picks.get(i));
+    }
+    List<List<Completion>> all = policy.generateGroups(prompts, groupSize, sampling, seeds);
+    if (all.size() != picks.size()) {
+      throw new IllegalStateException("the policy returned " + all.size() + " groups for " + picks.size() + " prompts");
+    }
+    List<Group> out = new ArrayList<>(picks.size());
+    for (int i = 0; i < seeds.length; i++) {
+      out.add(scored(picks.get(i), all.get(i)));
+    }
+    return out;
+  }
+
+  private Group scored(Selection s, List<Completion> cs) {
+    Question q = s.question();
     double[] r = new double[cs.size()];
     for (int j = 0; j < r.length; j++) {
       r[j] = reward.score(q, cs.get(j));
@@ -156,10 +184,9 @@ public final class GrpoTrainer {
       rolledOut = batch.groupsRolledOut();
       dropped = batch.groupsDropped();
     } else {
-      for (Selection s : sampler.next(batchSize)) {
-        picked.add(s);
-        Group g = rollOut(s);
-        sampler.feedback(new RolloutFeedback(s.question().id(), g.rewards, version));
+      picked.addAll(sampler.next(batchSize));
+      for (Group g : rollOut(picked)) {
+        sampler.feedback(new RolloutFeedback(g.selection().question().id(), g.rewards, version));
         groups.add(g);
       }
       rolledOut = groups.size();
@@ -392,27 +419,21 @@ public final class GrpoTrainer {
 
     /** Questions per step, B (default 16). */
     public Builder batchSize(int b) {
-      if (b < 1) {
-        throw new IllegalArgumentException("batchSize must be >= 1, got " + b);
-      }
+      checkArgument(b >= 1, "batchSize must be >= 1, got %s", b);
       this.batchSize = b;
       return this;
     }
 
     /** Completions per question, G (default 8). */
     public Builder groupSize(int g) {
-      if (g < 2) {
-        throw new IllegalArgumentException("groupSize must be >= 2, got " + g);
-      }
+      checkArgument(g >= 2, "groupSize must be >= 2, got %s", g);
       this.groupSize = g;
       return this;
     }
 
     /** Policy updates per generation (default 1). */
     public Builder numIterations(int n) {
-      if (n < 1) {
-        throw new IllegalArgumentException("numIterations must be >= 1, got " + n);
-      }
+      checkArgument(n >= 1, "numIterations must be >= 1, got %s", n);
       this.numIterations = n;
       return this;
     }
@@ -444,9 +465,7 @@ public final class GrpoTrainer {
 
     /** Writes a checkpoint into {@code dir} every {@code steps} steps (0: only on request). */
     public Builder checkpoints(Path dir, int steps) {
-      if (steps < 0) {
-        throw new IllegalArgumentException("checkpoint interval must be >= 0, got " + steps);
-      }
+      checkArgument(steps >= 0, "checkpoint interval must be >= 0, got %s", steps);
       this.checkpointDir = Objects.requireNonNull(dir, "dir");
       this.checkpointEvery = steps;
       return this;

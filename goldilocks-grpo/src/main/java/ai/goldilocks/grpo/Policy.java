@@ -22,6 +22,26 @@ public interface Policy extends AutoCloseable {
   List<Completion> generate(String prompt, int n, SamplingConfig sampling, long seed);
 
   /**
+   * Samples {@code n} completions of each prompt: element i of the result holds prompt i's, drawn
+   * with {@code seeds[i]} as {@link #generate(String, int, SamplingConfig, long)} would draw them.
+   * The default calls that method once per prompt; a policy may decode several prompts in one
+   * batch, in which case the draws are the same but logits can differ in their last bits (a batched
+   * product rounds differently), so a rare token may too. Deterministic for given prompts and seeds.
+   *
+   * @throws IllegalArgumentException if {@code seeds} and {@code prompts} differ in length
+   */
+  default List<List<Completion>> generateGroups(List<String> prompts, int n, SamplingConfig sampling, long[] seeds) {
+    if (seeds.length != prompts.size()) {
+      throw new IllegalArgumentException(seeds.length + " seeds for " + prompts.size() + " prompts");
+    }
+    List<List<Completion>> out = new java.util.ArrayList<>(prompts.size());
+    for (int i = 0; i < seeds.length; i++) {
+      out.add(generate(prompts.get(i), n, sampling, seeds[i]));
+    }
+    return out;
+  }
+
+  /**
    * Log-probabilities of every completion token under the current weights, without gradients, at
    * the given temperature (use the sampling temperature so ratios compare like with like).
    */

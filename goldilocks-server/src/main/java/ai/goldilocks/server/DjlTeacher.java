@@ -1,7 +1,7 @@
 package ai.goldilocks.server;
 
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.UtilityPredictor;
+import ai.goldilocks.core.spi.UtilityPredictor;
 import ai.goldilocks.djl.CharTokenizer;
 import ai.goldilocks.djl.Offline;
 import ai.goldilocks.djl.TransformerConfig;

@@ -1,7 +1,7 @@
 package ai.goldilocks.server;
 
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.UtilityPredictor;
+import ai.goldilocks.core.spi.UtilityPredictor;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
 import com.google.gson.JsonElement;

@@ -1,5 +1,7 @@
 package ai.goldilocks.core.grpo;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import java.util.Objects;
 
 /**
@@ -201,27 +203,21 @@ public final class GrpoObjective {
 
     /** Lower clip epsilon: ratios below 1 - clipLow are clipped (default 0.2). */
     public Builder clipLow(double epsilon) {
-      if (!(epsilon >= 0 && epsilon < 1)) {
-        throw new IllegalArgumentException("clipLow must be in [0, 1), got " + epsilon);
-      }
+      checkArgument(epsilon >= 0 && epsilon < 1, "clipLow must be in [0, 1), got %s", epsilon);
       this.clipLow = epsilon;
       return this;
     }
 
     /** Upper clip epsilon: ratios above 1 + clipHigh are clipped (default 0.2; DAPO uses 0.28). */
     public Builder clipHigh(double epsilon) {
-      if (!(epsilon >= 0) || !Double.isFinite(epsilon)) {
-        throw new IllegalArgumentException("clipHigh must be finite and >= 0, got " + epsilon);
-      }
+      checkArgument(epsilon >= 0 && Double.isFinite(epsilon), "clipHigh must be finite and >= 0, got %s", epsilon);
       this.clipHigh = epsilon;
       return this;
     }
 
     /** KL coefficient (default 0: no reference model needed). */
     public Builder beta(double beta) {
-      if (!(beta >= 0) || !Double.isFinite(beta)) {
-        throw new IllegalArgumentException("beta must be finite and >= 0, got " + beta);
-      }
+      checkArgument(beta >= 0 && Double.isFinite(beta), "beta must be finite and >= 0, got %s", beta);
       this.beta = beta;
       return this;
     }
@@ -238,9 +234,7 @@ public final class GrpoObjective {
      * {@link #clipLow} and {@link #clipHigh} here.
      */
     public Builder advantageEpsilon(double eps) {
-      if (!(eps >= 0) || !Double.isFinite(eps)) {
-        throw new IllegalArgumentException("advantageEpsilon must be finite and >= 0, got " + eps);
-      }
+      checkArgument(eps >= 0 && Double.isFinite(eps), "advantageEpsilon must be finite and >= 0, got %s", eps);
       this.eps = eps;
       return this;
     }
@@ -257,9 +251,7 @@ public final class GrpoObjective {
      * Required with {@link LossType#DR_GRPO}; ignored by the other loss types.
      */
     public Builder maxCompletionLength(int length) {
-      if (length < 0) {
-        throw new IllegalArgumentException("maxCompletionLength must be >= 0, got " + length);
-      }
+      checkArgument(length >= 0, "maxCompletionLength must be >= 0, got %s", length);
       this.maxCompletionLength = length;
       return this;
     }

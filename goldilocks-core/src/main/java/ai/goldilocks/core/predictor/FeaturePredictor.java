@@ -4,8 +4,8 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.Rng;
-import ai.goldilocks.core.TrainingExamples;
-import ai.goldilocks.core.UtilityPredictor;
+import ai.goldilocks.core.spi.TrainingExamples;
+import ai.goldilocks.core.spi.UtilityPredictor;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -466,9 +466,7 @@ public final class FeaturePredictor implements UtilityPredictor {
      * {@code Double.POSITIVE_INFINITY} weighs the whole window equally.
      */
     public Builder halfLife(double samples) {
-      if (!(samples > 0)) {
-        throw new IllegalArgumentException("halfLife must be positive (or infinite), got " + samples);
-      }
+      checkArgument(samples > 0, "halfLife must be positive (or infinite), got %s", samples);
       this.halfLife = samples;
       return this;
     }

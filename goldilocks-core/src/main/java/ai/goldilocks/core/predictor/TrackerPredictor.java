@@ -1,8 +1,8 @@
 package ai.goldilocks.core.predictor;
 
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.TrainingExamples;
-import ai.goldilocks.core.UtilityPredictor;
+import ai.goldilocks.core.spi.TrainingExamples;
+import ai.goldilocks.core.spi.UtilityPredictor;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;

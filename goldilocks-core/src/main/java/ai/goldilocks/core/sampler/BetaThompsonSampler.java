@@ -1,5 +1,7 @@
 package ai.goldilocks.core.sampler;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.Selection;
 import java.io.DataInputStream;
@@ -141,9 +143,7 @@ public final class BetaThompsonSampler extends AbstractSampler {
 
     /** Evidence decay lambda in [0, 1] (default 0.9; 1 keeps all evidence). */
     public Builder decay(double lambda) {
-      if (!(lambda >= 0 && lambda <= 1)) {
-        throw new IllegalArgumentException("decay must be in [0, 1], got " + lambda);
-      }
+      checkArgument(lambda >= 0 && lambda <= 1, "decay must be in [0, 1], got %s", lambda);
       this.decay = lambda;
       return this;
     }
@@ -160,9 +160,7 @@ public final class BetaThompsonSampler extends AbstractSampler {
 
     /** Target success rate (default 0.5). */
     public Builder target(double p) {
-      if (!(p > 0 && p < 1)) {
-        throw new IllegalArgumentException("target must be in (0, 1), got " + p);
-      }
+      checkArgument(p > 0 && p < 1, "target must be in (0, 1), got %s", p);
       this.target = p;
       return this;
     }

@@ -1,9 +1,11 @@
 package ai.goldilocks.core.sampler;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.Selection;
-import ai.goldilocks.core.TrainingExamples;
-import ai.goldilocks.core.UtilityPredictor;
+import ai.goldilocks.core.spi.TrainingExamples;
+import ai.goldilocks.core.spi.UtilityPredictor;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -538,9 +540,7 @@ public final class GoldilocksSampler extends AbstractSampler {
 
     /** Probability of a random candidate instead of the best (default 0.1). */
     public Builder epsilon(double epsilon) {
-      if (!(epsilon >= 0 && epsilon <= 1)) {
-        throw new IllegalArgumentException("epsilon must be in [0, 1], got " + epsilon);
-      }
+      checkArgument(epsilon >= 0 && epsilon <= 1, "epsilon must be in [0, 1], got %s", epsilon);
       this.epsilon = epsilon;
       return this;
     }
@@ -556,18 +556,14 @@ public final class GoldilocksSampler extends AbstractSampler {
 
     /** New samples between teacher updates, N (default 64). */
     public Builder updateEvery(int samples) {
-      if (samples < 1) {
-        throw new IllegalArgumentException("updateEvery must be >= 1, got " + samples);
-      }
+      checkArgument(samples >= 1, "updateEvery must be >= 1, got %s", samples);
       this.updateEvery = samples;
       return this;
     }
 
     /** Passes over the window per update (default 3). */
     public Builder epochs(int epochs) {
-      if (epochs < 1) {
-        throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-      }
+      checkArgument(epochs >= 1, "epochs must be >= 1, got %s", epochs);
       this.epochs = epochs;
       return this;
     }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.goldilocks.core.Question;
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.TrainingExamples;
-import ai.goldilocks.core.UtilityPredictor;
+import ai.goldilocks.core.spi.TrainingExamples;
+import ai.goldilocks.core.spi.UtilityPredictor;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

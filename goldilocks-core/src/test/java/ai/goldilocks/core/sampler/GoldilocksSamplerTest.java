@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.TrainingExamples;
+import ai.goldilocks.core.spi.TrainingExamples;
 import ai.goldilocks.core.RolloutFeedback;
 import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.Selection;
@@ -101,8 +101,8 @@ class GoldilocksSamplerTest extends SamplerContract {
   }
 
   /** A teacher that rules out even-indexed questions (utility 0) and rates odd ones 0.3. */
-  private static ai.goldilocks.core.UtilityPredictor oddOnly() {
-    return new ai.goldilocks.core.UtilityPredictor() {
+  private static ai.goldilocks.core.spi.UtilityPredictor oddOnly() {
+    return new ai.goldilocks.core.spi.UtilityPredictor() {
       @Override
       public String name() {
         return "odd-only";
@@ -165,7 +165,7 @@ class GoldilocksSamplerTest extends SamplerContract {
   @Test
   void aFailingTeacherUpdateIsCountedAndTheFeedbackKept() {
     QuestionPool pool = pool(50);
-    ai.goldilocks.core.UtilityPredictor failing = new ai.goldilocks.core.UtilityPredictor() {
+    ai.goldilocks.core.spi.UtilityPredictor failing = new ai.goldilocks.core.spi.UtilityPredictor() {
       @Override
       public String name() {
         return "failing";

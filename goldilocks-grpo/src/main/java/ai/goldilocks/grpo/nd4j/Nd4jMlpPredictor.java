@@ -3,9 +3,9 @@ package ai.goldilocks.grpo.nd4j;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.TrainingExamples;
+import ai.goldilocks.core.spi.TrainingExamples;
 import ai.goldilocks.core.Rng;
-import ai.goldilocks.core.UtilityPredictor;
+import ai.goldilocks.core.spi.UtilityPredictor;
 import ai.goldilocks.core.predictor.TextFeatures;
 import java.io.DataInput;
 import java.io.DataOutput;

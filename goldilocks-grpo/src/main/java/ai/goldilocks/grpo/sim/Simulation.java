@@ -5,7 +5,7 @@ import ai.goldilocks.core.RolloutFeedback;
 import ai.goldilocks.core.Rng;
 import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.Selection;
-import ai.goldilocks.core.UtilityPredictor;
+import ai.goldilocks.core.spi.UtilityPredictor;
 import ai.goldilocks.core.predictor.BlendPredictor;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.sampler.BetaThompsonSampler;

@@ -142,6 +142,16 @@ public final class ArithmeticTasks {
    * @param digits 1 to 17
    */
   public static ArithmeticTask addOrSubtract(Rng rng, int digits, String id) {
+    return addOrSubtract(rng, digits, id, false);
+  }
+
+  /**
+   * As {@link #addOrSubtract(Rng, int, String)}; with {@code zeroPad} the shorter operand is written
+   * with leading zeros to the longer one's width ({@code 4821+0057=}), so every question of a band
+   * has the same layout and digit i of both operands sits at the same offset. The answer is the
+   * plain number, without leading zeros.
+   */
+  public static ArithmeticTask addOrSubtract(Rng rng, int digits, String id, boolean zeroPad) {
     if (digits < 1 || digits > 17) {
       throw new IllegalArgumentException("digits must be in [1, 17], got " + digits);
     }
@@ -165,11 +175,18 @@ public final class ArithmeticTasks {
       }
       int md = Math.max(digitsOf(a), digitsOf(b));
       int c = subBorrows(a, b);
-      return new ArithmeticTask(id, a + "-" + b + "=", Long.toString(a - b), "sub", md, c, 0.8 * md + 0.6 * c + 0.5);
+      return new ArithmeticTask(id, operand(a, md, zeroPad) + "-" + operand(b, md, zeroPad) + "=", Long.toString(a - b), "sub", md, c,
+          0.8 * md + 0.6 * c + 0.5);
     }
     int md = Math.max(digitsOf(a), digitsOf(b));
     int c = addCarries(a, b);
-    return new ArithmeticTask(id, a + "+" + b + "=", Long.toString(a + b), "add", md, c, 0.8 * md + 0.6 * c);
+    return new ArithmeticTask(id, operand(a, md, zeroPad) + "+" + operand(b, md, zeroPad) + "=", Long.toString(a + b), "add", md, c,
+        0.8 * md + 0.6 * c);
+  }
+
+  private static String operand(long v, int width, boolean zeroPad) {
+    String s = Long.toString(v);
+    return zeroPad && s.length() < width ? "0".repeat(width - s.length()) + s : s;
   }
 
   /** The exact-match verifier: 1 when {@code completion}, trimmed, equals the answer, else 0. */

@@ -73,4 +73,24 @@ class ArithmeticTasksTest {
       }
     }
   }
+
+  @Test
+  void zeroPaddingGivesEveryQuestionOfABandOneLayoutAndKeepsTheAnswer() {
+    ai.goldilocks.core.Rng plain = new ai.goldilocks.core.Rng(9);
+    ai.goldilocks.core.Rng padded = new ai.goldilocks.core.Rng(9);
+    for (int digits = 1; digits <= 6; digits++) {
+      for (int i = 0; i < 300; i++) {
+        ArithmeticTask a = ArithmeticTasks.addOrSubtract(plain, digits, "x" + i);
+        ArithmeticTask b = ArithmeticTasks.addOrSubtract(padded, digits, "x" + i, true);
+        // the same draws: the same numbers and answer, only the written operands differ
+        assertEquals(a.answer(), b.answer(), b.prompt());
+        assertEquals(a.carries(), b.carries());
+        assertEquals(2 * digits + 2, b.prompt().length(), b.prompt());
+        String[] ops = b.prompt().substring(0, b.prompt().length() - 1).split("[+-]");
+        assertEquals(digits, ops[0].length(), b.prompt());
+        assertEquals(digits, ops[1].length(), b.prompt());
+        assertEquals(a.prompt().replaceAll("(^|[+-])0+(?=\\d)", "$1"), b.prompt().replaceAll("(^|[+-])0+(?=\\d)", "$1"));
+      }
+    }
+  }
 }

@@ -1,5 +1,6 @@
-package ai.goldilocks.core;
+package ai.goldilocks.core.spi;
 
+import ai.goldilocks.core.QuestionPool;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;

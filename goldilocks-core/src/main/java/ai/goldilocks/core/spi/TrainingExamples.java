@@ -1,4 +1,4 @@
-package ai.goldilocks.core;
+package ai.goldilocks.core.spi;
 
 import java.util.Objects;
 

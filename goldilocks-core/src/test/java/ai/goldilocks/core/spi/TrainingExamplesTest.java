@@ -1,4 +1,4 @@
-package ai.goldilocks.core;
+package ai.goldilocks.core.spi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
