@@ -89,11 +89,8 @@ final class BenchmarkCommand implements Callable<Integer> {
       description = "Fraction of the GRPO steps over which the learning rate ramps up linearly from 0 (default: ${DEFAULT-VALUE}).")
   double lrWarmup;
 
-  @Option(names = "--batch", defaultValue = "16", description = "Questions per GRPO step, B (default: ${DEFAULT-VALUE}).")
-  int batch;
-
-  @Option(names = "--group-size", defaultValue = "8", description = "Rollouts per question, G (default: ${DEFAULT-VALUE}).")
-  int group;
+  @picocli.CommandLine.Mixin
+  GroupShape shape = new GroupShape();
 
   @Option(names = "--held-out", description = "Held-out questions for the exact metric, even across the 6 digit bands"
       + " (default 2004, quick 402).")
@@ -139,6 +136,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     if (warmupSteps != null && warmupSteps.size() != 2) {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--warmup-steps takes two numbers, e.g. 1500,750");
     }
+    shape.check();
     Files.createDirectories(out);
     zeroPad = !noZeroPad;
     modelConfig = TransformerConfig.small(tok.vocabSize(), 32);
@@ -203,7 +201,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     train.forEach(t -> byId.put(t.id(), t));
     QuestionPool pool = QuestionPool.of(train.stream().map(ArithmeticTask::toQuestion).toList());
     LOG.info("benchmark seed {}: {} training questions, {} held out (1-{} digits), warm start {}+{} steps, {} GRPO steps x {} x {}",
-        seed, pool.size(), validation.size(), MAX_DIGITS, stage1, stage2, grpoSteps, batch, group);
+        seed, pool.size(), validation.size(), MAX_DIGITS, stage1, stage2, grpoSteps, shape.batch, shape.groupSize);
 
     // 1. the warm start, cached by its configuration
     Map<String, Object> warm = new LinkedHashMap<>();
@@ -222,7 +220,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     }
 
     // 2. GRPO per arm, same weights, same seed, same rollout budget
-    long budget = (long) grpoSteps * batch * group;
+    long budget = grpoSteps * shape.rolloutsPerStep();
     for (String arm : chosen) {
       results.put(arm, runArm(seed, arm, pool, byId, validation, warmDir, budget, every, dir));
     }
@@ -243,8 +241,8 @@ final class BenchmarkCommand implements Callable<Integer> {
     cfg.put("grpoSteps", grpoSteps);
     cfg.put("grpoLearningRate", lr);
     cfg.put("grpoLearningRateWarmup", lrWarmup);
-    cfg.put("batch", batch);
-    cfg.put("groupSize", group);
+    cfg.put("batch", shape.batch);
+    cfg.put("groupSize", shape.groupSize);
     cfg.put("rolloutBudget", budget);
     cfg.put("evalEvery", every);
     summary.put("config", cfg);
@@ -607,12 +605,12 @@ final class BenchmarkCommand implements Callable<Integer> {
       p.load(warmDir);
       Sampler s = sampler(seed, arm, pool, p, byId);
       try (s) {
-        GrpoTrainer.Builder b = GrpoTrainer.builder(p, s, new ReversedAnswerReward()).batchSize(batch).groupSize(group).seed(seed)
+        GrpoTrainer.Builder b = GrpoTrainer.builder(p, s, new ReversedAnswerReward()).batchSize(shape.batch).groupSize(shape.groupSize).seed(seed)
             .sampling(ROLLOUT).metricsFile(metrics);
         if (arm.equals("dynamic-filter")) {
           b.dynamicFilter(2.0, 4);
         }
-        long rampSteps = Math.round(lrWarmup * budget / ((double) batch * group));
+        long rampSteps = Math.round(lrWarmup * budget / (double) shape.rolloutsPerStep());
         return ArmRun.run(arm, dir, p, s, b.build(), budget, every, lr, rampSteps,
             (policy, last) -> evaluate(policy, validation, last));
       } finally {

@@ -96,11 +96,8 @@ final class OmrCommand implements Callable<Integer> {
   @Option(names = "--steps", defaultValue = "150", description = "GRPO steps per arm (default: ${DEFAULT-VALUE}).")
   int steps;
 
-  @Option(names = "--batch", defaultValue = "16", description = "Questions per GRPO step, B (default: ${DEFAULT-VALUE}).")
-  int batch;
-
-  @Option(names = "--group-size", defaultValue = "8", description = "Completions per question, G (default: ${DEFAULT-VALUE}).")
-  int groupSize;
+  @picocli.CommandLine.Mixin
+  GroupShape shape = new GroupShape();
 
   @Option(names = "--lr", description = "Policy learning rate, AdamW, ramped over the first tenth of the steps "
       + "(default: 1e-4 for the fixture's model, 1e-6 for a pretrained checkpoint).")
@@ -176,8 +173,7 @@ final class OmrCommand implements Callable<Integer> {
       }
     }
     checkArgument(steps >= 1, "--steps must be >= 1, got %s", steps);
-    checkArgument(batch >= 1, "--batch must be >= 1, got %s", batch);
-    checkArgument(groupSize >= 2, "--group-size must be >= 2, got %s", groupSize);
+    shape.check();
     Files.createDirectories(out);
     List<MathProblem> problems = readProblems();
     // deterministic split by stable id: a fifth for validation
@@ -213,8 +209,8 @@ final class OmrCommand implements Callable<Integer> {
       c.put("teacher", teacherModel != null ? "lm:" + teacherModel : teacher);
       c.put("teacherTarget", teacherTarget);
       c.put("steps", steps);
-      c.put("batch", batch);
-      c.put("groupSize", groupSize);
+      c.put("batch", shape.batch);
+      c.put("groupSize", shape.groupSize);
       c.put("learningRate", policyLr);
       c.put("maxNewTokens", maxNew);
       c.put("temperature", temperature);
@@ -425,7 +421,7 @@ final class OmrCommand implements Callable<Integer> {
     try (TransformerPolicy p = policy(student, policyLr); s) {
       GrpoTrainer.Builder b = GrpoTrainer.builder(p, s, (q, c) -> MathAnswers.verifySolution(q.metadata().get("answer"), c.text())
               .equal() ? 1.0 : 0.0)
-          .batchSize(batch).groupSize(groupSize).seed(seed).sampling(rollout).metricsFile(metrics)
+          .batchSize(shape.batch).groupSize(shape.groupSize).seed(seed).sampling(rollout).metricsFile(metrics)
           .prompt((Question q) -> student.prompt().apply(q.text()));
       if (checkpointEvery > 0 || resume != null) {
         b.checkpoints(checkpoints, checkpointEvery);
@@ -437,7 +433,7 @@ final class OmrCommand implements Callable<Integer> {
           LOG.warn("{}: resuming with a changed configuration: {}", arm, changed);
         }
       }
-      return ArmRun.run(arm, dir, p, s, trainer, (long) steps * batch * groupSize, every, policyLr, Math.max(1, steps / 10),
+      return ArmRun.run(arm, dir, p, s, trainer, steps * shape.rolloutsPerStep(), every, policyLr, Math.max(1, steps / 10),
           (policy, full) -> evaluate(policy, student, validation, rollout), restoreFrom != null);
     } finally {
       ArmRun.closeTeacher(s);
