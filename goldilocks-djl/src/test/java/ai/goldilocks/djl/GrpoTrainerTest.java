@@ -210,6 +210,24 @@ class GrpoTrainerTest {
   }
 
   @Test
+  void aNanRewardInAnyGroupLeavesSamplerPolicyAndCountersAsTheyWere() throws IOException {
+    try (TransformerPolicy p = policy(); GoldilocksSampler s = sampler()) {
+      int[] calls = {0};
+      // the third group's first reward is NaN: the groups before it were already scored
+      GrpoTrainer t = GrpoTrainer.builder(p, s, (q, c) -> ++calls[0] == 9 ? Double.NaN : c.text().length() % 2)
+          .batchSize(4).groupSize(4).seed(1).sampling(new SamplingConfig(1, 1, 4)).build();
+      IllegalStateException e = assertThrows(IllegalStateException.class, t::step);
+      assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+      assertEquals(9, calls[0], "the bad reward was the third group's first");
+      assertEquals(4, s.metrics().selections(), "the step picked its questions");
+      assertEquals(0, s.metrics().feedbackAccepted(), "no feedback reached the sampler");
+      assertEquals(0, t.rolloutsSpent());
+      assertEquals(0, p.version());
+      assertEquals(0, t.stepCount());
+    }
+  }
+
+  @Test
   void aShortEndToEndRunWithDynamicFilteringCountsEveryRollout(@TempDir Path dir) throws IOException {
     try (TransformerPolicy p = policy(); UniformSampler s = UniformSampler.builder(POOL).seed(2).build()) {
       GrpoTrainer t = GrpoTrainer.builder(p, s, (q, c) -> c.text().length() % 2).batchSize(4).groupSize(4)

@@ -118,7 +118,7 @@ public final class GrpoTrainer {
   }
 
   private Group rollOut(Selection s) {
-    return scored(s, policy.generate(promptOf(s), groupSize, sampling, generationSeed(s)));
+    return counted(scored(s, policy.generate(promptOf(s), groupSize, sampling, generationSeed(s))));
   }
 
   /** The groups of several selections, sampled in one {@link Policy#generateGroups} call. */
@@ -137,6 +137,8 @@ public final class GrpoTrainer {
     for (int i = 0; i < seeds.length; i++) {
       out.add(scored(picks.get(i), all.get(i)));
     }
+    // counted only once every group has its rewards: a bad reward leaves the counters as they were
+    out.forEach(this::counted);
     return out;
   }
 
@@ -149,11 +151,16 @@ public final class GrpoTrainer {
         throw new IllegalStateException("reward of question '" + q.id() + "' completion " + j + " is " + r[j]);
       }
     }
-    rolloutsSpent += r.length;
-    for (Completion c : cs) {
+    return new Group(s, cs, r);
+  }
+
+  /** Adds a scored group to the rollout and token counters. */
+  private Group counted(Group g) {
+    rolloutsSpent += g.rewards.length;
+    for (Completion c : g.completions) {
       stepTokens += c.sequence().completion().length;
     }
-    return new Group(s, cs, r);
+    return g;
   }
 
   /**
