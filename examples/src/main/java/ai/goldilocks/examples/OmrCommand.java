@@ -342,8 +342,10 @@ final class OmrCommand implements Callable<Integer> {
 
   private TransformerPolicy policy(Student s, double policyLr) throws IOException {
     if (s.kind().equals("hugging-face")) {
+      // one question's G completions per decoding batch: a pretrained model's key/value caches
+      // over long completions are what bounds memory (docs/gpu.md)
       return TransformerPolicy.fromHuggingFace(s.weights(), s.tokenizer()).seed(seed).learningRate(policyLr).microBatchSize(microBatch)
-          .build();
+          .decodeRows(shape.groupSize).build();
     }
     TransformerPolicy p = TransformerPolicy.builder(TransformerPolicy.readConfig(s.weights()), s.tokenizer()).seed(seed)
         .learningRate(policyLr).microBatchSize(microBatch).build();

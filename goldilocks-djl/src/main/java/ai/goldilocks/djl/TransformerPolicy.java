@@ -42,13 +42,15 @@ public final class TransformerPolicy implements Policy {
   private Network reference;
   private long version;
   private final boolean kvCache;
+  private final int decodeRows;
   /** Test hook: runs on the parameters after each backward pass, before the gradient check. */
   java.util.function.Consumer<List<NDArray>> afterBackward;
 
   private TransformerPolicy(TransformerConfig config, Network network, TextTokenizer tokenizer, double learningRate, double weightDecay,
-      double clipNorm, int microBatchSize, boolean kvCache) {
+      double clipNorm, int microBatchSize, boolean kvCache, int decodeRows) {
     this.microBatchSize = microBatchSize;
     this.kvCache = kvCache;
+    this.decodeRows = decodeRows;
     this.config = config;
     this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
     this.model = network;
@@ -153,7 +155,8 @@ public final class TransformerPolicy implements Policy {
 
   /**
    * Decodes prompts of equal token length together, {@code n} rows each, every prompt with its own
-   * random stream: the same draws as one {@link #generate} call per prompt, fewer engine calls.
+   * random stream: the same draws as one {@link #generate} call per prompt, fewer engine calls. At
+   * most {@link Builder#decodeRows} rows share a batch (a group is never split).
    */
   @Override
   public List<List<Completion>> generateGroups(List<String> prompts, int n, SamplingConfig sampling, long[] seeds) {
@@ -170,7 +173,14 @@ public final class TransformerPolicy implements Policy {
       byLength.computeIfAbsent(encoded[i].length, k -> new java.util.ArrayList<>()).add(i);
     }
     List<List<Completion>> out = new java.util.ArrayList<>(java.util.Collections.nCopies(encoded.length, null));
-    for (List<Integer> same : byLength.values()) {
+    int groupsPerBatch = Math.max(1, decodeRows / n);
+    List<List<Integer>> batches = new java.util.ArrayList<>();
+    for (List<Integer> sameLength : byLength.values()) {
+      for (int from = 0; from < sameLength.size(); from += groupsPerBatch) {
+        batches.add(sameLength.subList(from, Math.min(sameLength.size(), from + groupsPerBatch)));
+      }
+    }
+    for (List<Integer> same : batches) {
       int[][] rows = new int[same.size() * n][];
       ai.goldilocks.core.Rng[] rngs = new ai.goldilocks.core.Rng[rows.length];
       for (int g = 0; g < same.size(); g++) {
@@ -529,6 +539,7 @@ public final class TransformerPolicy implements Policy {
     private double clipNorm = 1.0;
     private int microBatchSize;
     private boolean kvCache = true;
+    private int decodeRows = 128;
 
     private Builder(TransformerConfig config, TextTokenizer tokenizer) {
       this.config = Objects.requireNonNull(config, "config");
@@ -590,11 +601,22 @@ public final class TransformerPolicy implements Policy {
       return this;
     }
 
+    /**
+     * The most rows {@link TransformerPolicy#generateGroups} decodes in one batch (default 128; a
+     * group of G rows is never split). Each row holds a key/value cache as long as its sequence, so
+     * lower it for large models and long completions.
+     */
+    public Builder decodeRows(int rows) {
+      checkArgument(rows >= 1, "decodeRows must be >= 1, got %s", rows);
+      this.decodeRows = rows;
+      return this;
+    }
+
     /** Builds the policy (starts the PyTorch engine, offline). */
     public TransformerPolicy build() {
       Offline.ensure();
       Network network = config != null ? new Transformer(config, true, defaultDevice(), seed) : networkFactory.get();
-      return new TransformerPolicy(config, network, tokenizer, learningRate, weightDecay, clipNorm, microBatchSize, kvCache);
+      return new TransformerPolicy(config, network, tokenizer, learningRate, weightDecay, clipNorm, microBatchSize, kvCache, decodeRows);
     }
   }
 }

@@ -100,6 +100,20 @@ class TransformerPolicyTest {
       }
       assertThrows(IllegalArgumentException.class, () -> p.generateGroups(prompts, 4, s, new long[] {1, 2}));
     }
+    // at most 4 rows per batch: one group at a time, the same completions
+    try (TransformerPolicy p = TransformerPolicy.builder(TINY, TOK).seed(5).learningRate(1e-3).decodeRows(4).build();
+        TransformerPolicy q = tiny(5)) {
+      SamplingConfig s = new SamplingConfig(1.0, 1.0, 10);
+      List<String> prompts = List.of("12+34=", "56+78=", "90+12=");
+      long[] seeds = {3, 4, 5};
+      List<List<Completion>> narrow = p.generateGroups(prompts, 4, s, seeds);
+      List<List<Completion>> wide = q.generateGroups(prompts, 4, s, seeds);
+      for (int i = 0; i < prompts.size(); i++) {
+        for (int j = 0; j < 4; j++) {
+          assertArrayEquals(wide.get(i).get(j).sequence().completion(), narrow.get(i).get(j).sequence().completion());
+        }
+      }
+    }
   }
 
   @Test
