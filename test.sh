@@ -1,19 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: the Java modules (Maven), then the Python client against the real server
-# jar, in a virtual environment this script creates (clients/python/.venv) from the machine's
-# configured pip index. Nothing is downloaded at test time beyond what Maven and pip install.
+# jar (clients/python/run-tests.sh: pytest in a virtual environment created from the machine's
+# configured pip index). Nothing is downloaded at test time beyond what Maven and pip install.
 set -euo pipefail
 cd "$(dirname "$0")"
 export DJL_OFFLINE=true
 export OPT_OUT_TRACKING=true
 ./mvnw -B verify
-
-VENV=clients/python/.venv
-if [ ! -x "$VENV/bin/python" ]; then
-  python3 -m venv "$VENV"
-fi
-# --retries 0: an index that cannot be reached (no network) is skipped at once, not retried for minutes
-"$VENV/bin/pip" install -q --disable-pip-version-check --retries 0 --timeout 20 \
-  "torch==2.13.0" "trl>=1.13" datasets pytest
-GOLDILOCKS_SERVER_JAR="$PWD/goldilocks-server/target/goldilocks-server.jar" \
-  "$VENV/bin/python" -m pytest -q -p no:cacheprovider clients/python/tests
+clients/python/run-tests.sh

@@ -113,8 +113,6 @@ final class BenchmarkCommand implements Callable<Integer> {
       + " default the shorter operand has leading zeros (4821+0057=), so every question of a digit band has one layout.")
   boolean noZeroPad;
 
-  private boolean zeroPad;
-
   @Option(names = "--aggregate-only", description = "Train nothing: aggregate the seeds' results already in --out/seed-N"
       + " (from runs of one seed each, e.g. in parallel) into the summary and plots across seeds.")
   boolean aggregateOnly;
@@ -138,7 +136,6 @@ final class BenchmarkCommand implements Callable<Integer> {
     }
     shape.check();
     Files.createDirectories(out);
-    zeroPad = !noZeroPad;
     modelConfig = TransformerConfig.small(tok.vocabSize(), 32);
     Map<String, Object> perSeed = new LinkedHashMap<>();
     Map<Long, Map<String, ArmRun.Result>> results = new LinkedHashMap<>();
@@ -193,10 +190,10 @@ final class BenchmarkCommand implements Callable<Integer> {
     int every = evalEvery != null ? evalEvery : quick ? 10 : 20;
     Files.createDirectories(dir);
 
-    List<ArithmeticTask> validation = bands(heldOutSize, seed * 7 + 2, "v", Set.of(), zeroPad);
+    List<ArithmeticTask> validation = bands(heldOutSize, seed * 7 + 2, "v", Set.of(), !noZeroPad);
     Set<String> heldOutPrompts = new HashSet<>();
     validation.forEach(t -> heldOutPrompts.add(t.prompt()));
-    List<ArithmeticTask> train = bands(quick ? 3000 : 12_000, seed * 7 + 1, "t", heldOutPrompts, zeroPad);
+    List<ArithmeticTask> train = bands(quick ? 3000 : 12_000, seed * 7 + 1, "t", heldOutPrompts, !noZeroPad);
     Map<String, ArithmeticTask> byId = new java.util.HashMap<>();
     train.forEach(t -> byId.put(t.id(), t));
     QuestionPool pool = QuestionPool.of(train.stream().map(ArithmeticTask::toQuestion).toList());
@@ -231,8 +228,8 @@ final class BenchmarkCommand implements Callable<Integer> {
     cfg.put("seed", seed);
     cfg.put("quick", quick);
     cfg.put("task", "reversed-answer addition and subtraction, 1-" + MAX_DIGITS + " digit operands, carry and borrow chains"
-        + (zeroPad ? ", operands zero-padded to one width" : ""));
-    cfg.put("zeroPad", zeroPad);
+        + (noZeroPad ? "" : ", operands zero-padded to one width"));
+    cfg.put("zeroPad", !noZeroPad);
     cfg.put("model", modelConfig);
     cfg.put("parameters", modelConfig.parameterCount());
     cfg.put("poolQuestions", pool.size());
@@ -306,7 +303,7 @@ final class BenchmarkCommand implements Callable<Integer> {
    * whole recipe.
    */
   private Path warmStart(long seed, int stage1, int stage2, Map<String, Object> info) throws IOException {
-    String first = String.join("|", zeroPad ? WARM_START_RECIPE_PADDED : WARM_START_RECIPE, Long.toString(seed), modelConfig.toString(),
+    String first = String.join("|", noZeroPad ? WARM_START_RECIPE : WARM_START_RECIPE_PADDED, Long.toString(seed), modelConfig.toString(),
         tok.alphabet(), "batch=64",
         "stage1=" + stage1 + ",hardShare=" + STAGE1_HARD + ",lr=1e-3>1e-4");
     String second = first + "|stage2=" + stage2 + ",hardShare=" + STAGE2_HARD + ",lr=" + STAGE2_LR + ">1e-4";
@@ -378,7 +375,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     List<Sequence> b = new ArrayList<>(64);
     for (int i = 0; i < 64; i++) {
       int digits = rng.nextDouble() < hardShare ? EASY_BANDS + 1 + rng.nextInt(MAX_DIGITS - EASY_BANDS) : 1 + rng.nextInt(EASY_BANDS);
-      b.add(sequence(ArithmeticTasks.addOrSubtract(rng, digits, "warm", zeroPad)));
+      b.add(sequence(ArithmeticTasks.addOrSubtract(rng, digits, "warm", !noZeroPad)));
     }
     return b;
   }
