@@ -212,6 +212,16 @@ final class ArmRun {
    */
   static int warmStart(TransformerPolicy policy, int steps, double peak,
       java.util.function.IntFunction<List<ai.goldilocks.grpo.Sequence>> batch) {
+    return warmStart(policy, steps, peak, batch, done -> false);
+  }
+
+  /**
+   * As {@link #warmStart(TransformerPolicy, int, double, java.util.function.IntFunction)}, asking
+   * {@code stop} after each step (with the number of steps done) whether to end early; the learning
+   * rate schedule spans {@code steps} either way.
+   */
+  static int warmStart(TransformerPolicy policy, int steps, double peak,
+      java.util.function.IntFunction<List<ai.goldilocks.grpo.Sequence>> batch, java.util.function.IntPredicate stop) {
     ProgressBar bar = new ProgressBar("warm start", steps);
     int skipped = 0;
     for (int s = 0; s < steps; s++) {
@@ -223,6 +233,9 @@ final class ArmRun {
       } catch (IllegalArgumentException e) {
         skipped++;
         LOG.warn("warm-start step {} skipped: {}", s + 1, e.getMessage());
+      }
+      if (stop.test(s + 1)) {
+        break;
       }
     }
     return skipped;

@@ -79,7 +79,7 @@ final class BenchmarkCommand implements Callable<Integer> {
   Integer steps;
 
   @Option(names = "--warmup-steps", split = ",",
-      description = "Supervised warm-start steps of the two stages, e.g. 4000,3000 (default 4000,3000; quick 300,100).")
+      description = "Supervised warm-start steps of the two stages, e.g. 4000,6000; stage 2 stops earlier once the hard bands reach mean p 0.15 on a probe (default 4000,6000; quick 300,100).")
   List<Integer> warmupSteps;
 
   @Option(names = "--lr", defaultValue = "5e-5", description = "GRPO learning rate (default: ${DEFAULT-VALUE}).")
@@ -185,7 +185,7 @@ final class BenchmarkCommand implements Callable<Integer> {
   private Map<String, Object> runSeed(long seed, List<String> chosen, Path dir, Map<String, ArmRun.Result> results) throws IOException {
     int grpoSteps = steps != null ? steps : quick ? 40 : 600;
     int stage1 = warmupSteps != null ? warmupSteps.get(0) : quick ? 300 : 4000;
-    int stage2 = warmupSteps != null ? warmupSteps.get(1) : quick ? 100 : 3000;
+    int stage2 = warmupSteps != null ? warmupSteps.get(1) : quick ? 100 : 6000;
     int heldOutSize = heldOut != null ? heldOut : quick ? 402 : 2004;
     int every = evalEvery != null ? evalEvery : quick ? 10 : 20;
     Files.createDirectories(dir);
@@ -297,40 +297,101 @@ final class BenchmarkCommand implements Callable<Integer> {
   // ------------------------------------------------------------------ warm start
 
   /**
-   * Two supervised stages with every length present: stage 1 (easy-heavy, 1% of each hard band)
-   * teaches the format and the short sums; stage 2 raises the hard bands to 35% of the items and
-   * stops while they are still being learned, leaving a frontier. Cached under a key that hashes the
-   * whole recipe.
+   * Two supervised stages with every length present: stage 1 (easy-heavy, 3% hard items) teaches the
+   * format and the short sums; stage 2 raises the hard bands to 35% of the items and is stopped
+   * early, while they are still being learned: every {@value #PROBE_EVERY} steps it measures the
+   * exact p of a probe of fresh questions (its own seed, even across the bands) and ends at the first
+   * probe whose hard bands reach a mean p of {@value #STAGE2_STOP_HARD_P}, or at {@code stage2}
+   * steps (the learning-rate schedule spans {@code stage2}). The same rule for every seed; it reads
+   * nothing of the held-out metric or of any GRPO run. Each probe (hard-band p, p per band, the
+   * expected mixed fraction at G = {@value #PROBE_GROUP}) goes into the JSON. Cached under a key
+   * that hashes the whole recipe.
    */
   private Path warmStart(long seed, int stage1, int stage2, Map<String, Object> info) throws IOException {
     String first = String.join("|", noZeroPad ? WARM_START_RECIPE : WARM_START_RECIPE_PADDED, Long.toString(seed), modelConfig.toString(),
         tok.alphabet(), "batch=64",
         "stage1=" + stage1 + ",hardShare=" + STAGE1_HARD + ",lr=1e-3>1e-4");
-    String second = first + "|stage2=" + stage2 + ",hardShare=" + STAGE2_HARD + ",lr=" + STAGE2_LR + ">1e-4";
+    String second = first + "|stage2=" + stage2 + ",hardShare=" + STAGE2_HARD + ",lr=" + STAGE2_LR + ">1e-4"
+        + "|stop=hardP>=" + STAGE2_STOP_HARD_P + ",probe=" + PROBE_SIZE + ",every=" + PROBE_EVERY;
     Path stage1Dir = cached(first, info, "stage1", p -> {
       Rng rng = new Rng(seed * 13 + 5);
-      return ArmRun.warmStart(p, stage1, 1e-3, s -> warmBatch(rng, STAGE1_HARD));
+      return Map.of("skippedSteps", ArmRun.warmStart(p, stage1, 1e-3, s -> warmBatch(rng, STAGE1_HARD)));
     }, seed, null);
     return cached(second, info, "stage2", p -> {
       Rng rng = new Rng(seed * 13 + 6);
-      return ArmRun.warmStart(p, stage2, STAGE2_LR, s -> warmBatch(rng, STAGE2_HARD));
+      List<ArithmeticTask> probe = bands(PROBE_SIZE, seed * 7 + 3, "probe", Set.of(), !noZeroPad);
+      List<Map<String, Object>> trajectory = new ArrayList<>();
+      java.util.function.IntPredicate probeAndStop = done -> {
+        if (done % PROBE_EVERY != 0 && done != stage2) {
+          return false;
+        }
+        Map<String, Object> row = probeFrontier(p, probe, done);
+        trajectory.add(row);
+        double hard = (Double) row.get("hardMeanP");
+        LOG.info("stage 2 probe at {} steps: hard-band p {} (stop at {}), mixed@{} {}", done, hard, STAGE2_STOP_HARD_P, PROBE_GROUP,
+            row.get("mixedFraction"));
+        return hard >= STAGE2_STOP_HARD_P;
+      };
+      int skipped = ArmRun.warmStart(p, stage2, STAGE2_LR, s -> warmBatch(rng, STAGE2_HARD), probeAndStop);
+      Map<String, Object> last = trajectory.get(trajectory.size() - 1);
+      Map<String, Object> d = new LinkedHashMap<>();
+      d.put("skippedSteps", skipped);
+      d.put("stoppedAt", last.get("steps"));
+      d.put("reachedTarget", (Double) last.get("hardMeanP") >= STAGE2_STOP_HARD_P);
+      d.put("probes", trajectory);
+      return d;
     }, seed, stage1Dir);
   }
 
   private static final double STAGE1_HARD = 0.03;
   private static final double STAGE2_HARD = 0.35;
   private static final double STAGE2_LR = 5e-4;
+  private static final int PROBE_SIZE = 600;
+  private static final int PROBE_GROUP = 8;
+  private static final int PROBE_EVERY = 20;
+  /** Stage 2 stops once the probe's hard bands (4-6 digits) reach this mean p (the prototype stopped at 0.17). */
+  private static final double STAGE2_STOP_HARD_P = 0.15;
 
-  /** Supervised training from {@code start} (or fresh weights) by {@code train}. */
+  /** One frontier probe of stage 2: the exact p of each probe question, summarised. */
+  private Map<String, Object> probeFrontier(TransformerPolicy p, List<ArithmeticTask> probe, int steps) {
+    double[] ps = exactP(p, probe);
+    double mixed = 0;
+    double hard = 0;
+    int hardN = 0;
+    double[] band = new double[MAX_DIGITS + 1];
+    int[] bandN = new int[MAX_DIGITS + 1];
+    for (int i = 0; i < ps.length; i++) {
+      mixed += 1 - Math.pow(ps[i], PROBE_GROUP) - Math.pow(1 - ps[i], PROBE_GROUP);
+      int d = probe.get(i).maxDigits();
+      band[d] += ps[i];
+      bandN[d]++;
+      if (d > EASY_BANDS) {
+        hard += ps[i];
+        hardN++;
+      }
+    }
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("steps", steps);
+    row.put("mixedFraction", Json.round(mixed / ps.length, 4));
+    row.put("hardMeanP", Json.round(hard / Math.max(1, hardN), 4));
+    List<Double> byBand = new ArrayList<>();
+    for (int d = 1; d <= MAX_DIGITS; d++) {
+      byBand.add(Json.round(band[d] / Math.max(1, bandN[d]), 4));
+    }
+    row.put("meanPByBand", byBand);
+    return row;
+  }
+
+  /** Supervised training from {@code start} (or fresh weights) by {@code train}: its details, with "skippedSteps". */
   @FunctionalInterface
   private interface Stage {
-    int train(TransformerPolicy p);
+    Map<String, Object> train(TransformerPolicy p) throws IOException;
   }
 
   /**
    * One stage of the warm start, cached under the hash of its whole recipe (which includes the
-   * stages before it). Records in {@code info} whether it came from the cache, its seconds and
-   * skipped steps.
+   * stages before it). Records in {@code info} whether it came from the cache, its seconds, skipped
+   * steps and the stage's own details.
    */
   private Path cached(String recipe, Map<String, Object> info, String name, Stage stage, long seed, Path start) throws IOException {
     String key = sha256(recipe).substring(0, 16);
@@ -344,26 +405,36 @@ final class BenchmarkCommand implements Callable<Integer> {
       m.put("cached", true);
       m.put("seconds", Double.parseDouble(Files.readString(dir.resolve("seconds.txt")).trim()));
       m.put("skippedSteps", Integer.parseInt(Files.readString(dir.resolve("skipped.txt")).trim()));
+      if (Files.isRegularFile(dir.resolve("details.json"))) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> details = new com.google.gson.GsonBuilder().setObjectToNumberStrategy(com.google.gson.ToNumberPolicy.LONG_OR_DOUBLE)
+            .create().fromJson(Files.readString(dir.resolve("details.json")), LinkedHashMap.class);
+        m.putAll(details);
+      }
     } else {
       long t0 = System.nanoTime();
       Path tmp = cache.resolve(".warmstart-" + key + ".tmp");
-      int skipped;
+      Map<String, Object> details;
+      Files.createDirectories(cache);
       try (TransformerPolicy p = newPolicy(seed, 1e-3)) {
         if (start != null) {
           p.load(start);
         }
-        skipped = stage.train(p);
+        details = new LinkedHashMap<>(stage.train(p));
         Files.createDirectories(tmp);
         p.save(tmp);
       }
+      int skipped = (Integer) details.remove("skippedSteps");
       double seconds = (System.nanoTime() - t0) / 1e9;
       Files.writeString(tmp.resolve("seconds.txt"), Double.toString(Json.round(seconds, 1)));
       Files.writeString(tmp.resolve("skipped.txt"), Integer.toString(skipped));
+      Files.writeString(tmp.resolve("details.json"), Json.GSON.toJson(details));
       Files.writeString(tmp.resolve("recipe.txt"), recipe);
       ArmRun.replaceDirectory(tmp, dir);
       m.put("cached", false);
       m.put("seconds", Json.round(seconds, 1));
       m.put("skippedSteps", skipped);
+      m.putAll(details);
     }
     info.put("cached", Boolean.TRUE.equals(info.getOrDefault("cached", true)) && (Boolean) m.get("cached"));
     info.put("skippedSteps", ((Number) info.getOrDefault("skippedSteps", 0)).intValue() + (Integer) m.get("skippedSteps"));

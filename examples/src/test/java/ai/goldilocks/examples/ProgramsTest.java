@@ -31,6 +31,16 @@ class ProgramsTest {
     JsonObject warm = s.getAsJsonObject("warmStart");
     assertFalse(warm.get("cached").getAsBoolean());
     assertEquals(0, warm.get("skippedSteps").getAsInt(), "no warm-start step may be skipped");
+    // 10 stage-2 steps cannot lift the hard bands to the stopping level: all run, one probe at the end
+    JsonObject stage2 = warm.getAsJsonObject("stage2");
+    assertEquals(10, stage2.get("stoppedAt").getAsInt(), stage2.toString());
+    assertFalse(stage2.get("reachedTarget").getAsBoolean());
+    assertEquals(1, stage2.getAsJsonArray("probes").size());
+    JsonObject probe = stage2.getAsJsonArray("probes").get(0).getAsJsonObject();
+    assertEquals(10, probe.get("steps").getAsInt());
+    assertEquals(6, probe.getAsJsonArray("meanPByBand").size());
+    double hardP = probe.get("hardMeanP").getAsDouble();
+    assertTrue(hardP >= 0 && hardP < 0.15, probe.toString());
     JsonObject frontier = s.getAsJsonObject("frontier");
     double mixed = frontier.get("mixedFraction").getAsDouble();
     double gap = frontier.get("passAtGMinusMeanAtG").getAsDouble();
@@ -65,6 +75,8 @@ class ProgramsTest {
     assertEquals(0, run(args));
     JsonObject again = JsonParser.parseString(Files.readString(out.resolve("again/summary.json"))).getAsJsonObject();
     assertTrue(again.getAsJsonObject("warmStart").get("cached").getAsBoolean());
+    assertEquals(stage2.toString(), again.getAsJsonObject("warmStart").getAsJsonObject("stage2").toString().replace("\"cached\":true",
+        "\"cached\":false"), "the cached stage reports its own stop and probes");
     assertEquals(withoutTimes(s.getAsJsonObject("arms").toString()), withoutTimes(again.getAsJsonObject("arms").toString()));
   }
 
