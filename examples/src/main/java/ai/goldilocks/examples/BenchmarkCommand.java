@@ -301,8 +301,10 @@ final class BenchmarkCommand implements Callable<Integer> {
    * format and the short sums; stage 2 raises the hard bands to 35% of the items and is stopped
    * early, while they are still being learned: every {@value #PROBE_EVERY} steps it measures the
    * exact p of a probe of fresh questions (its own seed, even across the bands) and ends at the first
-   * probe whose hard bands reach a mean p of {@value #STAGE2_STOP_HARD_P}, or at {@code stage2}
-   * steps (the learning-rate schedule spans {@code stage2}). The same rule for every seed; it reads
+   * probe whose hard bands reach a mean p of {@value #STAGE2_STOP_HARD_P}, keeping the weights of
+   * that probe or of the one before, whichever lies nearer the target (a band can jump from 0.1 to
+   * 0.6 within 40 steps), or at {@code stage2} steps (the learning-rate schedule spans
+   * {@code stage2}). The same rule for every seed; it reads
    * nothing of the held-out metric or of any GRPO run. Each probe (hard-band p, p per band, the
    * expected mixed fraction at G = {@value #PROBE_GROUP}) goes into the JSON. Cached under a key
    * that hashes the whole recipe.
@@ -312,7 +314,7 @@ final class BenchmarkCommand implements Callable<Integer> {
         tok.alphabet(), "batch=64",
         "stage1=" + stage1 + ",hardShare=" + STAGE1_HARD + ",lr=1e-3>1e-4");
     String second = first + "|stage2=" + stage2 + ",hardShare=" + STAGE2_HARD + ",lr=" + STAGE2_LR + ">1e-4"
-        + "|stop=hardP>=" + STAGE2_STOP_HARD_P + ",probe=" + PROBE_SIZE + ",every=" + PROBE_EVERY;
+        + "|stop=hardP>=" + STAGE2_STOP_HARD_P + ",nearer-of-last-two,probe=" + PROBE_SIZE + ",every=" + PROBE_EVERY;
     Path stage1Dir = cached(first, info, "stage1", p -> {
       Rng rng = new Rng(seed * 13 + 5);
       return Map.of("skippedSteps", ArmRun.warmStart(p, stage1, 1e-3, s -> warmBatch(rng, STAGE1_HARD)));
@@ -321,25 +323,53 @@ final class BenchmarkCommand implements Callable<Integer> {
       Rng rng = new Rng(seed * 13 + 6);
       List<ArithmeticTask> probe = bands(PROBE_SIZE, seed * 7 + 3, "probe", Set.of(), !noZeroPad);
       List<Map<String, Object>> trajectory = new ArrayList<>();
-      java.util.function.IntPredicate probeAndStop = done -> {
-        if (done % PROBE_EVERY != 0 && done != stage2) {
-          return false;
+      Path previous = Files.createTempDirectory(cache, ".stage2-previous");
+      int[] kept = {0};
+      try {
+        java.util.function.IntPredicate probeAndStop = done -> {
+          if (done % PROBE_EVERY != 0 && done != stage2) {
+            return false;
+          }
+          Map<String, Object> row = probeFrontier(p, probe, done);
+          double hard = (Double) row.get("hardMeanP");
+          LOG.info("stage 2 probe at {} steps: hard-band p {} (stop at {}), mixed@{} {}", done, hard, STAGE2_STOP_HARD_P, PROBE_GROUP,
+              row.get("mixedFraction"));
+          try {
+            kept[0] = done;
+            if (hard >= STAGE2_STOP_HARD_P) {
+              // keep whichever of this probe and the one before lies nearer the target: a band can jump past it in a few steps
+              if (!trajectory.isEmpty()) {
+                Map<String, Object> before = trajectory.get(trajectory.size() - 1);
+                if (STAGE2_STOP_HARD_P - (Double) before.get("hardMeanP") < hard - STAGE2_STOP_HARD_P) {
+                  p.load(previous);
+                  kept[0] = (Integer) before.get("steps");
+                }
+              }
+              trajectory.add(row);
+              return true;
+            }
+            trajectory.add(row);
+            p.save(previous);
+            return false;
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        };
+        int skipped = ArmRun.warmStart(p, stage2, STAGE2_LR, s -> warmBatch(rng, STAGE2_HARD), probeAndStop);
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("skippedSteps", skipped);
+        d.put("stepsRun", trajectory.get(trajectory.size() - 1).get("steps"));
+        d.put("weightsOf", kept[0]);
+        d.put("reachedTarget", (Double) trajectory.get(trajectory.size() - 1).get("hardMeanP") >= STAGE2_STOP_HARD_P);
+        d.put("probes", trajectory);
+        return d;
+      } finally {
+        try (var files = Files.walk(previous)) {
+          for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.delete(f);
+          }
         }
-        Map<String, Object> row = probeFrontier(p, probe, done);
-        trajectory.add(row);
-        double hard = (Double) row.get("hardMeanP");
-        LOG.info("stage 2 probe at {} steps: hard-band p {} (stop at {}), mixed@{} {}", done, hard, STAGE2_STOP_HARD_P, PROBE_GROUP,
-            row.get("mixedFraction"));
-        return hard >= STAGE2_STOP_HARD_P;
-      };
-      int skipped = ArmRun.warmStart(p, stage2, STAGE2_LR, s -> warmBatch(rng, STAGE2_HARD), probeAndStop);
-      Map<String, Object> last = trajectory.get(trajectory.size() - 1);
-      Map<String, Object> d = new LinkedHashMap<>();
-      d.put("skippedSteps", skipped);
-      d.put("stoppedAt", last.get("steps"));
-      d.put("reachedTarget", (Double) last.get("hardMeanP") >= STAGE2_STOP_HARD_P);
-      d.put("probes", trajectory);
-      return d;
+      }
     }, seed, stage1Dir);
   }
 

@@ -33,7 +33,8 @@ class ProgramsTest {
     assertEquals(0, warm.get("skippedSteps").getAsInt(), "no warm-start step may be skipped");
     // 10 stage-2 steps cannot lift the hard bands to the stopping level: all run, one probe at the end
     JsonObject stage2 = warm.getAsJsonObject("stage2");
-    assertEquals(10, stage2.get("stoppedAt").getAsInt(), stage2.toString());
+    assertEquals(10, stage2.get("stepsRun").getAsInt(), stage2.toString());
+    assertEquals(10, stage2.get("weightsOf").getAsInt(), stage2.toString());
     assertFalse(stage2.get("reachedTarget").getAsBoolean());
     assertEquals(1, stage2.getAsJsonArray("probes").size());
     JsonObject probe = stage2.getAsJsonArray("probes").get(0).getAsJsonObject();
