@@ -304,10 +304,9 @@ final class BenchmarkCommand implements Callable<Integer> {
    * probe whose hard bands reach a mean p of {@value #STAGE2_STOP_HARD_P}, keeping the weights of
    * that probe or of the one before, whichever lies nearer the target (a band can jump from 0.1 to
    * 0.6 within 40 steps), or at {@code stage2} steps (the learning-rate schedule spans
-   * {@code stage2}). The same rule for every seed; it reads
-   * nothing of the held-out metric or of any GRPO run. Each probe (hard-band p, p per band, the
-   * expected mixed fraction at G = {@value #PROBE_GROUP}) goes into the JSON. Cached under a key
-   * that hashes the whole recipe.
+   * {@code stage2}). The same rule for every seed; it reads nothing of the held-out metric or of
+   * any GRPO run. Each probe (hard-band p, p per band, the expected mixed fraction at
+   * G = {@value #PROBE_GROUP}) goes into the JSON. Cached under a key that hashes the whole recipe.
    */
   private Path warmStart(long seed, int stage1, int stage2, Map<String, Object> info) throws IOException {
     String first = String.join("|", noZeroPad ? WARM_START_RECIPE : WARM_START_RECIPE_PADDED, Long.toString(seed), modelConfig.toString(),
