@@ -253,13 +253,18 @@ final class ArmRun {
   /** Moves a fully written temporary directory to {@code target}, replacing what was there. */
   static void replaceDirectory(Path tmp, Path target) throws IOException {
     if (Files.exists(target)) {
-      try (var files = Files.walk(target)) {
-        for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.delete(f);
-        }
-      }
+      deleteTree(target);
     }
     Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Deletes {@code dir} and everything under it. */
+  static void deleteTree(Path dir) throws IOException {
+    try (var files = Files.walk(dir)) {
+      for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    }
   }
 
   /**

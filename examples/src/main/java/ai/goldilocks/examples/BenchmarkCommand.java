@@ -363,11 +363,7 @@ final class BenchmarkCommand implements Callable<Integer> {
         d.put("probes", trajectory);
         return d;
       } finally {
-        try (var files = Files.walk(previous)) {
-          for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-            Files.delete(f);
-          }
-        }
+        ArmRun.deleteTree(previous);
       }
     }, seed, stage1Dir);
   }
@@ -381,6 +377,11 @@ final class BenchmarkCommand implements Callable<Integer> {
   /** Stage 2 stops once the probe's hard bands (4-6 digits) reach this mean p (the prototype stopped at 0.17). */
   private static final double STAGE2_STOP_HARD_P = 0.15;
 
+  /** The chance that a group of {@code g} rollouts of a question with success rate {@code p} is mixed: 1 - p^g - (1-p)^g. */
+  private static double mixedChance(double p, int g) {
+    return 1 - Math.pow(p, g) - Math.pow(1 - p, g);
+  }
+
   /** One frontier probe of stage 2: the exact p of each probe question, summarised. */
   private Map<String, Object> probeFrontier(TransformerPolicy p, List<ArithmeticTask> probe, int steps) {
     double[] ps = exactP(p, probe);
@@ -390,7 +391,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     double[] band = new double[MAX_DIGITS + 1];
     int[] bandN = new int[MAX_DIGITS + 1];
     for (int i = 0; i < ps.length; i++) {
-      mixed += 1 - Math.pow(ps[i], PROBE_GROUP) - Math.pow(1 - ps[i], PROBE_GROUP);
+      mixed += mixedChance(ps[i], PROBE_GROUP);
       int d = probe.get(i).maxDigits();
       band[d] += ps[i];
       bandN[d]++;
@@ -436,8 +437,7 @@ final class BenchmarkCommand implements Callable<Integer> {
       m.put("skippedSteps", Integer.parseInt(Files.readString(dir.resolve("skipped.txt")).trim()));
       if (Files.isRegularFile(dir.resolve("details.json"))) {
         @SuppressWarnings("unchecked")
-        Map<String, Object> details = new com.google.gson.GsonBuilder().setObjectToNumberStrategy(com.google.gson.ToNumberPolicy.LONG_OR_DOUBLE)
-            .create().fromJson(Files.readString(dir.resolve("details.json")), LinkedHashMap.class);
+        Map<String, Object> details = Json.READER.fromJson(Files.readString(dir.resolve("details.json")), LinkedHashMap.class);
         m.putAll(details);
       }
     } else {
@@ -614,7 +614,7 @@ final class BenchmarkCommand implements Callable<Integer> {
     double mixed = 0;
     double gap = 0;
     for (double x : ps) {
-      mixed += 1 - Math.pow(x, g) - Math.pow(1 - x, g);
+      mixed += mixedChance(x, g);
       gap += 1 - Math.pow(1 - x, g) - x;
     }
     Map<String, Object> m = new LinkedHashMap<>();

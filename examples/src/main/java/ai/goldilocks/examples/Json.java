@@ -6,6 +6,8 @@ import com.google.gson.GsonBuilder;
 /** JSON output helpers: numbers rounded, NaN written as null. */
 final class Json {
   static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
+  /** For reading untyped JSON back: whole numbers as Long (not Double), so they print as they were written. */
+  static final Gson READER = new GsonBuilder().setObjectToNumberStrategy(com.google.gson.ToNumberPolicy.LONG_OR_DOUBLE).create();
 
   private Json() {}
 
