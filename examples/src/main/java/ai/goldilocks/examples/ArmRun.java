@@ -60,6 +60,64 @@ final class ArmRun {
     }
   }
 
+  /** One arm's whole run, from its own copy of the starting weights. */
+  @FunctionalInterface
+  interface ArmTask {
+    Result run(String arm) throws IOException;
+  }
+
+  /**
+   * Runs {@code task} for each arm on {@code threads} threads (1: one after the other on the
+   * calling thread), starting them in the order of {@code startOrder} (arms it does not name come
+   * last); the results come back in the order of {@code arms}. Arms share nothing mutable (each
+   * builds its own policy, sampler and trainer, and the engine computes each on its own thread), so
+   * an arm's numbers are the same whatever runs beside it. The first failure, in the order of
+   * {@code arms}, is rethrown and the arms not yet started are cancelled.
+   */
+  static Map<String, Result> inParallel(List<String> arms, int threads, List<String> startOrder, ArmTask task) throws IOException {
+    Map<String, Result> out = new java.util.LinkedHashMap<>();
+    if (threads <= 1) {
+      for (String arm : arms) {
+        out.put(arm, task.run(arm));
+      }
+      return out;
+    }
+    List<String> start = new ArrayList<>(arms);
+    start.sort(java.util.Comparator.comparingInt(a -> startOrder.contains(a) ? startOrder.indexOf(a) : startOrder.size()));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "arm-worker");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      Map<String, java.util.concurrent.Future<Result>> futures = new java.util.HashMap<>();
+      for (String arm : start) {
+        futures.put(arm, pool.submit(() -> task.run(arm)));
+      }
+      for (String arm : arms) {
+        try {
+          out.put(arm, futures.get(arm).get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          Throwable cause = e.getCause();
+          if (cause instanceof IOException io) {
+            throw io;
+          } else if (cause instanceof RuntimeException re) {
+            throw re;
+          } else if (cause instanceof Error err) {
+            throw err;
+          }
+          throw new IllegalStateException("arm " + arm + " failed", cause);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while waiting for arm " + arm);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    return out;
+  }
+
   /**
    * Trains until {@code budget} rollouts are spent. The learning rate ramps linearly from 0 to
    * {@code lr} over {@code rampSteps} updates: a fresh AdamW moves every weight by about lr on its
@@ -114,31 +172,32 @@ final class ArmRun {
       r.firstEvaluation = evaluation.evaluate(policy, true);
       record(r, log, policy.version(), trainer.rolloutsSpent(), r.firstEvaluation);
     }
-    ProgressBar bar = new ProgressBar(arm, budget, trainer.rolloutsSpent());
-    long tokens = 0;
-    long tokenStart = System.nanoTime();
-    while (trainer.rolloutsSpent() < budget) {
-      policy.setLearningRate(lr * Math.min(1.0, (policy.version() + 1) / (double) Math.max(1, rampSteps)));
-      StepMetrics m;
-      try {
-        m = trainer.step();
-      } catch (IllegalStateException e) {
-        // the policy refused the update (a non-finite loss or gradient): nothing was applied
-        r.skippedSteps++;
-        LOG.warn("{}: GRPO step skipped: {}", arm, e.getMessage());
-        continue;
+    try (ProgressBar bar = new ProgressBar(arm, budget, trainer.rolloutsSpent())) {
+      long tokens = 0;
+      long tokenStart = System.nanoTime();
+      while (trainer.rolloutsSpent() < budget) {
+        policy.setLearningRate(lr * Math.min(1.0, (policy.version() + 1) / (double) Math.max(1, rampSteps)));
+        StepMetrics m;
+        try {
+          m = trainer.step();
+        } catch (IllegalStateException e) {
+          // the policy refused the update (a non-finite loss or gradient): nothing was applied
+          r.skippedSteps++;
+          LOG.warn("{}: GRPO step skipped: {}", arm, e.getMessage());
+          continue;
+        }
+        r.steps.add(m);
+        tokens += m.completionTokens();
+        if (Double.isFinite(m.rewardMean())) {
+          rewardSum += m.rewardMean();
+        }
+        if (trainer.stepCount() % evalEvery == 0) {
+          record(r, log, policy.version(), trainer.rolloutsSpent(), evaluation.evaluate(policy, false));
+        }
+        double tokensPerSecond = tokens / Math.max(1e-9, (System.nanoTime() - tokenStart) / 1e9);
+        bar.update(Math.min(budget, trainer.rolloutsSpent()), String.format("reward %.2f zeroVar %.2f %.0f tok/s", m.rewardMean(),
+            m.zeroVarianceFraction(), tokensPerSecond));
       }
-      r.steps.add(m);
-      tokens += m.completionTokens();
-      if (Double.isFinite(m.rewardMean())) {
-        rewardSum += m.rewardMean();
-      }
-      if (trainer.stepCount() % evalEvery == 0) {
-        record(r, log, policy.version(), trainer.rolloutsSpent(), evaluation.evaluate(policy, false));
-      }
-      double tokensPerSecond = tokens / Math.max(1e-9, (System.nanoTime() - tokenStart) / 1e9);
-      bar.update(Math.min(budget, trainer.rolloutsSpent()), String.format("reward %.2f zeroVar %.2f %.0f tok/s", m.rewardMean(),
-          m.zeroVarianceFraction(), tokensPerSecond));
     }
     r.finalEvaluation = evaluation.evaluate(policy, true);
     r.finalAccuracy = accuracy(r.finalEvaluation);
@@ -222,20 +281,21 @@ final class ArmRun {
    */
   static int warmStart(TransformerPolicy policy, int steps, double peak,
       java.util.function.IntFunction<List<ai.goldilocks.grpo.Sequence>> batch, java.util.function.IntPredicate stop) {
-    ProgressBar bar = new ProgressBar("warm start", steps);
     int skipped = 0;
-    for (int s = 0; s < steps; s++) {
-      policy.setLearningRate(schedule(s, steps, peak, 1e-4, Math.min(50, steps / 4 + 1)));
-      List<ai.goldilocks.grpo.Sequence> b = batch.apply(s);
-      try {
-        double nll = policy.supervisedStep(b);
-        bar.update(s + 1, String.format("nll %.3f", nll));
-      } catch (IllegalArgumentException e) {
-        skipped++;
-        LOG.warn("warm-start step {} skipped: {}", s + 1, e.getMessage());
-      }
-      if (stop.test(s + 1)) {
-        break;
+    try (ProgressBar bar = new ProgressBar("warm start", steps)) {
+      for (int s = 0; s < steps; s++) {
+        policy.setLearningRate(schedule(s, steps, peak, 1e-4, Math.min(50, steps / 4 + 1)));
+        List<ai.goldilocks.grpo.Sequence> b = batch.apply(s);
+        try {
+          double nll = policy.supervisedStep(b);
+          bar.update(s + 1, String.format("nll %.3f", nll));
+        } catch (IllegalArgumentException e) {
+          skipped++;
+          LOG.warn("warm-start step {} skipped: {}", s + 1, e.getMessage());
+        }
+        if (stop.test(s + 1)) {
+          break;
+        }
       }
     }
     return skipped;

@@ -113,6 +113,10 @@ final class BenchmarkCommand implements Callable<Integer> {
       + " default the shorter operand has leading zeros (4821+0057=), so every question of a digit band has one layout.")
   boolean noZeroPad;
 
+  @Option(names = "--workers", description = "Arms trained at the same time, each on its own thread with its own copy of the"
+      + " warm start (default: the machine's cores, at most the number of arms). Every arm gives the same numbers for any value.")
+  Integer workers;
+
   @Option(names = "--aggregate-only", description = "Train nothing: aggregate the seeds' results already in --out/seed-N"
       + " (from runs of one seed each, e.g. in parallel) into the summary and plots across seeds.")
   boolean aggregateOnly;
@@ -135,6 +139,9 @@ final class BenchmarkCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--warmup-steps takes two numbers, e.g. 1500,750");
     }
     shape.check();
+    if (workers != null && workers < 1) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--workers must be >= 1, got " + workers);
+    }
     Files.createDirectories(out);
     modelConfig = TransformerConfig.small(tok.vocabSize(), 32);
     Map<String, Object> perSeed = new LinkedHashMap<>();
@@ -218,9 +225,11 @@ final class BenchmarkCommand implements Callable<Integer> {
 
     // 2. GRPO per arm, same weights, same seed, same rollout budget
     long budget = grpoSteps * shape.rolloutsPerStep();
-    for (String arm : chosen) {
-      results.put(arm, runArm(seed, arm, pool, byId, validation, warmDir, budget, every, dir));
-    }
+    int threads = Math.min(chosen.size(), workers != null ? workers : Runtime.getRuntime().availableProcessors());
+    long armsStart = System.nanoTime();
+    results.putAll(ArmRun.inParallel(chosen, threads, HEAVIEST_FIRST,
+        arm -> runArm(seed, arm, pool, byId, validation, warmDir, budget, every, dir)));
+    double armsSeconds = (System.nanoTime() - armsStart) / 1e9;
 
     // 3. summary and plots
     Map<String, Object> summary = new LinkedHashMap<>();
@@ -242,7 +251,9 @@ final class BenchmarkCommand implements Callable<Integer> {
     cfg.put("groupSize", shape.groupSize);
     cfg.put("rolloutBudget", budget);
     cfg.put("evalEvery", every);
+    cfg.put("workers", threads);
     summary.put("config", cfg);
+    summary.put("armsSeconds", Json.round(armsSeconds, 1));
     summary.put("warmStart", warm);
     summary.put("frontier", warm.get("frontier"));
     summary.put("arms", armSummary(results));
@@ -367,6 +378,10 @@ final class BenchmarkCommand implements Callable<Integer> {
       }
     }, seed, stage1Dir);
   }
+
+  /** Arms by decreasing run time (measured alone, docs/benchmarks.md), so parallel workers finish together. */
+  private static final List<String> HEAVIEST_FIRST = List.of("goldilocks-djl", "oracle", "goldilocks-cpu", "beta-thompson", "uniform",
+      "dynamic-filter");
 
   private static final double STAGE1_HARD = 0.03;
   private static final double STAGE2_HARD = 0.35;

@@ -24,9 +24,11 @@ class ProgramsTest {
   void benchmarkWritesLogsPlotsAndSummary(@TempDir Path out) throws Exception {
     String[] arms = {"goldilocks-djl", "goldilocks-cpu", "uniform", "dynamic-filter", "beta-thompson", "oracle"};
     String[] args = {"benchmark", "--quick", "--warmup-steps", "20,10", "--steps", "3", "--held-out", "60", "--eval-every", "2",
-        "--arms", String.join(",", arms), "--out", out.resolve("run").toString(), "--cache", out.resolve("cache").toString()};
+        "--arms", String.join(",", arms), "--workers", "3", "--out", out.resolve("run").toString(), "--cache",
+        out.resolve("cache").toString()};
     assertEquals(0, run(args));
     JsonObject s = JsonParser.parseString(Files.readString(out.resolve("run/summary.json"))).getAsJsonObject();
+    assertEquals(3, s.getAsJsonObject("config").get("workers").getAsInt());
     assertTrue(s.getAsJsonObject("config").get("zeroPad").getAsBoolean(), "zero-padded operands are the default task");
     JsonObject warm = s.getAsJsonObject("warmStart");
     assertFalse(warm.get("cached").getAsBoolean());
@@ -71,11 +73,14 @@ class ProgramsTest {
       assertEquals((byte) 0x89, head[0], png);
       assertEquals('P', head[1], png);
     }
-    // a second run with the same configuration reuses the cached warm start and gives the same numbers
+    // a second run with the same configuration, its arms one after the other, reuses the cached warm
+    // start and gives the same numbers as the arms run three at a time
+    args[args.length - 5] = "1";
     args[args.length - 3] = out.resolve("again").toString();
     assertEquals(0, run(args));
     JsonObject again = JsonParser.parseString(Files.readString(out.resolve("again/summary.json"))).getAsJsonObject();
     assertTrue(again.getAsJsonObject("warmStart").get("cached").getAsBoolean());
+    assertEquals(1, again.getAsJsonObject("config").get("workers").getAsInt());
     assertEquals(stage2.toString(), again.getAsJsonObject("warmStart").getAsJsonObject("stage2").toString().replace("\"cached\":true",
         "\"cached\":false"), "the cached stage reports its own stop and probes");
     assertEquals(withoutTimes(s.getAsJsonObject("arms").toString()), withoutTimes(again.getAsJsonObject("arms").toString()));

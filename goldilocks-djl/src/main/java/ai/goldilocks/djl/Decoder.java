@@ -49,6 +49,13 @@ final class Decoder {
    */
   static List<Completion> sample(Network model, TextTokenizer tokenizer, int[][] prompts, SamplingConfig sampling, Rng[] rngs,
       boolean useCache) {
+    try (Offline.NoGradient off = Offline.noGradient()) {
+      return sampleWithoutGradients(model, tokenizer, prompts, sampling, rngs, useCache);
+    }
+  }
+
+  private static List<Completion> sampleWithoutGradients(Network model, TextTokenizer tokenizer, int[][] prompts,
+      SamplingConfig sampling, Rng[] rngs, boolean useCache) {
     int n = prompts.length;
     if (rngs.length != n) {
       throw new IllegalArgumentException(rngs.length + " random streams for " + n + " rows");

@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every entry point of this module calls {@link #ensure()}; users rarely need to. This class is
  * also the module's one door to the engine ({@link #engine()}): the rest of the code uses DJL's
- * engine-neutral API, and the PyTorch-specific calls (thread count here, gradient reset in
- * {@code Ops}) stay in these two small places.
+ * engine-neutral API, and the PyTorch-specific calls (thread count and per-thread gradient
+ * recording here, gradient reset in {@code Ops}) stay in these two small places.
  */
 public final class Offline {
   private static final Logger LOG = LoggerFactory.getLogger(Offline.class);
@@ -59,6 +59,39 @@ public final class Offline {
   /** A gradient collector of {@link #engine()}. */
   static ai.djl.training.GradientCollector newGradientCollector() {
     return engine().newGradientCollector();
+  }
+
+  /**
+   * Turns gradient recording off in the calling thread until closed, then restores the thread's
+   * previous mode. libtorch keeps the mode per thread: DJL turns it off in the thread that starts
+   * the engine, but every other thread (a host's worker pool, an HTTP server's threads) starts with
+   * recording on, so an inference pass there would build an autograd graph it never uses. Every
+   * inference entry point of this module (sampling, scoring, the teacher's predictions) runs
+   * inside one.
+   */
+  static NoGradient noGradient() {
+    engine();
+    boolean was = ai.djl.pytorch.jni.JniUtils.isGradMode();
+    if (was) {
+      ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    }
+    return new NoGradient(was);
+  }
+
+  /** Whether the calling thread records gradients (tests). */
+  static boolean recordsGradients() {
+    engine();
+    return ai.djl.pytorch.jni.JniUtils.isGradMode();
+  }
+
+  /** The scope of {@link #noGradient()}: closing it restores the thread's mode. */
+  record NoGradient(boolean wasRecording) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (wasRecording) {
+        ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+      }
+    }
   }
 
   /** The engine's intra-op thread count, as it was set when the engine started. */

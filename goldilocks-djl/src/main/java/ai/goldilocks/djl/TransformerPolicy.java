@@ -134,7 +134,9 @@ public final class TransformerPolicy implements Policy {
     if (reference == null) {
       reference = model.sameShape();
     }
-    reference.copyFrom(model);
+    try (Offline.NoGradient off = Offline.noGradient()) {
+      reference.copyFrom(model);
+    }
   }
 
   /** Log-probabilities under the frozen reference; throws if {@link #snapshotReference} was never called. */
@@ -249,7 +251,7 @@ public final class TransformerPolicy implements Policy {
 
   private double[][] logProbs(Network m, List<Sequence> sequences, double temperature) {
     Scoring.Batch batch = Scoring.pack(model, tokenizer, sequences);
-    try (NDManager scope = model.manager.newSubManager()) {
+    try (Offline.NoGradient off = Offline.noGradient(); NDManager scope = model.manager.newSubManager()) {
       return Scoring.completionValues(Scoring.tokenLogProbs(m, scope, batch, temperature, false)[0].toFloatArray(), batch);
     }
   }
@@ -258,7 +260,7 @@ public final class TransformerPolicy implements Policy {
    * Full-sequence logits (B, T, V) as a float array, for tests and diagnostics.
    */
   float[] logits(int[] tokens) {
-    try (NDManager scope = model.manager.newSubManager()) {
+    try (Offline.NoGradient off = Offline.noGradient(); NDManager scope = model.manager.newSubManager()) {
       NDArray x = scope.create(tokens, new Shape(1, tokens.length));
       return model.logits(model.hidden(scope, x, 0, null, null)).toFloatArray();
     }
@@ -267,6 +269,13 @@ public final class TransformerPolicy implements Policy {
   @Override
   public TrainStats train(List<Sequence> sequences, double temperature, Coefficients coefficients) {
     Objects.requireNonNull(coefficients, "coefficients");
+    // recording is on only inside the gradient collector, also on threads that record by default
+    try (Offline.NoGradient off = Offline.noGradient()) {
+      return trainWithoutRecording(sequences, temperature, coefficients);
+    }
+  }
+
+  private TrainStats trainWithoutRecording(List<Sequence> sequences, double temperature, Coefficients coefficients) {
     if (microBatchSize > 0 && sequences.size() > microBatchSize) {
       return trainAccumulated(sequences, temperature, coefficients);
     }
@@ -427,8 +436,10 @@ public final class TransformerPolicy implements Policy {
         throw new IOException(dir + ": unexpected tensor '" + name + "'");
       }
     }
-    for (Map.Entry<String, NDArray> e : model.params.entrySet()) {
-      e.getValue().set(tensors.get(e.getKey()).values());
+    try (Offline.NoGradient off = Offline.noGradient()) {
+      for (Map.Entry<String, NDArray> e : model.params.entrySet()) {
+        e.getValue().set(tensors.get(e.getKey()).values());
+      }
     }
   }
 
@@ -491,8 +502,10 @@ public final class TransformerPolicy implements Policy {
       if (reference == null) {
         reference = model.sameShape();
       }
-      for (String n : names) {
-        reference.params.get(n).set(state.get("reference." + n).values());
+      try (Offline.NoGradient off = Offline.noGradient()) {
+        for (String n : names) {
+          reference.params.get(n).set(state.get("reference." + n).values());
+        }
       }
     }
     optimizer.step = step;

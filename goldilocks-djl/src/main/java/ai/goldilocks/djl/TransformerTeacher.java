@@ -139,7 +139,7 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     }
     Encoded e = encode(pool, candidates, 0, count);
     publish.readLock().lock();
-    try (NDManager scope = serving.manager.newSubManager()) {
+    try (Offline.NoGradient off = Offline.noGradient(); NDManager scope = serving.manager.newSubManager()) {
       float[] z = forward(serving, scope, e).toFloatArray();
       for (int j = 0; j < count; j++) {
         double sig = 1 / (1 + Math.exp(-z[j]));
@@ -159,6 +159,13 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
    */
   @Override
   public void train(QuestionPool pool, TrainingExamples examples, int epochs) {
+    // recording is on only inside the gradient collector, also on threads that record by default
+    try (Offline.NoGradient off = Offline.noGradient()) {
+      trainWithoutRecording(pool, examples, epochs);
+    }
+  }
+
+  private void trainWithoutRecording(QuestionPool pool, TrainingExamples examples, int epochs) {
     int[] questions = examples.questions();
     int count = examples.size();
     double[] targets = new double[count];
@@ -306,18 +313,20 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
         values[i][k] = v;
       }
     }
-    for (int i = 0; i < n; i++) {
-      params.get(i).set(values[i][0]);
-      optimizer.firstMoments().get(i).set(values[i][1]);
-      optimizer.secondMoments().get(i).set(values[i][2]);
-    }
-    rng.setState(rngState);
-    optimizer.step = step;
-    publish.writeLock().lock();
-    try {
-      serving.copyFrom(training);
-    } finally {
-      publish.writeLock().unlock();
+    try (Offline.NoGradient off = Offline.noGradient()) {
+      for (int i = 0; i < n; i++) {
+        params.get(i).set(values[i][0]);
+        optimizer.firstMoments().get(i).set(values[i][1]);
+        optimizer.secondMoments().get(i).set(values[i][2]);
+      }
+      rng.setState(rngState);
+      optimizer.step = step;
+      publish.writeLock().lock();
+      try {
+        serving.copyFrom(training);
+      } finally {
+        publish.writeLock().unlock();
+      }
     }
   }
 
