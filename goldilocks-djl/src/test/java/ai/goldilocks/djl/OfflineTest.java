@@ -37,7 +37,10 @@ class OfflineTest {
     }
     cmd.add(java);
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
+    // the module's own classes are on the module path when the tests run as a module; the child
+    // runs everything from the class path
+    String modulePath = System.getProperty("jdk.module.path");
+    cmd.add(System.getProperty("java.class.path") + (modulePath == null || modulePath.isEmpty() ? "" : File.pathSeparator + modulePath));
     cmd.add(OfflineSmoke.class.getName());
     cmd.add(HfTokenizerTest.tokenizerFile().toString());
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);

@@ -10,6 +10,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -301,7 +302,12 @@ class TeacherServerTest {
 
   private static Process launch(Path poolFile, Path state) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), ServerMain.class.getName(),
+    // the module's own classes are on the module path when the tests run as a module; the child
+    // runs everything from the class path, as `java -jar goldilocks-server.jar` does
+    String modulePath = System.getProperty("jdk.module.path");
+    String classPath = System.getProperty("java.class.path") + (modulePath == null || modulePath.isEmpty() ? ""
+        : File.pathSeparator + modulePath);
+    ProcessBuilder pb = new ProcessBuilder(java, "-cp", classPath, ServerMain.class.getName(),
         "--pool", poolFile.toString(), "--state-dir", state.toString(), "--group-size", "4", "--port", "0");
     pb.redirectError(ProcessBuilder.Redirect.DISCARD);
     return pb.start();

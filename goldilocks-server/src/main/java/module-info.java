@@ -1,0 +1,20 @@
+/**
+ * The teacher as a service (the paper's Appendix A): {@code TeacherServer} serves picks and takes
+ * rewards over HTTP/JSON for trainers on other machines; {@code PoolFiles} reads the question pool
+ * it serves; {@code ServerMain} is the command line. The service's state machine, journal and
+ * timing wrapper stay inside the module.
+ */
+@SuppressWarnings({"requires-transitive-automatic", "requires-automatic"})
+module ai.goldilocks.server {
+  requires transitive ai.goldilocks.core;
+  requires ai.goldilocks.grpo;
+  requires ai.goldilocks.djl;
+  requires com.google.gson;
+  requires info.picocli;
+  requires jdk.httpserver;
+  requires org.slf4j;
+
+  exports ai.goldilocks.server;
+  // picocli sets the command line's options by reflection
+  opens ai.goldilocks.server to info.picocli;
+}
