@@ -29,6 +29,11 @@ final class DjlBenchCommand implements Callable<Integer> {
   @Option(names = "--repeats", defaultValue = "5", description = "Timed repetitions; the median is reported (default: ${DEFAULT-VALUE}).")
   int repeats;
 
+  @Option(names = "--warmup-seconds", defaultValue = "2",
+      description = "Each measured operation first repeats, untimed, for this long, so the JIT has compiled the Java side as"
+          + " in a long training run (default: ${DEFAULT-VALUE}).")
+  double warmupSeconds;
+
   @Option(names = "--threads", defaultValue = "0",
       description = "PyTorch intra-op threads for the whole run, set before the engine starts; 0 keeps the SDK's default"
           + " (1, or -Dai.djl.pytorch.num_threads / OMP_NUM_THREADS when set) (default: ${DEFAULT-VALUE}).")
@@ -56,7 +61,8 @@ final class DjlBenchCommand implements Callable<Integer> {
       int[] prompt = tok.encode("12345+67890=");
       SamplingConfig s = new SamplingConfig(1.0, 1.0, newTokens, Set.of());
       for (boolean cache : new boolean[] {true, false}) {
-        (cache ? p : uncached).generate(prompt, group, s, 0); // warm-up
+        TransformerPolicy policy = cache ? p : uncached;
+        warmUp(() -> policy.generate(prompt, group, s, 0));
         double[] sec = new double[repeats];
         for (int r = 0; r < repeats; r++) {
           long t0 = System.nanoTime();
@@ -85,37 +91,45 @@ final class DjlBenchCommand implements Callable<Integer> {
           batch.add(c.sequence());
         }
       }
-      double[] grpo = new double[repeats];
-      for (int r = -1; r < repeats; r++) {
-        long t0 = System.nanoTime();
-        p.train(batch, 1.0, lp -> {
-          double[][] c = new double[lp.length][];
-          for (int i = 0; i < lp.length; i++) {
-            c[i] = new double[lp[i].length];
-            Arrays.fill(c[i], (i % 2 == 0 ? 1e-3 : -1e-3));
-          }
-          return c;
-        });
-        if (r >= 0) {
-          grpo[r] = (System.nanoTime() - t0) / 1e6;
+      Runnable grpoStep = () -> p.train(batch, 1.0, lp -> {
+        double[][] c = new double[lp.length][];
+        for (int i = 0; i < lp.length; i++) {
+          c[i] = new double[lp[i].length];
+          Arrays.fill(c[i], (i % 2 == 0 ? 1e-3 : -1e-3));
         }
+        return c;
+      });
+      warmUp(grpoStep);
+      double[] grpo = new double[repeats];
+      for (int r = 0; r < repeats; r++) {
+        long t0 = System.nanoTime();
+        grpoStep.run();
+        grpo[r] = (System.nanoTime() - t0) / 1e6;
       }
       Arrays.sort(grpo);
       out.put("grpoStepMillis", Json.round(grpo[repeats / 2], 1));
       out.put("grpoStepShape", "128 sequences (16 prompts x 8), <= 20 tokens, forward + backward + AdamW");
       List<Sequence> sft = batch.subList(0, 64);
+      warmUp(() -> p.supervisedStep(sft));
       double[] sup = new double[repeats];
-      for (int r = -1; r < repeats; r++) {
+      for (int r = 0; r < repeats; r++) {
         long t0 = System.nanoTime();
         p.supervisedStep(sft);
-        if (r >= 0) {
-          sup[r] = (System.nanoTime() - t0) / 1e6;
-        }
+        sup[r] = (System.nanoTime() - t0) / 1e6;
       }
       Arrays.sort(sup);
       out.put("sftStepMillis", Json.round(sup[repeats / 2], 1));
     }
+    out.put("warmupSeconds", warmupSeconds);
     output.print(out);
     return 0;
+  }
+
+  /** Runs {@code op} untimed, at least once, until {@link #warmupSeconds} have passed. */
+  private void warmUp(Runnable op) {
+    long end = System.nanoTime() + (long) (warmupSeconds * 1e9);
+    do {
+      op.run();
+    } while (System.nanoTime() < end);
   }
 }

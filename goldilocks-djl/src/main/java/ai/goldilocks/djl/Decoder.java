@@ -106,7 +106,7 @@ final class Decoder {
           }
           NDArray h = model.hidden(stepScope, x, useCache ? offset : 0, cache, null);
           long t = h.getShape().get(1);
-          NDArray lastH = h.get(new NDIndex().addAllDim().addSliceDim(t - 1, t));
+          NDArray lastH = t == 1 ? h : h.get(new NDIndex().addAllDim().addSliceDim(t - 1, t));
           NDArray logits = model.logits(lastH);
           if (onEngine) {
             // one uniform draw per live row from this project's Rng, in row order, as in Java

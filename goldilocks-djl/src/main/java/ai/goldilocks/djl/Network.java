@@ -3,7 +3,6 @@ package ai.goldilocks.djl;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,6 +36,8 @@ abstract class Network implements AutoCloseable {
     final int capacity;
     final NDArray[] keys;
     final NDArray[] values;
+    /** Arrays a network derives once per generation (transposed weights), owned by {@link #owner}. */
+    final Map<String, NDArray> constants = new java.util.HashMap<>();
     int length;
 
     KvCache(NDManager owner, int layers, int capacity) {
@@ -63,15 +64,31 @@ abstract class Network implements AutoCloseable {
         keys[layer] = owner.zeros(s, k.getDataType());
         values[layer] = owner.zeros(s, v.getDataType());
       }
-      NDIndex fill = new NDIndex().addAllDim(2).addSliceDim(length, length + t); // no string to parse per step
-      keys[layer].set(fill, k);
-      values[layer].set(fill, v);
-      NDIndex filled = new NDIndex().addAllDim(2).addSliceDim(0, length + t);
-      NDArray kv = keys[layer].get(filled);
-      NDArray vv = values[layer].get(filled);
+      write(keys[layer], k, t);
+      write(values[layer], v, t);
+      NDArray kv = filled(keys[layer], t);
+      NDArray vv = filled(values[layer], t);
       kv.attach(k.getManager());
       vv.attach(k.getManager());
       return new NDArray[] {kv, vv};
+    }
+
+    /**
+     * Writes {@code x} into positions {@code [length, length + t)} of {@code buffer} through a view
+     * (a split is one engine call; an indexed assignment is several). The slot still holds the
+     * zeros it was allocated with, so adding writes {@code x} exactly.
+     */
+    private void write(NDArray buffer, NDArray x, long t) {
+      try (ai.djl.ndarray.NDList parts = buffer.split(new long[] {length, length + t}, 2)) {
+        parts.get(1).addi(x);
+      }
+    }
+
+    /** A view of positions {@code [0, length + t)} of {@code buffer}. */
+    private NDArray filled(NDArray buffer, long t) {
+      ai.djl.ndarray.NDList parts = buffer.split(new long[] {length + t}, 2);
+      parts.get(1).close();
+      return parts.get(0);
     }
   }
 

@@ -78,7 +78,7 @@ public final class Offline {
     return new NoGradient(was);
   }
 
-  /** Whether the calling thread records gradients (tests). */
+  /** Whether the calling thread records gradients (a forward pass without a backward one may take shortcuts). */
   static boolean recordsGradients() {
     engine();
     return ai.djl.pytorch.jni.JniUtils.isGradMode();

@@ -117,7 +117,10 @@ final class Transformer extends Network {
     int h = config.heads();
     int hd = d / h;
     NDArray x;
-    if (config.vocabSize() <= ONE_HOT_VOCAB) {
+    if (!Offline.recordsGradients()) {
+      // no backward pass: one lookup, the same values as the one-hot product (a sum of exact zeros and one row)
+      x = ai.djl.nn.core.Embedding.embedding(tokens, p("tok_emb"), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
+    } else if (config.vocabSize() <= ONE_HOT_VOCAB) {
       // a one-hot product: its backward is a matrix product, deterministic under several threads,
       // unlike the scatter-add behind an index lookup's backward
       x = tokens.oneHot(config.vocabSize()).toType(DataType.FLOAT32, false).matMul(p("tok_emb"));
@@ -127,29 +130,31 @@ final class Transformer extends Network {
     x = x.add(p("pos_emb").get(scope, new NDIndex().addSliceDim(offset, offset + t)));
     long total = offset + t;
     NDArray mask = withPadding(causal ? causalMask(scope, t, offset) : null, keyPadding);
-    double scale = 1.0 / Math.sqrt(hd);
+    NDArray scale = Ops.constant(x, (float) (1.0 / Math.sqrt(hd)));
     for (int l = 0; l < config.layers(); l++) {
       String pre = "blocks." + l + ".";
       NDArray a = layerNorm(x, p(pre + "ln1.weight"), p(pre + "ln1.bias"));
-      NDArray qkv = a.matMul(p(pre + "attn.qkv.weight")).add(p(pre + "attn.qkv.bias"));
+      NDArray qkv = dense(a, pre + "attn.qkv", cache);
       NDList parts = qkv.split(3, 2);
-      NDArray q = parts.get(0).reshape(b, t, h, hd).transpose(0, 2, 1, 3);
-      NDArray k = parts.get(1).reshape(b, t, h, hd).transpose(0, 2, 1, 3);
-      NDArray v = parts.get(2).reshape(b, t, h, hd).transpose(0, 2, 1, 3);
+      NDArray q = heads(parts.get(0), b, t, h, hd);
+      NDArray k = heads(parts.get(1), b, t, h, hd);
+      NDArray v = heads(parts.get(2), b, t, h, hd);
       if (cache != null) {
         NDArray[] kv = cache.append(l, k, v);
         k = kv[0];
         v = kv[1];
       }
-      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(Ops.constant(q, (float) scale));
+      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);
       if (mask != null) {
         scores = scores.add(mask);
       }
-      NDArray att = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, d);
-      x = x.add(att.matMul(p(pre + "attn.out.weight")).add(p(pre + "attn.out.bias")));
+      NDArray perHead = scores.softmax(-1).matMul(v);
+      // one position (a decoding step): (B, H, 1, hd) holds its values in (B, 1, H, hd) order already
+      NDArray att = (t == 1 ? perHead : perHead.transpose(0, 2, 1, 3)).reshape(b, t, d);
+      x = x.add(dense(att, pre + "attn.out", cache));
       NDArray m2 = layerNorm(x, p(pre + "ln2.weight"), p(pre + "ln2.bias"));
-      NDArray f = gelu(m2.matMul(p(pre + "mlp.fc.weight")).add(p(pre + "mlp.fc.bias")));
-      x = x.add(f.matMul(p(pre + "mlp.proj.weight")).add(p(pre + "mlp.proj.bias")));
+      NDArray f = gelu(dense(m2, pre + "mlp.fc", cache));
+      x = x.add(dense(f, pre + "mlp.proj", cache));
     }
     if (cache != null) {
       cache.length = (int) total;
@@ -157,9 +162,38 @@ final class Transformer extends Network {
     return layerNorm(x, p("ln_f.weight"), p("ln_f.bias"));
   }
 
+  /**
+   * x W + b for the layer {@code name}. While decoding with a cache, one fused engine call on the
+   * weight's transpose, made once per generation and kept in the cache; otherwise a product and a
+   * sum (the training path).
+   */
+  private NDArray dense(NDArray x, String name, KvCache cache) {
+    if (cache == null) {
+      return x.matMul(p(name + ".weight")).add(p(name + ".bias"));
+    }
+    NDArray wt = cache.constants.computeIfAbsent(name, n -> {
+      NDArray t = p(n + ".weight").transpose();
+      t.attach(cache.owner);
+      return t;
+    });
+    return ai.djl.nn.core.Linear.linear(x, wt, p(name + ".bias")).singletonOrThrow();
+  }
+
+  /**
+   * (B, T, d) to (B, H, T, hd). For one position the reshape alone gives that order: one engine
+   * call per tensor fewer in each decoding step.
+   */
+  private static NDArray heads(NDArray x, long b, long t, int h, int hd) {
+    return t == 1 ? x.reshape(b, h, 1, hd) : x.reshape(b, t, h, hd).transpose(0, 2, 1, 3);
+  }
+
   /** Logits (B, T, V) through the tied embedding. */
   @Override
   NDArray logits(NDArray hidden) {
+    if (!Offline.recordsGradients()) {
+      // (V, d) is the layout a linear layer's weight has: one engine call
+      return ai.djl.nn.core.Linear.linear(hidden, p("tok_emb")).singletonOrThrow();
+    }
     NDArray embT = p("tok_emb").transpose();
     embT.attach(hidden.getManager());
     return hidden.matMul(embT);

@@ -68,6 +68,28 @@ class TransformerPolicyTest {
     }
   }
 
+  /**
+   * Without gradients the network takes shortcuts (an embedding lookup instead of the one-hot
+   * product, one fused call for the tied output layer); they must give the training path's values
+   * bit for bit, or sampling and scoring would drift from what training optimises.
+   */
+  @Test
+  void theInferenceShortcutsGiveTheTrainingPathsValuesExactly() {
+    try (TransformerPolicy p = tiny(3)) {
+      int[] tokens = TOK.encode("4821+0057=8784");
+      float[] inference = p.logits(tokens);
+      float[] training;
+      Network m = p.model();
+      try (ai.djl.training.GradientCollector gc = Offline.newGradientCollector();
+          ai.djl.ndarray.NDManager scope = m.manager.newSubManager()) {
+        assertTrue(Offline.recordsGradients());
+        ai.djl.ndarray.NDArray x = scope.create(tokens, new ai.djl.ndarray.types.Shape(1, tokens.length));
+        training = m.logits(m.hidden(scope, x, 0, null, null)).toFloatArray();
+      }
+      assertArrayEquals(training, inference, 0f);
+    }
+  }
+
   @Test
   void groupsDecodedTogetherDrawWhatEachPromptDrawsAlone() {
     try (TransformerPolicy p = tiny(5)) {
