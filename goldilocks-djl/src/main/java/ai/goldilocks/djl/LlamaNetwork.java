@@ -78,6 +78,32 @@ final class LlamaNetwork extends Network {
    * @throws IOException naming an unsupported architecture, a missing or mis-shaped tensor, or a
    *     corrupt file
    */
+  /**
+   * The array's own memory as a float buffer, when the engine shares it (PyTorch's CPU arrays do),
+   * so a tensor is converted straight into it: one pass over the values instead of a chunk array
+   * per copy and an indexed assignment. Null when the array lives on another device or the buffer
+   * is a copy, which two probe values written through it and read back through the array reveal.
+   */
+  static java.nio.FloatBuffer sharedMemory(NDArray a) {
+    if (!a.getDevice().equals(Device.cpu()) || a.size() == 0) {
+      return null;
+    }
+    java.nio.ByteBuffer b = a.toByteBuffer(true);
+    if (!b.isDirect() || b.capacity() != a.size() * 4) {
+      return null;
+    }
+    java.nio.FloatBuffer f = b.order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+    for (float probe : new float[] {1.5f, -2.25f}) {
+      f.put(0, probe);
+      try (NDArray first = a.get(0)) {
+        if (first.getFloat() != probe) {
+          return null;
+        }
+      }
+    }
+    return f;
+  }
+
   static LlamaNetwork load(Path dir, Device device) throws IOException {
     LlamaConfig c = LlamaConfig.read(dir);
     List<Path> shards = new ArrayList<>();
@@ -112,6 +138,7 @@ final class LlamaNetwork extends Network {
       for (Path shard : shards) {
         Safetensors.stream(shard, new Safetensors.TensorSink() {
           private NDArray flat;
+          private java.nio.FloatBuffer shared;
 
           @Override
           public boolean begin(Safetensors.Entry e) throws IOException {
@@ -128,7 +155,13 @@ final class LlamaNetwork extends Network {
                   + ", expected " + java.util.Arrays.toString(shape));
             }
             flat = n.manager.create(new Shape(e.count()), DataType.FLOAT32);
+            shared = sharedMemory(flat);
             return true;
+          }
+
+          @Override
+          public java.nio.FloatBuffer destination(Safetensors.Entry e) {
+            return shared;
           }
 
           @Override
@@ -137,15 +170,18 @@ final class LlamaNetwork extends Network {
             try (NDArray chunk = n.manager.create(values, new Shape(k), DataType.FLOAT32)) {
               flat.set(new NDIndex("{}:{}", offset, offset + k), chunk);
             }
-            if (offset + k == e.count()) {
-              NDArray shaped = flat.reshape(new Shape(e.shape()));
-              flat.close();
-              NDArray previous = loaded.put(e.name(), shaped);
-              if (previous != null) {
-                previous.close();
-              }
-              flat = null;
+          }
+
+          @Override
+          public void end(Safetensors.Entry e) {
+            NDArray shaped = flat.reshape(new Shape(e.shape()));
+            flat.close();
+            NDArray previous = loaded.put(e.name(), shaped);
+            if (previous != null) {
+              previous.close();
             }
+            flat = null;
+            shared = null;
           }
         }, 1 << 22);
       }

@@ -115,6 +115,18 @@ public final class Safetensors {
      * buffer of native byte order.
      */
     void values(Entry entry, long offset, ByteBuffer values) throws IOException;
+
+    /**
+     * Where the current tensor's F32 values may be written directly instead of passed to
+     * {@link #values}: a buffer of {@code entry.count()} floats (e.g. the engine's own memory), or
+     * null (the default) to receive them chunk by chunk.
+     */
+    default java.nio.FloatBuffer destination(Entry entry) throws IOException {
+      return null;
+    }
+
+    /** The current tensor's values have all been delivered (by {@link #values} or into its destination). */
+    default void end(Entry entry) throws IOException {}
   }
 
   /**
@@ -207,8 +219,9 @@ public final class Safetensors {
         }
         entries.add(new Entry(e.getKey(), dtype, shape, n, begin, end));
       }
-      ByteBuffer raw = ByteBuffer.allocate(chunkValues * 4).order(ByteOrder.LITTLE_ENDIAN);
-      ByteBuffer f32 = ByteBuffer.allocateDirect(chunkValues * 4).order(ByteOrder.nativeOrder());
+      // direct: a heap buffer would make the channel copy every chunk through a temporary direct one
+      ByteBuffer raw = ByteBuffer.allocateDirect(chunkValues * 4).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer f32 = null; // made on the first tensor delivered chunk by chunk
       short[] halves = new short[chunkValues];
       float[] floats = new float[chunkValues];
       for (Entry e : entries) {
@@ -216,35 +229,72 @@ public final class Safetensors {
           continue;
         }
         int width = e.width();
+        java.nio.FloatBuffer dest = sink.destination(e);
+        if (dest != null && dest.capacity() != e.count()) {
+          throw new IllegalStateException("destination of " + dest.capacity() + " floats for tensor '" + e.name() + "' of " + e.count());
+        }
+        if (dest == null && f32 == null) {
+          f32 = ByteBuffer.allocateDirect(chunkValues * 4).order(ByteOrder.nativeOrder());
+        }
         for (long done = 0; done < e.count(); ) {
           int k = (int) Math.min(chunkValues, e.count() - done);
           raw.clear().limit(k * width);
           readFully(ch, raw, dataStart + e.begin() + done * width, file);
           raw.flip();
-          f32.clear();
           if (e.dtype().equals("F32")) {
-            f32.asFloatBuffer().put(raw.asFloatBuffer());
-          } else {
-            // bulk copies and a plain array loop, which the JIT vectorises
-            raw.asShortBuffer().get(halves, 0, k);
-            if (e.dtype().equals("BF16")) {
-              for (int i = 0; i < k; i++) {
-                floats[i] = Float.intBitsToFloat((halves[i] & 0xFFFF) << 16);
-              }
+            if (dest != null) {
+              dest.put((int) done, raw.asFloatBuffer(), 0, k);
             } else {
-              for (int i = 0; i < k; i++) {
-                floats[i] = halfToFloat(halves[i]);
-              }
+              f32.clear();
+              f32.asFloatBuffer().put(raw.asFloatBuffer());
             }
-            f32.asFloatBuffer().put(floats, 0, k);
+          } else {
+            // bulk copies and a plain array loop, which the JIT vectorises; large chunks are
+            // converted on the common fork-join pool's threads, each its own range
+            raw.asShortBuffer().get(halves, 0, k);
+            boolean bf16 = e.dtype().equals("BF16");
+            int pieces = k >= PARALLEL_CONVERSION ? Math.max(1, java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1) : 1;
+            long at = done;
+            java.util.stream.IntStream range = java.util.stream.IntStream.range(0, pieces);
+            (pieces > 1 ? range.parallel() : range).forEach(piece -> {
+              int from = (int) ((long) k * piece / pieces);
+              int to = (int) ((long) k * (piece + 1) / pieces);
+              convert(halves, floats, from, to, bf16);
+              if (dest != null) {
+                dest.duplicate().put((int) at + from, floats, from, to - from);
+              }
+            });
+            if (dest == null) {
+              f32.clear();
+              f32.asFloatBuffer().put(floats, 0, k);
+            }
           }
-          f32.limit(k * 4);
-          sink.values(e, done, f32);
+          if (dest == null) {
+            f32.position(0).limit(k * 4);
+            sink.values(e, done, f32);
+          }
           done += k;
         }
+        sink.end(e);
       }
     } catch (IllegalStateException | UnsupportedOperationException | NullPointerException e) {
       throw new IOException(file + ": malformed safetensors header: " + e, e);
+    }
+  }
+
+  /** Chunks of at least this many 16-bit values are converted on several threads. */
+  private static final int PARALLEL_CONVERSION = 1 << 20;
+
+  /** BF16 or F16 bits in {@code halves[from, to)} to F32 in {@code floats[from, to)}. */
+  private static void convert(short[] halves, float[] floats, int from, int to, boolean bf16) {
+    if (bf16) {
+      for (int i = from; i < to; i++) {
+        floats[i] = Float.intBitsToFloat((halves[i] & 0xFFFF) << 16);
+      }
+    } else {
+      for (int i = from; i < to; i++) {
+        floats[i] = halfToFloat(halves[i]);
+      }
     }
   }
 
