@@ -82,7 +82,8 @@ final class LlamaNetwork extends Network {
    * The array's own memory as a float buffer, when the engine shares it (PyTorch's CPU arrays do),
    * so a tensor is converted straight into it: one pass over the values instead of a chunk array
    * per copy and an indexed assignment. Null when the array lives on another device or the buffer
-   * is a copy, which two probe values written through it and read back through the array reveal.
+   * is a copy, which two probe values written through it and read back through the array reveal
+   * (they overwrite the first value: for arrays about to be filled).
    */
   static java.nio.FloatBuffer sharedMemory(NDArray a) {
     if (!a.getDevice().equals(Device.cpu()) || a.size() == 0) {
@@ -95,7 +96,7 @@ final class LlamaNetwork extends Network {
     java.nio.FloatBuffer f = b.order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
     for (float probe : new float[] {1.5f, -2.25f}) {
       f.put(0, probe);
-      try (NDArray first = a.get(0)) {
+      try (NDArray all = a.reshape(-1); NDArray first = all.get(0)) {
         if (first.getFloat() != probe) {
           return null;
         }
@@ -105,6 +106,11 @@ final class LlamaNetwork extends Network {
   }
 
   static LlamaNetwork load(Path dir, Device device) throws IOException {
+    return load(dir, device, true);
+  }
+
+  /** As {@link #load(Path, Device)}; {@code intoSharedMemory} false always takes the chunked copy (tests compare both). */
+  static LlamaNetwork load(Path dir, Device device, boolean intoSharedMemory) throws IOException {
     LlamaConfig c = LlamaConfig.read(dir);
     List<Path> shards = new ArrayList<>();
     Path index = dir.resolve("model.safetensors.index.json");
@@ -155,7 +161,7 @@ final class LlamaNetwork extends Network {
                   + ", expected " + java.util.Arrays.toString(shape));
             }
             flat = n.manager.create(new Shape(e.count()), DataType.FLOAT32);
-            shared = sharedMemory(flat);
+            shared = intoSharedMemory ? sharedMemory(flat) : null;
             return true;
           }
 

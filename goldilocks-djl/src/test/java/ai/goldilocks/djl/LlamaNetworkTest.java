@@ -96,6 +96,45 @@ class LlamaNetworkTest {
     }
   }
 
+  /**
+   * A BF16 checkpoint with tensors large enough to be converted on several threads loads into the
+   * engine's shared memory with exactly the values of the chunked copy and of the plain Java
+   * reader.
+   */
+  @Test
+  void loadingIntoTheEnginesMemoryGivesTheChunkedCopysValues(@TempDir Path tmp) throws Exception {
+    JsonObject cfg = JsonParser.parseString(Files.readString(checkpoint("tiny-qwen2").resolve("config.json"))).getAsJsonObject();
+    cfg.addProperty("vocab_size", 40_000); // a 40,000 x 32 embedding: 1.28M values, above the threshold for parallel conversion
+    Files.writeString(tmp.resolve("config.json"), cfg.toString());
+    java.util.Map<String, Safetensors.Tensor> tensors = new java.util.LinkedHashMap<>();
+    ai.goldilocks.core.Rng rng = new ai.goldilocks.core.Rng(5);
+    for (var e : LlamaNetwork.expected(LlamaConfig.read(tmp)).entrySet()) {
+      long n = 1;
+      for (long d : e.getValue()) {
+        n *= d;
+      }
+      float[] v = new float[(int) n];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) rng.nextGaussian();
+      }
+      tensors.put(e.getKey(), new Safetensors.Tensor(e.getValue(), v));
+    }
+    Safetensors.write(tmp.resolve("model.safetensors"), tensors, java.util.Map.of(), true);
+    java.util.Map<String, Safetensors.Tensor> reference = Safetensors.read(tmp.resolve("model.safetensors"));
+    try (LlamaNetwork shared = LlamaNetwork.load(tmp, ai.djl.Device.cpu(), true);
+        LlamaNetwork copied = LlamaNetwork.load(tmp, ai.djl.Device.cpu(), false)) {
+      try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
+        assertTrue(LlamaNetwork.sharedMemory(m.zeros(new ai.djl.ndarray.types.Shape(8, 4))) != null,
+            "precondition: the CPU engine shares its arrays' memory, so the first load took the direct path");
+      }
+      for (String name : reference.keySet()) {
+        float[] want = reference.get(name).values();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(want, shared.p(name).toFloatArray(), 0f, name);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(want, copied.p(name).toFloatArray(), 0f, name);
+      }
+    }
+  }
+
   @Test
   void trainsThroughTheSamePathAndSavesInHuggingFaceLayout(@TempDir Path tmp) throws Exception {
     List<Sequence> batch = List.of(new Sequence(new int[] {3, 17, 42}, new int[] {5, 9, 1}), new Sequence(new int[] {8, 8}, new int[] {7, 1}));
