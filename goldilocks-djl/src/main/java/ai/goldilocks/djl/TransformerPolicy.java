@@ -12,14 +12,10 @@ import ai.goldilocks.grpo.Policy;
 import ai.goldilocks.grpo.SamplingConfig;
 import ai.goldilocks.grpo.Sequence;
 import ai.goldilocks.grpo.TrainStats;
-import com.google.gson.Gson;
-import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -398,20 +394,7 @@ public final class TransformerPolicy implements Policy {
 
   /** Writes {@code config.json} and {@code model.safetensors} into {@code dir} (created if needed). */
   public void save(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
-    for (Map.Entry<String, NDArray> e : model.params.entrySet()) {
-      tensors.put(e.getKey(), new Safetensors.Tensor(e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
-    }
-    Safetensors.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "goldilocks-transformer-v1"));
-    JsonObject cfg = new Gson().fromJson(model.configJson(), JsonObject.class);
-    if (tokenizer instanceof CharTokenizer ct) {
-      cfg.addProperty("charAlphabet", ct.alphabet());
-    }
-    Path tmp = dir.resolve("config.json.tmp");
-    Files.writeString(tmp, new Gson().toJson(cfg));
-    Files.move(tmp, dir.resolve("config.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    PolicyFiles.saveWeights(model, tokenizer, dir);
   }
 
   /**
@@ -420,27 +403,7 @@ public final class TransformerPolicy implements Policy {
    * @throws IOException naming a missing, unexpected or mis-shaped tensor, or a corrupt file
    */
   public void load(Path dir) throws IOException {
-    Map<String, Safetensors.Tensor> tensors = Safetensors.read(dir.resolve("model.safetensors"));
-    for (Map.Entry<String, NDArray> e : model.params.entrySet()) {
-      Safetensors.Tensor t = tensors.get(e.getKey());
-      if (t == null) {
-        throw new IOException(dir + ": tensor '" + e.getKey() + "' is missing");
-      }
-      if (!Arrays.equals(t.shape(), e.getValue().getShape().getShape())) {
-        throw new IOException(dir + ": tensor '" + e.getKey() + "' has shape " + Arrays.toString(t.shape()) + ", expected "
-            + e.getValue().getShape());
-      }
-    }
-    for (String name : tensors.keySet()) {
-      if (!model.params.containsKey(name)) {
-        throw new IOException(dir + ": unexpected tensor '" + name + "'");
-      }
-    }
-    try (Offline.NoGradient off = Offline.noGradient()) {
-      for (Map.Entry<String, NDArray> e : model.params.entrySet()) {
-        e.getValue().set(tensors.get(e.getKey()).values());
-      }
-    }
+    PolicyFiles.loadWeights(model, dir);
   }
 
   /**
@@ -450,67 +413,21 @@ public final class TransformerPolicy implements Policy {
   @Override
   public void saveCheckpoint(Path dir) throws IOException {
     save(dir);
-    Map<String, Safetensors.Tensor> state = new LinkedHashMap<>();
-    List<String> names = new ArrayList<>(model.params.keySet());
-    for (int i = 0; i < names.size(); i++) {
-      NDArray m = optimizer.firstMoments().get(i);
-      NDArray v = optimizer.secondMoments().get(i);
-      state.put("adam.m." + names.get(i), new Safetensors.Tensor(m.getShape().getShape(), m.toFloatArray()));
-      state.put("adam.v." + names.get(i), new Safetensors.Tensor(v.getShape().getShape(), v.toFloatArray()));
-      if (reference != null) {
-        NDArray r = reference.params.get(names.get(i));
-        state.put("reference." + names.get(i), new Safetensors.Tensor(r.getShape().getShape(), r.toFloatArray()));
-      }
-    }
-    Safetensors.write(dir.resolve("training-state.safetensors"), state,
-        Map.of("adamStep", Long.toString(optimizer.step), "version", Long.toString(version),
-            "learningRate", Double.toString(optimizer.learningRate), "hasReference", Boolean.toString(reference != null)));
+    PolicyFiles.saveTrainingState(dir, model, optimizer, reference, version);
   }
 
   @Override
   public void loadCheckpoint(Path dir) throws IOException {
-    Path f = dir.resolve("training-state.safetensors");
-    Map<String, Safetensors.Tensor> state = Safetensors.read(f);
-    Map<String, String> meta = Safetensors.readMetadata(f);
-    List<String> names = new ArrayList<>(model.params.keySet());
-    boolean hasReference = Boolean.parseBoolean(meta.getOrDefault("hasReference", "false"));
-    for (String n : names) {
-      long[] shape = model.params.get(n).getShape().getShape();
-      for (String prefix : hasReference ? new String[] {"adam.m.", "adam.v.", "reference."} : new String[] {"adam.m.", "adam.v."}) {
-        Safetensors.Tensor t = state.get(prefix + n);
-        if (t == null || !Arrays.equals(t.shape(), shape)) {
-          throw new IOException(f + ": tensor '" + prefix + n + "' is missing or mis-shaped");
-        }
-      }
-    }
-    long step;
-    long ver;
-    double lr;
-    try {
-      step = Long.parseLong(meta.get("adamStep"));
-      ver = Long.parseLong(meta.get("version"));
-      lr = Double.parseDouble(meta.get("learningRate"));
-    } catch (RuntimeException e) {
-      throw new IOException(f + ": missing or invalid metadata " + meta, e);
-    }
+    PolicyFiles.TrainingState state = PolicyFiles.readTrainingState(dir, model);
     load(dir); // validates the weights before changing any
-    for (int i = 0; i < names.size(); i++) {
-      optimizer.firstMoments().get(i).set(state.get("adam.m." + names.get(i)).values());
-      optimizer.secondMoments().get(i).set(state.get("adam.v." + names.get(i)).values());
-    }
-    if (hasReference) {
+    state.applyTo(optimizer);
+    if (state.hasReference()) {
       if (reference == null) {
         reference = model.sameShape();
       }
-      try (Offline.NoGradient off = Offline.noGradient()) {
-        for (String n : names) {
-          reference.params.get(n).set(state.get("reference." + n).values());
-        }
-      }
+      state.applyReferenceTo(reference);
     }
-    optimizer.step = step;
-    optimizer.learningRate = lr;
-    version = ver;
+    version = state.version();
   }
 
   @Override
@@ -521,16 +438,7 @@ public final class TransformerPolicy implements Policy {
 
   /** Reads {@code config.json} of a saved policy. */
   public static TransformerConfig readConfig(Path dir) throws IOException {
-    Path f = dir.resolve("config.json");
-    if (!Files.isRegularFile(f)) {
-      throw new IOException("no config.json in " + dir);
-    }
-    try {
-      TransformerConfig c = new Gson().fromJson(Files.readString(f), TransformerConfig.class);
-      return new TransformerConfig(c.vocabSize(), c.dModel(), c.layers(), c.heads(), c.ffn(), c.maxLength());
-    } catch (RuntimeException e) {
-      throw new IOException(f + ": invalid config: " + e.getMessage(), e);
-    }
+    return PolicyFiles.readConfig(dir);
   }
 
   @Override
