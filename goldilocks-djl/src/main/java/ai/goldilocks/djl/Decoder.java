@@ -20,12 +20,15 @@ import java.util.List;
  */
 final class Decoder {
   /**
-   * From this vocabulary size on, plain and greedy sampling run on the engine: only the token ids
+   * From this vocabulary size on, sampling (plain, top-p and greedy) runs on the engine: only the token ids
    * and their log-probabilities cross into Java instead of every logit (151,936 floats per sequence
    * per token for Qwen). Smaller vocabularies sample in Java, where a few dozen values cost less than
    * the extra engine calls.
    */
   static final int ENGINE_SAMPLING_VOCAB = 4096;
+
+  /** Top-p on the engine looks for the nucleus among this many most likely tokens first. */
+  static final int TOP_P_CANDIDATES = 1024;
 
   private Decoder() {}
 
@@ -76,7 +79,7 @@ final class Decoder {
     java.util.Set<Integer> stop = sampling.stopTokens() == null ? java.util.Set.of(eos) : sampling.stopTokens();
     int v = model.vocabSize();
     boolean greedy = sampling.topP() <= 1.0 / v; // the most likely token alone holds at least 1/v of the mass
-    boolean onEngine = v >= ENGINE_SAMPLING_VOCAB && (greedy || sampling.topP() >= 1);
+    boolean onEngine = v >= ENGINE_SAMPLING_VOCAB;
     try (NDManager scope = model.manager.newSubManager()) {
       Network.KvCache cache = useCache ? new Network.KvCache(scope, model.layers(), prompt.length + maxNew) : null;
       int[] rows = new int[n * prompt.length];
@@ -93,6 +96,7 @@ final class Decoder {
       for (int step = 0; step < maxNew; step++) {
         float[] last = null;
         long[] drawnIds = null;
+        double[] drawsThisStep;
         float[] drawnLogProbs = null;
         try (NDManager stepScope = scope.newSubManager()) {
           NDArray x = stepScope.create(input, new Shape(n, inputLength));
@@ -108,15 +112,22 @@ final class Decoder {
           long t = h.getShape().get(1);
           NDArray lastH = t == 1 ? h : h.get(new NDIndex().addAllDim().addSliceDim(t - 1, t));
           NDArray logits = model.logits(lastH);
+          drawsThisStep = null;
           if (onEngine) {
             // one uniform draw per live row from this project's Rng, in row order, as in Java
+            drawsThisStep = new double[n];
             float[] u = new float[n];
             for (int i = 0; i < n; i++) {
-              u[i] = done[i] ? 0f : (float) rngs[i].nextDouble();
+              drawsThisStep[i] = done[i] ? 0 : rngs[i].nextDouble();
+              u[i] = (float) drawsThisStep[i];
             }
-            NDArray[] drawn = drawOnEngine(stepScope, logits.reshape(n, v), sampling.temperature(), greedy, u, v);
-            drawnIds = drawn[0].toLongArray();
-            drawnLogProbs = drawn[1].toFloatArray();
+            NDArray[] drawn = drawOnEngine(stepScope, logits.reshape(n, v), sampling.temperature(), greedy, sampling.topP(), u, v);
+            if (drawn != null) {
+              drawnIds = drawn[0].toLongArray();
+              drawnLogProbs = drawn[1].toFloatArray();
+            } else {
+              last = logits.toFloatArray(); // a wide nucleus: Java sorts faster, with the same draws
+            }
           } else {
             last = logits.toFloatArray();
           }
@@ -133,12 +144,12 @@ final class Decoder {
           }
           int tok;
           double tokenLogProb;
-          if (onEngine) {
+          if (drawnIds != null) {
             tok = (int) drawnIds[i];
             tokenLogProb = drawnLogProbs[i];
           } else {
             double[] logp = logSoftmax(last, i * v, v, sampling.temperature());
-            tok = sampleTopP(logp, sampling.topP(), rngs[i]);
+            tok = sampleTopP(logp, sampling.topP(), drawsThisStep != null ? drawsThisStep[i] : rngs[i].nextDouble());
             tokenLogProb = logp[tok];
           }
           next[i] = tok;
@@ -173,15 +184,37 @@ final class Decoder {
   /**
    * Draws one token per row on the engine: the argmax when {@code greedy}, else the first token
    * whose cumulative probability exceeds the row's uniform {@code u} (inverse-CDF sampling, as
-   * {@link #sampleTopP} does at top-p 1). Returns the ids (INT64) and their log-probabilities at the
-   * temperature.
+   * {@link #sampleTopP} does); below top-p 1 over the nucleus only: tokens by descending
+   * probability while the mass before them is under {@code topP}, the draw scaled to their mass,
+   * or null when in some row the nucleus is wider than {@link #TOP_P_CANDIDATES} tokens (the caller
+   * draws in Java, with the same uniforms). Returns the ids (INT64) and their log-probabilities at
+   * the temperature.
    */
-  static NDArray[] drawOnEngine(NDManager scope, NDArray logits, double temperature, boolean greedy, float[] u, int v) {
+  static NDArray[] drawOnEngine(NDManager scope, NDArray logits, double temperature, boolean greedy, double topP, float[] u, int v) {
     NDArray scaled = temperature == 1.0 ? logits : logits.div((float) temperature);
     NDArray lsm = scaled.logSoftmax(-1);
     NDArray ids;
     if (greedy) {
       ids = lsm.argMax(-1);
+    } else if (topP < 1) {
+      int n = u.length;
+      // the nucleus is a prefix of the tokens in descending probability, usually among the most
+      // likely few hundred: found without sorting the whole vocabulary. When it is wider in some
+      // row, null: sorting 150,000 values is faster in Java than on the engine with one thread.
+      ai.djl.ndarray.NDList top = lsm.topK(Math.min(v, TOP_P_CANDIDATES), -1, true, true);
+      NDArray order = top.get(1);
+      NDArray sorted = top.get(0).exp();
+      NDArray before = sorted.cumSum(-1).sub(sorted);
+      if (v > TOP_P_CANDIDATES
+          && before.get(new ai.djl.ndarray.index.NDIndex(":, " + (TOP_P_CANDIDATES - 1))).min().getFloat() < topP) {
+        return null;
+      }
+      NDArray kept = before.lt((float) topP); // the mass before the token is under topP
+      NDArray nucleus = sorted.mul(kept.toType(DataType.FLOAT32, false));
+      NDArray draws = scope.create(u, new Shape(n, 1)).mul(nucleus.sum(new int[] {-1}, true));
+      NDArray last = kept.toType(DataType.INT64, false).sum(new int[] {-1}, true).sub(1);
+      NDArray at = nucleus.cumSum(-1).lte(draws).toType(DataType.INT64, false).sum(new int[] {-1}, true).minimum(last);
+      ids = order.gather(at, -1).reshape(n);
     } else {
       NDArray cdf = lsm.exp().cumSum(-1);
       NDArray draws = scope.create(u, new Shape(u.length, 1));
@@ -208,10 +241,10 @@ final class Decoder {
     return out;
   }
 
-  static int sampleTopP(double[] logp, double topP, Rng rng) {
+  static int sampleTopP(double[] logp, double topP, double uniform) {
     int v = logp.length;
     if (topP >= 1) {
-      double u = rng.nextDouble();
+      double u = uniform;
       double c = 0;
       for (int j = 0; j < v; j++) {
         c += Math.exp(logp[j]);
@@ -230,8 +263,7 @@ final class Decoder {
       }
     }
     if (Math.exp(logp[best]) >= topP) {
-      rng.nextDouble(); // one draw per token either way, so later draws do not depend on this shortcut
-      return best;
+      return best; // the draw was made all the same: later draws do not depend on this shortcut
     }
     // Descending probability, ties by token id: one primitive sort of (-logp as float bits, id)
     // keys; -logp >= 0, so the float bits order as the values do.
@@ -246,7 +278,7 @@ final class Decoder {
       mass += Math.exp(logp[(int) keys[keep]]);
       keep++;
     }
-    double u = rng.nextDouble() * mass;
+    double u = uniform * mass;
     double c = 0;
     for (int j = 0; j < keep; j++) {
       int id = (int) keys[j];

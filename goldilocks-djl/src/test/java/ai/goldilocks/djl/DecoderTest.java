@@ -65,8 +65,8 @@ class DecoderTest {
     for (double temperature : new double[] {1.0, 0.7}) {
       try (NDManager m = NDManager.newBaseManager(TransformerPolicy.defaultDevice())) {
         NDArray x = m.create(logits, new Shape(n, V));
-        NDArray[] sampled = Decoder.drawOnEngine(m, x, temperature, false, u, V);
-        NDArray[] greedy = Decoder.drawOnEngine(m, x, temperature, true, u, V);
+        NDArray[] sampled = Decoder.drawOnEngine(m, x, temperature, false, 1.0, u, V);
+        NDArray[] greedy = Decoder.drawOnEngine(m, x, temperature, true, 1.0, u, V);
         long[] ids = sampled[0].toLongArray();
         float[] lps = sampled[1].toFloatArray();
         long[] best = greedy[0].toLongArray();
@@ -101,6 +101,79 @@ class DecoderTest {
     }
   }
 
+  /**
+   * Top-p below 1 on the engine against the Java path ({@link Decoder#sampleTopP}, which sorts in
+   * Java): the same token for the same uniform draw, except where the draw or the nucleus edge lies
+   * within float rounding of a cumulative boundary.
+   */
+  @Test
+  void engineTopPDrawsTheJavaPathsTokens() {
+    Offline.ensure();
+    Rng rng = new Rng(12);
+    int n = 32;
+    float[] logits = new float[n * V];
+    for (int i = 0; i < logits.length; i++) {
+      logits[i] = (float) (3 * rng.nextGaussian());
+    }
+    // row i draws from its own stream: the engine gets its first value, the Java path a fresh copy
+    float[] u = new float[n];
+    for (int i = 0; i < n; i++) {
+      u[i] = (float) new Rng(100 + i).nextDouble();
+    }
+    int mismatches = 0;
+    int engineDraws = 0;
+    for (double topP : new double[] {0.999, 0.9, 0.5, 0.1}) {
+      try (NDManager m = NDManager.newBaseManager(TransformerPolicy.defaultDevice())) {
+        NDArray[] drawn = Decoder.drawOnEngine(m, m.create(logits, new Shape(n, V)), 0.8, false, topP, u, V);
+        int widest = 0;
+        for (int i = 0; i < n; i++) {
+          widest = Math.max(widest, nucleusSize(Decoder.logSoftmax(logits, i * V, V, 0.8), topP));
+        }
+        // the engine declines exactly when some row's nucleus is wider than its candidates
+        assertEquals(widest > Decoder.TOP_P_CANDIDATES, drawn == null, "top-p " + topP + ": widest nucleus " + widest);
+        if (drawn == null) {
+          continue;
+        }
+        engineDraws++;
+        long[] ids = drawn[0].toLongArray();
+        float[] lps = drawn[1].toFloatArray();
+        for (int i = 0; i < n; i++) {
+          double[] logp = Decoder.logSoftmax(logits, i * V, V, 0.8);
+          int expected = Decoder.sampleTopP(logp, topP, new Rng(100 + i).nextDouble());
+          assertEquals(logp[(int) ids[i]], lps[i], 1e-4, "top-p " + topP + " row " + i);
+          if (ids[i] != expected) {
+            mismatches++;
+            // a neighbour in probability order: the two paths sum the same probabilities in float and double
+            assertTrue(Math.abs(logp[(int) ids[i]] - logp[expected]) < 0.5, "top-p " + topP + " row " + i + ": " + ids[i] + " vs " + expected);
+          }
+          int rank = 0;
+          for (int j = 0; j < V; j++) {
+            rank += logp[j] > logp[(int) ids[i]] ? 1 : 0;
+          }
+          double before = 0;
+          for (int j = 0; j < V; j++) {
+            before += logp[j] > logp[(int) ids[i]] ? Math.exp(logp[j]) : 0;
+          }
+          assertTrue(before < topP + 1e-4, "top-p " + topP + " row " + i + ": token of rank " + rank + " lies outside the nucleus");
+        }
+      }
+    }
+    assertTrue(engineDraws >= 2 && engineDraws < 4, "the engine drew for " + engineDraws + " of the 4 top-p values (0.999 is too wide)");
+    assertTrue(mismatches <= 2, mismatches + " of " + engineDraws * n + " draws differ from the Java path");
+  }
+
+  /** Tokens in the top-p nucleus of a row: by descending probability while the mass before is under topP. */
+  private static int nucleusSize(double[] logp, double topP) {
+    double[] p = java.util.Arrays.stream(logp).map(Math::exp).sorted().toArray();
+    double mass = 0;
+    int size = 0;
+    for (int j = p.length - 1; j >= 0 && mass < topP; j--) {
+      mass += p[j];
+      size++;
+    }
+    return size;
+  }
+
   @Test
   void largeVocabularyGenerationIsReproducibleAndConsistentWithScoring() {
     TransformerConfig cfg = new TransformerConfig(V, 32, 1, 2, 64, 40);
@@ -122,6 +195,13 @@ class DecoderTest {
         for (int j = 0; j < lp.length; j++) {
           assertEquals(scored[i][j], lp[j], 1e-4, "sequence " + i + " token " + j);
         }
+      }
+      // top-p below 1, drawn on the engine too: reproducible, cache or not
+      SamplingConfig nucleus = new SamplingConfig(1.0, 0.9, 12, Set.of());
+      List<Completion> n1 = p.generate(prompt, 4, nucleus, 9, true);
+      List<Completion> n2 = p.generate(prompt, 4, nucleus, 9, false);
+      for (int i = 0; i < 4; i++) {
+        assertArrayEquals(n1.get(i).sequence().completion(), n2.get(i).sequence().completion(), "top-p: cache or not, same tokens");
       }
       // greedy: every row of a batch of equal prompts gives the same completion
       List<Completion> g = p.generate(prompt, 3, new SamplingConfig(1.0, 1e-9, 12, Set.of()), 1, true);
