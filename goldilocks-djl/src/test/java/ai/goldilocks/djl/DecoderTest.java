@@ -49,15 +49,21 @@ class DecoderTest {
     }
   };
 
+  /** {@code n} rows of {@code V} logits, each N(0, 9). */
+  private static float[] gaussianLogits(Rng rng, int n) {
+    float[] logits = new float[n * V];
+    for (int i = 0; i < logits.length; i++) {
+      logits[i] = (float) (3 * rng.nextGaussian());
+    }
+    return logits;
+  }
+
   @Test
   void engineDrawsAreTheInverseCdfDrawsOfTheJavaPath() {
     Offline.ensure();
     Rng rng = new Rng(11);
     int n = 16;
-    float[] logits = new float[n * V];
-    for (int i = 0; i < logits.length; i++) {
-      logits[i] = (float) (3 * rng.nextGaussian());
-    }
+    float[] logits = gaussianLogits(rng, n);
     float[] u = new float[n];
     for (int i = 0; i < n; i++) {
       u[i] = (float) rng.nextDouble();
@@ -109,12 +115,8 @@ class DecoderTest {
   @Test
   void engineTopPDrawsTheJavaPathsTokens() {
     Offline.ensure();
-    Rng rng = new Rng(12);
     int n = 32;
-    float[] logits = new float[n * V];
-    for (int i = 0; i < logits.length; i++) {
-      logits[i] = (float) (3 * rng.nextGaussian());
-    }
+    float[] logits = gaussianLogits(new Rng(12), n);
     // row i draws from its own stream: the engine gets its first value, the Java path a fresh copy
     float[] u = new float[n];
     for (int i = 0; i < n; i++) {
