@@ -16,6 +16,7 @@ module ai.goldilocks.djl {
   requires ai.djl.tokenizers;
   requires com.google.gson;
   requires com.google.common;
+  requires com.sun.jna;
   requires org.slf4j;
 
   exports ai.goldilocks.djl;

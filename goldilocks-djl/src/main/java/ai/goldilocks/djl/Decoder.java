@@ -27,6 +27,9 @@ final class Decoder {
    */
   static final int ENGINE_SAMPLING_VOCAB = 4096;
 
+  /** After generating with a model of this many parameters or more, freed native memory goes back to the system. */
+  static final long RELEASE_MEMORY_PARAMETERS = 50_000_000L;
+
   /** Top-p on the engine looks for the nucleus among this many most likely tokens first. */
   static final int TOP_P_CANDIDATES = 1024;
 
@@ -52,9 +55,14 @@ final class Decoder {
    */
   static List<Completion> sample(Network model, TextTokenizer tokenizer, int[][] prompts, SamplingConfig sampling, Rng[] rngs,
       boolean useCache) {
+    List<Completion> out;
     try (Offline.NoGradient off = Offline.noGradient()) {
-      return sampleWithoutGradients(model, tokenizer, prompts, sampling, rngs, useCache);
+      out = sampleWithoutGradients(model, tokenizer, prompts, sampling, rngs, useCache);
     }
+    if (model.parameterCount() >= RELEASE_MEMORY_PARAMETERS) {
+      NativeMemory.release(); // a few milliseconds against seconds of generation at this size
+    }
+    return out;
   }
 
   private static List<Completion> sampleWithoutGradients(Network model, TextTokenizer tokenizer, int[][] prompts,

@@ -143,6 +143,15 @@ abstract class Network implements AutoCloseable {
     return new ArrayList<>(params.values());
   }
 
+  /** The number of parameter values. */
+  long parameterCount() {
+    long n = 0;
+    for (NDArray a : params.values()) {
+      n += a.size();
+    }
+    return n;
+  }
+
   /** Copies values (not gradients) from another network of the same shape. */
   void copyFrom(Network other) {
     for (Map.Entry<String, NDArray> e : params.entrySet()) {

@@ -231,7 +231,7 @@ public final class Safetensors {
         int width = e.width();
         java.nio.FloatBuffer dest = sink.destination(e);
         if (dest != null && dest.capacity() != e.count()) {
-          throw new IllegalStateException("destination of " + dest.capacity() + " floats for tensor '" + e.name() + "' of " + e.count());
+          throw new IllegalArgumentException("destination of " + dest.capacity() + " floats for tensor '" + e.name() + "' of " + e.count());
         }
         if (dest == null && f32 == null) {
           f32 = ByteBuffer.allocateDirect(chunkValues * 4).order(ByteOrder.nativeOrder());
