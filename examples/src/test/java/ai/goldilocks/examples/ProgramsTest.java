@@ -187,7 +187,8 @@ class ProgramsTest {
     for (String k : new String[] {"parquet", "jsonl"}) {
       assertEquals(3000, data.getAsJsonObject(k).get("rowsKept").getAsInt(), k + ": every generated row is read back");
     }
-    JsonObject djl = runJson("djl-bench", "--new-tokens", "8", "--repeats", "1", "--threads", "1", "--json");
+    JsonObject djl = runJson("djl-bench", "--new-tokens", "8", "--repeats", "1", "--threads", "1", "--warmup-seconds", "0", "--json");
+    assertEquals(0.0, djl.get("warmupSeconds").getAsDouble());
     assertEquals(411_264, djl.get("parameters").getAsLong());
     assertTrue(djl.getAsJsonObject("samplingWithCache").get("tokensPerSecond").getAsDouble() > 0, djl.toString());
     assertTrue(djl.get("grpoStepMillis").getAsDouble() > 0 && djl.get("sftStepMillis").getAsDouble() > 0, djl.toString());
