@@ -103,9 +103,9 @@ def train_step(model, opt, tokens, start, coef):
 WARMUP_SECONDS = 2.0
 
 
-def median_ms(fn, repeats):
+def median_ms(fn, repeats, warmup_seconds):
     # untimed repetitions first, as djl-bench does for its JIT: both sides measured in a steady state
-    end = time.perf_counter() + WARMUP_SECONDS
+    end = time.perf_counter() + warmup_seconds
     fn()
     while time.perf_counter() < end:
         fn()
@@ -117,7 +117,7 @@ def median_ms(fn, repeats):
     return statistics.median(times)
 
 
-def torch_side(repeats, group, new_tokens):
+def torch_side(repeats, group, new_tokens, warmup_seconds):
     torch.set_num_threads(1)
     torch.manual_seed(1)
     model = Tiny()
@@ -125,15 +125,15 @@ def torch_side(repeats, group, new_tokens):
     prompt = torch.randint(3, V, (1, 12))
     out = {"parameters": sum(p.numel() for p in model.parameters()), "torch": torch.__version__}
     for cached in (True, False):
-        ms = median_ms(lambda: sample(model, prompt, group, new_tokens, cached, gen), repeats)
+        ms = median_ms(lambda: sample(model, prompt, group, new_tokens, cached, gen), repeats, warmup_seconds)
         out["samplingWithCache" if cached else "samplingWithoutCache"] = {"tokensPerSecond": round(group * new_tokens / ms * 1000)}
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.0)
     grpo = torch.randint(3, V, (128, 18))
     coef = torch.where(torch.arange(128).unsqueeze(1) % 2 == 0, 1e-3, -1e-3).expand(128, 17)
-    out["grpoStepMillis"] = round(median_ms(lambda: train_step(model, opt, grpo, [9] * 128, coef), repeats), 1)
+    out["grpoStepMillis"] = round(median_ms(lambda: train_step(model, opt, grpo, [9] * 128, coef), repeats, warmup_seconds), 1)
     sft = grpo[:64]
     out["sftStepMillis"] = round(median_ms(lambda: train_step(model, opt, sft, [9] * 64, torch.full((64, 17), -1.0 / (64 * 8))),
-                                           repeats), 1)
+                                           repeats, warmup_seconds), 1)
     return out
 
 
@@ -144,11 +144,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--warmup-seconds", type=float, default=WARMUP_SECONDS)
     a = ap.parse_args()
-    globals()["WARMUP_SECONDS"] = a.warmup_seconds
     env = dict(os.environ, DJL_OFFLINE="true", OPT_OUT_TRACKING="true")
     runs = {"pytorch": [], "djl": []}
     for _ in range(a.rounds):
-        runs["pytorch"].append(torch_side(a.repeats, 8, 64))
+        runs["pytorch"].append(torch_side(a.repeats, 8, 64, a.warmup_seconds))
         runs["djl"].append(json.loads(subprocess.run(["java", "-jar", a.jar, "djl-bench", "--threads", "1", "--repeats", str(a.repeats),
                                                       "--warmup-seconds", str(a.warmup_seconds), "--json"], check=True, capture_output=True, text=True, env=env).stdout))
     summary = {}

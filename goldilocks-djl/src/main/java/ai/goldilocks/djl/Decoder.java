@@ -252,11 +252,10 @@ final class Decoder {
   static int sampleTopP(double[] logp, double topP, double uniform) {
     int v = logp.length;
     if (topP >= 1) {
-      double u = uniform;
       double c = 0;
       for (int j = 0; j < v; j++) {
         c += Math.exp(logp[j]);
-        if (u < c) {
+        if (uniform < c) {
           return j;
         }
       }
