@@ -245,9 +245,10 @@ final class LlamaNetwork extends Network {
     return n;
   }
 
-  private NDArray rmsNorm(NDArray x, NDArray w) {
+  /** RMS normalisation with the epsilon as a scalar array made once per forward pass. */
+  private static NDArray rmsNorm(NDArray x, NDArray w, NDArray eps) {
     NDArray ms = x.mul(x).mean(new int[] {-1}, true);
-    return x.div(Ops.add(ms, (float) config.rmsNormEps()).sqrt()).mul(w);
+    return x.div(ms.add(eps).sqrt()).mul(w);
   }
 
   private NDArray linear(NDArray x, String name, boolean bias) {
@@ -256,10 +257,20 @@ final class LlamaNetwork extends Network {
     return x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
   }
 
-  private static NDArray rotateHalf(NDArray x, int half) {
-    NDArray a = x.get(new NDIndex().addEllipseDim().addSliceDim(0, half));
-    NDArray b = x.get(new NDIndex().addEllipseDim().addSliceDim(half, 2L * half));
-    return b.neg().concat(a, -1);
+  /**
+   * The rotary embedding's rotate-half, {@code concat(-x[half:], x[:half])}, as one product with a
+   * signed permutation matrix (hd, hd): every output is one input times +-1 plus exact zeros, so
+   * the values are those of the slices, negation and concatenation, in one engine call instead of
+   * four.
+   */
+  static NDArray rotationMatrix(NDManager scope, int hd) {
+    int half = hd / 2;
+    float[] r = new float[hd * hd];
+    for (int j = 0; j < half; j++) {
+      r[(j + half) * hd + j] = -1f; // output j < half takes -x[j + half]
+      r[j * hd + j + half] = 1f; // output j + half takes x[j]
+    }
+    return scope.create(r, new Shape(hd, hd));
   }
 
   @Override
@@ -294,15 +305,26 @@ final class LlamaNetwork extends Network {
     NDArray cosA = scope.create(cos, new Shape(1, 1, t, hd));
     NDArray sinA = scope.create(sin, new Shape(1, 1, t, hd));
     NDArray mask = withPadding(causalMask(scope, t, offset), keyPadding);
-    double scale = 1.0 / Math.sqrt(hd);
+    NDArray rotation = rotationMatrix(scope, hd);
+    NDArray eps = scope.create((float) config.rmsNormEps());
+    NDArray scale = scope.create((float) (1.0 / Math.sqrt(hd)));
+    // Without a backward pass each layer's intermediates are freed when the layer ends (PyTorch
+    // frees them as their last reference goes); held until the caller's scope closes, a prompt
+    // pass of 8 x 32 positions through 24 layers kept about 1 GB alive at once.
+    boolean freeEachLayer = !Offline.recordsGradients();
     for (int l = 0; l < config.layers(); l++) {
+      NDManager layerScope = null;
+      if (freeEachLayer) {
+        layerScope = scope.newSubManager();
+        x.attach(layerScope); // results belong to their first operand's manager: the layer's
+      }
       String pre = "model.layers." + l + ".";
-      NDArray a = rmsNorm(x, p(pre + "input_layernorm.weight"));
-      NDArray q = linear(a, pre + "self_attn.q_proj", config.qkvBias()).reshape(b, t, h, hd).transpose(0, 2, 1, 3);
-      NDArray k = linear(a, pre + "self_attn.k_proj", config.qkvBias()).reshape(b, t, kvh, hd).transpose(0, 2, 1, 3);
-      NDArray v = linear(a, pre + "self_attn.v_proj", config.qkvBias()).reshape(b, t, kvh, hd).transpose(0, 2, 1, 3);
-      q = q.mul(cosA).add(rotateHalf(q, hd / 2).mul(sinA));
-      k = k.mul(cosA).add(rotateHalf(k, hd / 2).mul(sinA));
+      NDArray a = rmsNorm(x, p(pre + "input_layernorm.weight"), eps);
+      NDArray q = heads(linear(a, pre + "self_attn.q_proj", config.qkvBias()), b, t, h, hd);
+      NDArray k = heads(linear(a, pre + "self_attn.k_proj", config.qkvBias()), b, t, kvh, hd);
+      NDArray v = heads(linear(a, pre + "self_attn.v_proj", config.qkvBias()), b, t, kvh, hd);
+      q = q.mul(cosA).add(q.matMul(rotation).mul(sinA));
+      k = k.mul(cosA).add(k.matMul(rotation).mul(sinA));
       if (cache != null) {
         NDArray[] kv = cache.append(l, k, v);
         k = kv[0];
@@ -314,23 +336,35 @@ final class LlamaNetwork extends Network {
       long total = k.getShape().get(2);
       int g = h / kvh;
       NDArray scores = q.reshape(b, kvh, (long) g * t, hd).matMul(k.transpose(0, 1, 3, 2)).reshape(b, h, t, total)
-          .mul(Ops.constant(q, (float) scale));
+          .mul(scale);
       if (mask != null) {
         scores = scores.add(mask);
       }
-      NDArray att = scores.softmax(-1).reshape(b, kvh, (long) g * t, total).matMul(v).reshape(b, h, t, hd).transpose(0, 2, 1, 3)
-          .reshape(b, t, (long) h * hd);
+      NDArray att = scores.softmax(-1).reshape(b, kvh, (long) g * t, total).matMul(v).reshape(b, h, t, hd);
+      att = (t == 1 ? att : att.transpose(0, 2, 1, 3)).reshape(b, t, (long) h * hd);
       x = x.add(linear(att, pre + "self_attn.o_proj", config.outputBias()));
-      NDArray m = rmsNorm(x, p(pre + "post_attention_layernorm.weight"));
+      NDArray m = rmsNorm(x, p(pre + "post_attention_layernorm.weight"), eps);
       NDArray gate = linear(m, pre + "mlp.gate_proj", false);
       NDArray up = linear(m, pre + "mlp.up_proj", false);
       NDArray act = Ops.silu(gate).mul(up);
       x = x.add(linear(act, pre + "mlp.down_proj", false));
+      if (layerScope != null) {
+        x.attach(scope);
+        layerScope.close();
+      }
     }
     if (cache != null) {
       cache.length = (int) (offset + t);
     }
-    return rmsNorm(x, p("model.norm.weight"));
+    return rmsNorm(x, p("model.norm.weight"), eps);
+  }
+
+  /**
+   * (B, T, H * hd) projections as (B, H, T, hd) heads; at one position a reshape alone, as the
+   * transpose would not move any element.
+   */
+  private static NDArray heads(NDArray projected, long b, long t, int heads, int hd) {
+    return t == 1 ? projected.reshape(b, heads, 1, hd) : projected.reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
   }
 
   @Override

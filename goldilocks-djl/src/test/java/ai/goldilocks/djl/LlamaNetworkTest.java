@@ -1,9 +1,14 @@
 package ai.goldilocks.djl;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.goldilocks.grpo.Completion;
 import ai.goldilocks.grpo.SamplingConfig;
 import ai.goldilocks.grpo.Sequence;
@@ -203,5 +208,50 @@ class LlamaNetworkTest {
     UncheckedIOException missing = assertThrows(UncheckedIOException.class,
         () -> TransformerPolicy.fromHuggingFace(tmp, TOK).build().close());
     assertTrue(missing.getMessage().contains("model.layers.1.mlp.up_proj.weight"), missing.getMessage());
+  }
+
+  @Test
+  void withoutABackwardPassEachLayerFreesItsIntermediatesAndTheValuesAreTheTrainingPaths() throws Exception {
+    try (TransformerPolicy p = TransformerPolicy.fromHuggingFace(checkpoint("tiny-qwen2"), TOK).build()) {
+      Network m = p.model();
+      int[] tokens = {3, 17, 42, 5, 9, 11, 60};
+      float[] inference;
+      int heldByInference;
+      try (Offline.NoGradient off = Offline.noGradient(); NDManager scope = m.manager.newSubManager()) {
+        NDArray h = m.hidden(scope, scope.create(tokens, new Shape(1, tokens.length)), 0, null, null);
+        heldByInference = scope.getManagedArrays().size();
+        inference = m.logits(h).toFloatArray();
+      }
+      float[] training;
+      int heldByTraining;
+      try (ai.djl.training.GradientCollector gc = Offline.newGradientCollector(); NDManager scope = m.manager.newSubManager()) {
+        assertTrue(Offline.recordsGradients());
+        NDArray h = m.hidden(scope, scope.create(tokens, new Shape(1, tokens.length)), 0, null, null);
+        heldByTraining = scope.getManagedArrays().size();
+        training = m.logits(h).toFloatArray();
+      }
+      assertArrayEquals(training, inference, 0f);
+      // the whole inference pass leaves fewer arrays behind than one layer of the training pass,
+      // whose intermediates stay for the backward pass
+      assertTrue(heldByInference < heldByTraining / m.layers(),
+          heldByInference + " arrays held after inference, " + heldByTraining + " after " + m.layers() + " training layers");
+    }
+  }
+
+  @Test
+  void theRotationMatrixRotatesHalfExactly() {
+    try (NDManager scope = NDManager.newBaseManager(TransformerPolicy.defaultDevice())) {
+      int hd = 16;
+      java.util.Random r = new java.util.Random(7);
+      float[] values = new float[2 * 3 * 5 * hd];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(9) - 4));
+      }
+      NDArray x = scope.create(values, new Shape(2, 3, 5, hd));
+      NDArray first = x.get(new NDIndex().addEllipseDim().addSliceDim(0, hd / 2));
+      NDArray second = x.get(new NDIndex().addEllipseDim().addSliceDim(hd / 2, hd));
+      float[] expected = second.neg().concat(first, -1).toFloatArray();
+      assertArrayEquals(expected, x.matMul(LlamaNetwork.rotationMatrix(scope, hd)).toFloatArray(), 0f);
+    }
   }
 }
