@@ -1,6 +1,8 @@
 package ai.goldilocks.djl;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,17 +47,26 @@ final class AdamW {
   }
 
   /**
-   * The global L2 norm of the current gradients. Each parameter's temporaries are freed before the
-   * next one's are made, so the pass holds at most one gradient-sized array beyond the gradients.
+   * The global L2 norm of the current gradients. Each parameter's squares are freed once summed, so
+   * the pass holds at most one gradient-sized array beyond the gradients; the per-parameter sums
+   * cross to Java together, in one copy, and are added up in double in parameter order.
    */
   static double gradNorm(NDManager scope, List<NDArray> params) {
-    double sq = 0;
-    for (NDArray p : params) {
-      try (NDManager temporary = scope.newSubManager()) {
+    float[] sums;
+    try (NDManager temporary = scope.newSubManager()) {
+      NDList perParameter = new NDList(params.size());
+      for (NDArray p : params) {
         NDArray g = p.getGradient();
         g.attach(temporary);
-        sq += g.square().sum().getFloat();
+        NDArray squares = g.square();
+        perParameter.add(squares.sum());
+        squares.close();
       }
+      sums = NDArrays.stack(perParameter).toFloatArray();
+    }
+    double sq = 0;
+    for (float s : sums) {
+      sq += s;
     }
     return Math.sqrt(sq);
   }
@@ -66,7 +77,9 @@ final class AdamW {
    *
    * <p>Parameter by parameter, in place where the maths allows, and with each parameter's
    * temporaries freed before the next: holding them for the whole step once cost about twelve
-   * copies of the weights (more than 20 GB for a 0.5B model).
+   * copies of the weights (more than 20 GB for a 0.5B model). The step's scalars are arrays made
+   * once per update: an operation with a Java number makes and frees a scalar array each time
+   * (the same arithmetic, two more engine calls).
    */
   void update(NDManager scope, double norm) {
     double c = clipNorm > 0 && norm > clipNorm ? clipNorm / (norm + 1e-6) : 1.0;
@@ -74,27 +87,39 @@ final class AdamW {
     step++;
     double bc1 = 1 - Math.pow(beta1, step);
     double bc2 = 1 - Math.pow(beta2, step);
-    for (int i = 0; i < params.size(); i++) {
-      NDArray p = params.get(i);
-      try (NDManager temporary = scope.newSubManager()) {
-        NDArray g = p.getGradient();
-        g.attach(temporary);
-        NDArray gs = c == 1.0 ? g : g.mul((float) c);
-        m.get(i).muli((float) beta1).addi(gs.mul((float) (1 - beta1)));
-        v.get(i).muli((float) beta2).addi(gs.square().muli((float) (1 - beta2)));
-        NDArray upd = m.get(i).div((float) bc1);
-        upd.attach(temporary);
-        NDArray denom = v.get(i).div((float) bc2);
-        denom.attach(temporary);
-        upd.divi(denom.sqrt().addi((float) eps));
-        if (weightDecay > 0 && p.getShape().dimension() > 1) {
-          NDArray decay = p.mul((float) weightDecay);
-          decay.attach(temporary);
-          upd.addi(decay);
+    try (NDManager scalars = scope.newSubManager()) {
+      NDArray clip = scalars.create((float) c);
+      NDArray decay1 = scalars.create((float) beta1);
+      NDArray keep1 = scalars.create((float) (1 - beta1));
+      NDArray decay2 = scalars.create((float) beta2);
+      NDArray keep2 = scalars.create((float) (1 - beta2));
+      NDArray correction1 = scalars.create((float) bc1);
+      NDArray correction2 = scalars.create((float) bc2);
+      NDArray epsilon = scalars.create((float) eps);
+      NDArray wd = scalars.create((float) weightDecay);
+      NDArray lr = scalars.create((float) learningRate);
+      for (int i = 0; i < params.size(); i++) {
+        NDArray p = params.get(i);
+        try (NDManager temporary = scope.newSubManager()) {
+          NDArray g = p.getGradient();
+          g.attach(temporary);
+          NDArray gs = c == 1.0 ? g : g.mul(clip);
+          m.get(i).muli(decay1).addi(gs.mul(keep1));
+          v.get(i).muli(decay2).addi(gs.square().muli(keep2));
+          NDArray upd = m.get(i).div(correction1);
+          upd.attach(temporary);
+          NDArray denom = v.get(i).div(correction2);
+          denom.attach(temporary);
+          upd.divi(denom.sqrt().addi(epsilon));
+          if (weightDecay > 0 && p.getShape().dimension() > 1) {
+            NDArray decay = p.mul(wd);
+            decay.attach(temporary);
+            upd.addi(decay);
+          }
+          p.subi(upd.muli(lr));
         }
-        p.subi(upd.muli((float) learningRate));
+        Ops.zeroGradient(p);
       }
-      Ops.zeroGradient(p);
     }
   }
 
