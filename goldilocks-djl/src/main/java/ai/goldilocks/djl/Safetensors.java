@@ -283,7 +283,7 @@ public final class Safetensors {
   }
 
   /** Chunks of at least this many 16-bit values are converted on several threads. */
-  private static final int PARALLEL_CONVERSION = 1 << 20;
+  private static final int PARALLEL_CONVERSION = 1 << 16;
 
   /** BF16 or F16 bits in {@code halves[from, to)} to F32 in {@code floats[from, to)}. */
   private static void convert(short[] halves, float[] floats, int from, int to, boolean bf16) {
