@@ -1,5 +1,7 @@
 package ai.goldilocks.examples;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import ai.goldilocks.djl.CharTokenizer;
 import ai.goldilocks.djl.TransformerPolicy;
 import ai.goldilocks.grpo.Completion;
@@ -57,7 +59,7 @@ final class HfBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    com.google.common.base.Preconditions.checkArgument(repeats >= 1, "--repeats must be >= 1, got %s", repeats);
+    checkArgument(repeats >= 1, "--repeats must be >= 1, got %s", repeats);
     Map<String, Object> out = new LinkedHashMap<>();
     Path dir = checkpoint;
     Path tmp = null;

@@ -139,8 +139,8 @@ final class LlamaNetwork extends Network {
     LlamaNetwork n = new LlamaNetwork(c, device);
     Map<String, NDArray> loaded = new java.util.HashMap<>();
     // Into the engine's memory: chunks small enough that the conversion's arrays stay in the
-    // processor's cache (256K values: loading 0.5B took 1.58-1.65 s against 1.79-1.89 s with 4M);
-    // chunk by chunk onto a device: fewer, larger copies.
+    // processor's cache (256K values; measured against 4M in docs/benchmarks.md); chunk by chunk
+    // onto a device: fewer, larger copies.
     int chunkValues = intoSharedMemory && device.equals(Device.cpu()) ? 1 << 18 : 1 << 22;
     try {
       // Tensor by tensor, chunk by chunk, straight into memory the engine owns: no Java copy of a
