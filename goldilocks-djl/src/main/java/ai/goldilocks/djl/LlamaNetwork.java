@@ -363,14 +363,6 @@ final class LlamaNetwork extends Network {
     return rmsNorm(x, p("model.norm.weight"), eps);
   }
 
-  /**
-   * (B, T, H * hd) projections as (B, H, T, hd) heads; at one position a reshape alone, as the
-   * transpose would not move any element.
-   */
-  private static NDArray heads(NDArray projected, long b, long t, int heads, int hd) {
-    return t == 1 ? projected.reshape(b, heads, 1, hd) : projected.reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
-  }
-
   @Override
   NDArray logits(NDArray hidden) {
     NDArray head = p(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");

@@ -143,6 +143,14 @@ abstract class Network implements AutoCloseable {
     return new ArrayList<>(params.values());
   }
 
+  /**
+   * (B, T, H * hd) projections as (B, H, T, hd) heads. At one position (a decoding step) the
+   * reshape alone gives that order: the transpose would move no element.
+   */
+  static NDArray heads(NDArray projected, long b, long t, int heads, int hd) {
+    return t == 1 ? projected.reshape(b, heads, 1, hd) : projected.reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
+  }
+
   /** The number of parameter values. */
   long parameterCount() {
     long n = 0;

@@ -179,14 +179,6 @@ final class Transformer extends Network {
     return ai.djl.nn.core.Linear.linear(x, wt, p(name + ".bias")).singletonOrThrow();
   }
 
-  /**
-   * (B, T, d) to (B, H, T, hd). For one position the reshape alone gives that order: one engine
-   * call per tensor fewer in each decoding step.
-   */
-  private static NDArray heads(NDArray x, long b, long t, int h, int hd) {
-    return t == 1 ? x.reshape(b, h, 1, hd) : x.reshape(b, t, h, hd).transpose(0, 2, 1, 3);
-  }
-
   /** Logits (B, T, V) through the tied embedding. */
   @Override
   NDArray logits(NDArray hidden) {
