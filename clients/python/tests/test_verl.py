@@ -235,6 +235,7 @@ class FakeTrainer:
                                                  collate_fn=collate_fn)
         self.total_training_steps = total_training_steps or len(self.train_dataloader) * total_epochs
         self.trained = {}  # global step -> the question ids it trained on, in batch order
+        self.carried = {}  # global step -> the service steps its rows carry (GoldilocksDataset)
         self.validated = []
 
     def _load_checkpoint(self):
@@ -272,6 +273,7 @@ class FakeTrainer:
                 batch.reorder(np.arange(rows)[::-1].copy())  # balance_batch reorders rows
                 infos = list(batch.non_tensor_batch["extra_info"])
                 self.trained[self.global_steps] = [str(e["index"]) for e in infos[::-1][::N]]
+                self.carried[self.global_steps] = {e.get("goldilocks_step") for e in infos}
                 scores = torch.zeros(rows, 3)
                 scores[:, -1] = torch.tensor([reward_of(e, (rows - 1 - r) % N) for r, e in enumerate(infos)])
                 batch.batch["token_level_scores"] = scores
@@ -335,9 +337,11 @@ def feedback(client, kind):
     return 0.0
 
 
-def assert_trained_the_picks(client, trained):
+def assert_trained_the_picks(client, trained, carried=None):
     for global_step, ids in sorted(trained.items()):
         assert ids == [p["id"] for p in client.picks(global_step - 1, BATCH)], f"global step {global_step}"
+        if carried is not None:
+            assert carried[global_step] == {global_step - 1}, f"global step {global_step}"
     # on a pool about one batch in size the teacher picks the same questions again: a step cannot
     # be told from its ids, it has to travel with the rows
     assert len({frozenset(ids) for ids in trained.values()}) < len(trained)
@@ -362,7 +366,7 @@ def test_dataset_built_by_verl_trains_the_picks_over_epochs(verl, files, small_s
     client = GoldilocksClient(small_server.url)
     steps = trainer.total_training_steps
     assert sorted(trainer.trained) == list(range(1, steps + 1)) and steps == 2 * (POOL // BATCH)
-    assert_trained_the_picks(client, trained=trainer.trained)  # epoch 2 went on to new steps
+    assert_trained_the_picks(client, trainer.trained, trainer.carried)  # epoch 2 went on to new steps
     # every step's groups reached the teacher once, under its own step; verl skips the last hook
     assert metric(client, "goldilocks_groups_completed_total") == (steps - 1) * BATCH
     assert feedback(client, "duplicate") == 0 and feedback(client, "rejected") == 0
@@ -377,15 +381,16 @@ def test_dataset_resumes_at_the_right_step(verl, files, small_server):
     restore data.pt there: checkpoint_dir gives the step)."""
     ckpt = str(files["tmp"] / "ckpt")
     data = data_config(files, small_server.url, checkpoint_dir=ckpt)
-    trained = {}
+    trained, carried = {}, {}
     for stop in (3, 4, 7):  # 3: mid-epoch 2; 4: end of epoch 2; 7: mid-epoch 4
         trainer = FakeTrainer(verl, data, total_epochs=5, total_training_steps=stop, ckpt_dir=ckpt, save_freq=1)
         trainer.fit()
         assert not set(trainer.trained) & set(trained), "a resumed run trained a global step again"
         trained.update(trainer.trained)
+        carried.update(trainer.carried)
     assert sorted(trained) == list(range(1, 8))
     client = GoldilocksClient(small_server.url)
-    assert_trained_the_picks(client, trained)
+    assert_trained_the_picks(client, trained, carried)
     # each run's last step goes unposted: verl returns before on_batch_end
     assert metric(client, "goldilocks_groups_completed_total") == (7 - 3) * BATCH
     assert feedback(client, "duplicate") == 0 and feedback(client, "rejected") == 0
@@ -402,7 +407,10 @@ def test_dataset_resumes_from_data_pt_alone_in_one_process(verl, files, small_se
     assert second.train_dataset.epoch_start == 0  # nothing but data.pt tells it where the run was
     second.fit()
     assert sorted(second.trained) == [4, 5, 6]
-    assert_trained_the_picks(GoldilocksClient(small_server.url), {**first.trained, **second.trained})
+    client = GoldilocksClient(small_server.url)
+    assert_trained_the_picks(client, {**first.trained, **second.trained}, {**first.carried, **second.carried})
+    assert metric(client, "goldilocks_groups_completed_total") == (6 - 2) * BATCH  # each run's last step unposted
+    assert feedback(client, "duplicate") == 0 and feedback(client, "rejected") == 0
 
 
 def test_dataset_delegates_vision_and_refuses_bad_config(files):
