@@ -144,7 +144,7 @@ def _kill_and_restart(servers, name, proc):
     port = int(server.url.rsplit(":", 1)[1])
     server.proc.kill()
     server.proc.wait()
-    time.sleep(2.0)  # the trainer meets refused connections meanwhile
+    time.sleep(20.0)  # longer than a fixed number of retries would ride out: refused connections meanwhile
     fresh = Server(server.pool, server.state, group_size=server.group_size, port=port, extra=server.extra)
     server.proc = fresh.proc
     server.restarted = True
