@@ -12,7 +12,7 @@ from datasets import Dataset  # noqa: E402
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers  # noqa: E402
 from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM  # noqa: E402
 
-from goldilocks_client import GoldilocksClient  # noqa: E402
+from goldilocks_client import GoldilocksClient, RunMismatchError  # noqa: E402
 from goldilocks_client.trl import GoldilocksGRPOTrainer, goldilocks_reward  # noqa: E402
 
 
@@ -67,5 +67,15 @@ def test_grpo_trainer_trains_on_the_services_picks_and_reports_rewards(tmp_path)
         metrics = client.metrics()
         assert "goldilocks_groups_completed_total 6" in metrics
         assert 'goldilocks_feedback_total{status="rejected"} 0' in metrics
+
+        # a new run (a new trainer, its own run id) against the same state: refused before it trains
+        second = GoldilocksGRPOTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                                       reward_funcs=goldilocks_reward(reward_digits, GoldilocksClient(server.url),
+                                                                      num_generations=4),
+                                       goldilocks_client=GoldilocksClient(server.url))
+        with pytest.raises(RunMismatchError, match=client.run_id):
+            second.train()
+        assert len(trained) == 3, "the refused run trained nothing"
+        assert "goldilocks_groups_completed_total 6" in client.metrics()
     finally:
         server.stop()
