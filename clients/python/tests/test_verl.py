@@ -400,7 +400,7 @@ def test_dataset_resumes_at_the_right_step(verl, files, small_server):
 def test_dataset_resumes_from_data_pt_alone_in_one_process(verl, files, small_server):
     """Without checkpoint_dir: the position comes back through the dataloader state (state_dict)."""
     ckpt = str(files["tmp"] / "ckpt")
-    data = data_config(files, small_server.url, workers=0)
+    data = data_config(files, small_server.url, workers=0, run_id="verl-run-1")
     first = FakeTrainer(verl, data, total_epochs=3, total_training_steps=3, ckpt_dir=ckpt, save_freq=1)
     first.fit()
     second = FakeTrainer(verl, data, total_epochs=3, ckpt_dir=ckpt, save_freq=1)
@@ -411,6 +411,12 @@ def test_dataset_resumes_from_data_pt_alone_in_one_process(verl, files, small_se
     assert_trained_the_picks(client, {**first.trained, **second.trained}, {**first.carried, **second.carried})
     assert metric(client, "goldilocks_groups_completed_total") == (6 - 2) * BATCH  # each run's last step unposted
     assert feedback(client, "duplicate") == 0 and feedback(client, "rejected") == 0
+    assert client.ready()["run"] == "verl-run-1"  # every call carried the configured run id
+    # a checkpoint of another run is refused and changes nothing
+    state = second.train_dataset.state_dict()
+    with pytest.raises(ValueError, match="belongs to run 'other-run'"):
+        second.train_dataset.load_state_dict({**state, "epoch_start": 0, "run_id": "other-run"})
+    assert second.train_dataset.state_dict() == state
 
 
 def test_dataset_delegates_vision_and_refuses_bad_config(files):
