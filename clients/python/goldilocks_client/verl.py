@@ -319,8 +319,9 @@ class GoldilocksDataset(_DatasetBase):
         if missing:
             raise ValueError(f"the saved GoldilocksDataset state lacks {sorted(missing)}")
         if (int(state["batch_size"]), int(state["steps_per_epoch"])) != (self.batch_size, self.steps_per_epoch):
-            raise ValueError(f"the checkpoint was written with batch {state['batch_size']} x {state['steps_per_epoch']} "
-                             f"steps per epoch, this run has {self.batch_size} x {self.steps_per_epoch}")
+            raise ValueError(f"the checkpoint was written with batch {state['batch_size']} x "
+                             f"{state['steps_per_epoch']} steps per epoch, this run has {self.batch_size} x "
+                             f"{self.steps_per_epoch}")
         saved_run = state.get("run_id")
         if saved_run is not None and self.run_id is not None and str(saved_run) != str(self.run_id):
             raise ValueError(f"the checkpoint belongs to run {saved_run!r}, data.goldilocks.run_id is {self.run_id!r}")

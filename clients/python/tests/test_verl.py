@@ -173,7 +173,8 @@ class Verl:
         custom = data.get("custom_cls") or {}
         cls = _load_extern(custom["path"], custom["name"]) if custom.get("path") else self.dataset_cls
         if not issubclass(cls, Dataset):
-            raise TypeError(f"The custom dataset class '{custom.get('name')}' must inherit from torch.utils.data.Dataset")
+            raise TypeError(f"The custom dataset class '{custom.get('name')}' must inherit from "
+                            "torch.utils.data.Dataset")
         kwargs = dict(data_files=files, tokenizer=None, processor=None, config=data)
         if self.version >= (0, 7):
             kwargs["max_samples"] = data.get("train_max_samples" if is_train else "val_max_samples", -1)
@@ -431,7 +432,8 @@ def test_dataset_delegates_vision_and_refuses_bad_config(files):
                               ({"val_files": files["train"]}, "point data.val_files at a copy"),
                               ({"sampler": {"class_path": "pkg://x"}}, "data.sampler.class_path")]:
             with pytest.raises(ValueError, match=words.replace(".", r"\.")):
-                cls(data_files=files["train"], tokenizer=None, processor=None, config={**good, **change}, max_samples=-1)
+                cls(data_files=files["train"], tokenizer=None, processor=None, config={**good, **change},
+                    max_samples=-1)
         val = cls(data_files=files["val"], tokenizer=None, processor=None, config=good, max_samples=-1)
         assert len(val) == 3 and val[0]["extra_info"] == {"index": "v0", "split": "val"}
         assert len(val.dataframe) == 3  # verl's own attributes reach through
