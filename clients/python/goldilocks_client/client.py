@@ -150,7 +150,10 @@ class GoldilocksClient:
 
     def ready(self) -> Dict[str, Any]:
         """The ``/ready`` answer; raises :class:`NotReadyError` while the server is loading."""
-        return self._request("GET", "/ready", None, retries=0)
+        answer = self._request("GET", "/ready", None, retries=0)
+        if not isinstance(answer, dict):
+            raise GoldilocksError(f"GET /ready: unexpected answer {str(answer)[:200]}", call="GET /ready")
+        return answer
 
     def wait_ready(self, timeout: float = 120.0) -> Dict[str, Any]:
         """Polls ``/ready`` until it answers 200 or ``timeout`` seconds pass."""
@@ -205,7 +208,10 @@ class GoldilocksClient:
 
     def checkpoint(self) -> str:
         """Asks the server to write a checkpoint now; returns its file name."""
-        return self._request("POST", "/v1/checkpoint", {})["checkpoint"]
+        answer = self._request("POST", "/v1/checkpoint", {})
+        if not isinstance(answer, dict) or not isinstance(answer.get("checkpoint"), str):
+            raise GoldilocksError(f"POST /v1/checkpoint: unexpected answer {str(answer)[:200]}", call="POST /v1/checkpoint")
+        return answer["checkpoint"]
 
     def metrics(self) -> str:
         """The Prometheus text of ``/metrics``."""

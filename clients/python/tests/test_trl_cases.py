@@ -30,34 +30,41 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from trl_driver import pool_rows  # noqa: E402
 
-# name -> (pool rows, per-device batch, G, grad accum, num_iterations, steps_per_generation, steps, extra)
+# Each case: pool rows, picks per service step, G, and the TRL settings; the per-device batch follows
+# from the picks and the number of ranks, so both modes train the same steps.
 CASES = {
-    "plain": dict(rows=40, per_device=4, num_generations=2, max_steps=4),
-    "grad_accum_2": dict(rows=40, per_device=2, num_generations=2, grad_accum=2, max_steps=3),
-    "iterations_2_spg_2": dict(rows=40, per_device=2, num_generations=2, num_iterations=2, steps_per_generation=2,
+    "plain": dict(rows=40, picks=4, num_generations=2, max_steps=4),
+    "grad_accum_2": dict(rows=40, picks=4, num_generations=2, grad_accum=2, max_steps=3),
+    "iterations_2_spg_2": dict(rows=40, picks=2, num_generations=2, num_iterations=2, steps_per_generation=2,
                                max_steps=8),
     # one pick per step from six questions: the teacher hands the same question out again and again
-    "repeats": dict(rows=6, per_device=2, num_generations=2, max_steps=12, one_pick=True),
-    # checkpoint at step 6 (second epoch of 4 steps), resume to step 10 (third epoch)
-    "resume_epoch_2": dict(rows=8, per_device=2, num_generations=2, max_steps=6, save_steps=6, resume_to=10,
-                           one_pick=False),
+    "repeats": dict(rows=6, picks=1, num_generations=2, max_steps=12),
+    # four steps per epoch: a checkpoint at step 6 (second epoch), resumed to step 10 (third epoch)
+    "resume_epoch_2": dict(rows=8, picks=2, num_generations=2, max_steps=6, save_steps=6, resume_to=10),
     # the server keeps 3 steps; the resumed run skips 8 trained batches
-    "resume_past_keep": dict(rows=40, per_device=2, num_generations=2, max_steps=8, save_steps=8, resume_to=11,
+    "resume_past_keep": dict(rows=40, picks=2, num_generations=2, max_steps=8, save_steps=8, resume_to=11,
                              server_extra=["--keep-steps", "3"]),
     # the server is killed (SIGKILL) and restarted on the same port while the run trains
-    "server_restart": dict(rows=40, per_device=2, num_generations=2, max_steps=14, kill_after_groups=6),
+    "server_restart": dict(rows=40, picks=2, num_generations=2, max_steps=14, kill_after_groups=6),
 }
 
 
+def _spg(c):
+    return c.get("steps_per_generation") or c.get("grad_accum", 1)
+
+
+def _per_device(c, ranks):
+    rows = c["picks"] * c["num_generations"]
+    assert rows % (ranks * _spg(c)) == 0, "the picks must split evenly over ranks and steps_per_generation"
+    return rows // (ranks * _spg(c))
+
+
 def _driver_cases(tmp, url_of, ranks):
-    """The driver's case list and what each case expects."""
+    """The driver's case list (a resumed case is two runs: to the checkpoint, then on from it)."""
     out = []
     for name, c in CASES.items():
-        per_device = c["per_device"]
-        if c.get("one_pick"):
-            per_device = c["num_generations"] // ranks
         base = dict(url=url_of[name], record=str(tmp / f"{name}.jsonl"), output_dir=str(tmp / f"{name}-out"),
-                    rows=c["rows"], per_device=per_device, num_generations=c["num_generations"],
+                    rows=c["rows"], per_device=_per_device(c, ranks), num_generations=c["num_generations"],
                     grad_accum=c.get("grad_accum", 1), num_iterations=c.get("num_iterations", 1),
                     steps_per_generation=c.get("steps_per_generation"), max_steps=c["max_steps"],
                     save_steps=c.get("save_steps", 0))
@@ -68,14 +75,10 @@ def _driver_cases(tmp, url_of, ranks):
 
 
 def _expected(name, ranks):
+    """(picks per service step, generation batches = service steps trained)."""
     c = CASES[name]
-    ga = c.get("grad_accum", 1)
-    spg = c.get("steps_per_generation") or ga
-    per_device = c["num_generations"] // ranks if c.get("one_pick") else c["per_device"]
-    picks = per_device * ranks * spg // c["num_generations"]
     steps = c.get("resume_to", c["max_steps"])
-    generations = steps * ga // (c.get("num_iterations", 1) * spg)
-    return picks, generations
+    return c["picks"], steps * c.get("grad_accum", 1) // (c.get("num_iterations", 1) * _spg(c))
 
 
 def _metric(text, name):
