@@ -11,7 +11,7 @@ module ai.goldilocks.server {
   requires ai.goldilocks.djl;
   requires com.google.gson;
   requires info.picocli;
-  requires jdk.httpserver;
+  requires org.eclipse.jetty.server;
   requires org.slf4j;
 
   exports ai.goldilocks.server;

@@ -73,6 +73,18 @@ public final class ServerMain implements Callable<Integer> {
   @Option(names = "--threads", description = "HTTP worker threads (default: max(4, 2 x cores)).")
   Integer threads;
 
+  @Option(names = "--idle-timeout", defaultValue = "30",
+      description = "Seconds after which a silent connection is closed (default: ${DEFAULT-VALUE}).")
+  double idleTimeoutSeconds;
+
+  @Option(names = "--max-connections", defaultValue = "1024",
+      description = "Open connections in all (default: ${DEFAULT-VALUE}).")
+  int maxConnections;
+
+  @Option(names = "--max-connections-per-client", defaultValue = "64",
+      description = "Open connections from one client address (default: ${DEFAULT-VALUE}).")
+  int maxConnectionsPerClient;
+
   @Option(names = "--reward-range", split = ",", description = "LOW,HIGH: the range rewards lie in (default: 0,1).")
   List<Double> rewardRange;
 
@@ -86,31 +98,12 @@ public final class ServerMain implements Callable<Integer> {
     if (!teacher.equals("features") && !teacher.equals("djl")) {
       throw new CommandLine.ParameterException(new CommandLine(this), "unknown --teacher '" + teacher + "' (features, djl)");
     }
-    TeacherServer.Builder b = TeacherServer.builder().poolLoader(() -> PoolFiles.load(pool)).host(host).port(port)
-        .stateDir(stateDir).groupSize(groupSize).candidates(candidates).epsilon(epsilon).seed(seed)
-        .checkpointEvery(checkpointEvery).keepSteps(keepSteps).maxBodyBytes(maxBodyBytes)
-        .token(System.getenv("GOLDILOCKS_TOKEN"));
-    if (teacher.equals("djl")) {
-      b.teacher(p -> DjlTeacher.create(p, seed));
-    }
-    if (runId != null) {
-      if (!RunBinding.isValid(runId)) {
-        throw new CommandLine.ParameterException(new CommandLine(this),
-            "--run-id must be 1-128 characters of [A-Za-z0-9._:-], got '" + runId + "'");
-      }
-      b.runId(runId);
-    }
-    if (maxStepLag != null) {
-      b.maxStepLag(maxStepLag);
-    }
-    if (threads != null) {
-      b.threads(threads);
-    }
-    if (rewardRange != null) {
-      if (rewardRange.size() != 2) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "--reward-range takes LOW,HIGH");
-      }
-      b.rewardRange(rewardRange.get(0), rewardRange.get(1));
+    TeacherServer.Builder b;
+    try {
+      b = builder();
+    } catch (IllegalArgumentException e) {
+      // a value out of its bounds: the message names the option and the limit
+      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
     }
     TeacherServer server;
     try {
@@ -143,6 +136,54 @@ public final class ServerMain implements Callable<Integer> {
     }
     stopped.await();
     return 0;
+  }
+
+  private TeacherServer.Builder builder() {
+    TeacherServer.Builder b = TeacherServer.builder().poolLoader(() -> PoolFiles.load(pool)).host(host).port(port)
+        .stateDir(stateDir).groupSize(groupSize).candidates(candidates).epsilon(epsilon).seed(seed)
+        .checkpointEvery(checkpointEvery).keepSteps(keepSteps).maxBodyBytes(maxBodyBytes)
+        .maxConnections(maxConnections).maxConnectionsPerClient(maxConnectionsPerClient)
+        .idleTimeout(java.time.Duration.ofMillis(Math.round(idleTimeoutSeconds * 1000)))
+        .token(token(System.getenv("GOLDILOCKS_TOKEN")));
+    if (teacher.equals("djl")) {
+      b.teacher(p -> DjlTeacher.create(p, seed));
+    }
+    if (runId != null) {
+      if (!RunBinding.isValid(runId)) {
+        throw new CommandLine.ParameterException(new CommandLine(this),
+            "--run-id must be 1-128 characters of [A-Za-z0-9._:-], got '" + runId + "'");
+      }
+      b.runId(runId);
+    }
+    if (maxStepLag != null) {
+      b.maxStepLag(maxStepLag);
+    }
+    if (threads != null) {
+      b.threads(threads);
+    }
+    if (rewardRange != null) {
+      if (rewardRange.size() != 2) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--reward-range takes LOW,HIGH");
+      }
+      b.rewardRange(rewardRange.get(0), rewardRange.get(1));
+    }
+    return b;
+  }
+
+  /** The token from the environment, without the surrounding whitespace a file or an echo adds (with a warning). */
+  static String token(String env) {
+    if (env == null || env.isEmpty()) {
+      return null;
+    }
+    String t = env.strip();
+    if (!t.equals(env)) {
+      LOG.warn("GOLDILOCKS_TOKEN has leading or trailing whitespace ({} characters removed): the token is the rest",
+          env.length() - t.length());
+    }
+    if (t.isEmpty()) {
+      throw new IllegalArgumentException("GOLDILOCKS_TOKEN holds only whitespace");
+    }
+    return t;
   }
 
   /** Entry point. */

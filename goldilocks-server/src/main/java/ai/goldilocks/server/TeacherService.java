@@ -44,7 +44,11 @@ import org.slf4j.LoggerFactory;
 final class TeacherService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TeacherService.class);
   private static final int MAGIC = 0x474c5356; // "GLSV"
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
+  /** The largest step: a step counter beyond 2^31 - 1 is a trainer's bug, not a long run. */
+  static final long MAX_STEP = Integer.MAX_VALUE;
+  /** Integers beyond 2^53 lose digits as JSON numbers (doubles). */
+  static final long MAX_SAFE_INTEGER = 1L << 53;
   private static final Pattern CHECKPOINT = Pattern.compile("checkpoint-(\\d{12})\\.bin");
   private static final int KEEP_CHECKPOINTS = 2;
 
@@ -75,7 +79,8 @@ final class TeacherService implements AutoCloseable {
   private final double rewardLow;
   private final double rewardHigh;
   private final Path stateDir;
-  private final String configDescription;
+  private final RunConfig config;
+  private final Disk disk;
 
   private final Object lock = new Object();
   private final TreeMap<Long, Issued> steps = new TreeMap<>();
@@ -93,17 +98,18 @@ final class TeacherService implements AutoCloseable {
   private long checkpoints;
 
   TeacherService(QuestionPool pool, GoldilocksSampler sampler, TimedPredictor teacher, int groupSize, int keepSteps,
-      int checkpointEvery, double rewardLow, double rewardHigh, Path stateDir, String configDescription) {
+      int checkpointEvery, Path stateDir, RunConfig config, Disk disk) {
     this.pool = pool;
     this.sampler = sampler;
     this.teacher = teacher;
     this.groupSize = groupSize;
     this.keepSteps = keepSteps;
     this.checkpointEvery = checkpointEvery;
-    this.rewardLow = rewardLow;
-    this.rewardHigh = rewardHigh;
+    this.rewardLow = config.rewardLow();
+    this.rewardHigh = config.rewardHigh();
     this.stateDir = stateDir;
-    this.configDescription = configDescription;
+    this.config = config;
+    this.disk = disk;
   }
 
   QuestionPool pool() {
@@ -123,6 +129,7 @@ final class TeacherService implements AutoCloseable {
     }
     Files.createDirectories(stateDir);
     synchronized (lock) {
+      removeLeftovers();
       List<Long> found = checkpointSeqs();
       long restored = 0;
       for (int i = found.size() - 1; i >= 0; i--) {
@@ -132,6 +139,9 @@ final class TeacherService implements AutoCloseable {
           restored = found.get(i);
           LOG.info("restored {} (journal sequence {})", file.getFileName(), restored);
           break;
+        } catch (OtherOptions e) {
+          throw new IOException(file + " was written with other options: " + e.getMessage()
+              + ". Restart with the options the state was written with, or use a fresh --state-dir for a new run");
         } catch (IOException | RuntimeException e) {
           LOG.warn("checkpoint {} is not usable ({}); trying an older one", file.getFileName(), e.getMessage());
         }
@@ -143,13 +153,48 @@ final class TeacherService implements AutoCloseable {
       seq = restored;
       lastCheckpointSeq = restored;
       long before = seq;
-      seq = Journal.replay(stateDir, restored, this::replay);
+      seq = Journal.replay(stateDir, restored, config, this::replay);
       if (seq > before) {
         LOG.info("replayed journal records {}..{}", before + 1, seq);
       }
-      journal = Journal.open(stateDir);
+      journal = Journal.open(stateDir, disk, config);
       journal.roll(seq + 1);
     }
+  }
+
+  /** A checkpoint written with other options: not damage (no older one will do), the operator's choice. */
+  private static final class OtherOptions extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    OtherOptions(String message) {
+      super(message);
+    }
+  }
+
+  /** Temporary files of writes a crash or a full disk interrupted: never renamed, so never used. */
+  private void removeLeftovers() throws IOException {
+    try (Stream<Path> files = Files.list(stateDir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        String name = p.getFileName().toString();
+        if (name.endsWith(".tmp") && name.startsWith("checkpoint-")) {
+          LOG.warn("removing {}: a checkpoint whose writing was interrupted", name);
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /** 503 once the journal has failed: the memory may hold a change the disk does not. */
+  private void checkJournal() {
+    IOException f = journal == null ? null : journal.failure();
+    if (f != null) {
+      throw journalFailed(f);
+    }
+  }
+
+  private static ApiException journalFailed(IOException e) {
+    return new ApiException(503, "unavailable", "the journal could not be written (" + e.getMessage() + "): this "
+        + "server refuses changes until it is restarted; free the disk and restart it (nothing acknowledged is lost)");
   }
 
   private void replay(JsonObject rec) {
@@ -184,41 +229,44 @@ final class TeacherService implements AutoCloseable {
   // ---------------------------------------------------------------- picks
 
   /** The picks of {@code step}: the same for every caller, also after a restart. */
-  JsonObject picks(long step, int n) throws IOException {
-    if (step < 0) {
-      throw ApiException.unprocessable("step must be >= 0, got " + step);
-    }
+  JsonObject picks(long step, long n) throws IOException {
+    checkStep(step);
     if (n < 1 || n > pool.size()) {
-      throw ApiException.unprocessable("n must be in [1, " + pool.size() + "], got " + n);
+      throw ApiException.unprocessable("n must be in [1, " + pool.size() + "] (the pool's size), got " + n);
     }
     long position = -1;
     Issued issued;
     boolean checkpointNow = false;
     synchronized (lock) {
-      pickRequests++;
+      checkJournal();
       issued = steps.get(step);
       if (issued != null) {
         if (issued.ids.length != n) {
           throw ApiException.conflict("step " + step + " was already picked with n = " + issued.ids.length + ", not " + n);
         }
+        pickRequests++;
       } else {
         if (steps.size() >= keepSteps && step < steps.firstKey()) {
           throw ApiException.conflict("step " + step + " is older than the oldest step the server keeps (" + steps.firstKey()
               + "); the server keeps the last " + keepSteps + " steps");
         }
-        List<Selection> sel = sampler.next(n);
-        String[] ids = new String[n];
-        double[] u = new double[n];
-        for (int i = 0; i < n; i++) {
+        if (!steps.isEmpty() && step > steps.lastKey() + keepSteps) {
+          throw ApiException.unprocessable("step " + step + " is more than " + keepSteps + " steps (--keep-steps) ahead of "
+              + "the newest step " + steps.lastKey() + "; a trainer's steps grow one at a time: check its step counter");
+        }
+        int count = (int) n;
+        List<Selection> sel = sampler.next(count);
+        String[] ids = new String[count];
+        double[] u = new double[count];
+        for (int i = 0; i < count; i++) {
           ids[i] = sel.get(i).question().id();
           u[i] = sel.get(i).hasPrediction() ? sel.get(i).predictedUtility() : Double.NaN;
         }
         issued = new Issued(ids, u);
-        steps.put(step, issued);
-        trimSteps();
         if (journal != null) {
+          // journaled first: a failed write leaves the steps, the counters and the sequence as they were
           JsonObject rec = new JsonObject();
-          rec.addProperty("seq", ++seq);
+          rec.addProperty("seq", seq + 1);
           rec.addProperty("type", "picks");
           rec.addProperty("step", step);
           JsonArray ja = new JsonArray();
@@ -229,14 +277,20 @@ final class TeacherService implements AutoCloseable {
           }
           rec.add("ids", ja);
           rec.add("u", ua);
-          position = journal.append(rec);
+          try {
+            position = journal.append(rec);
+          } catch (IOException e) {
+            throw journalFailed(e);
+          }
+          seq++;
           checkpointNow = checkpointEvery > 0 && step > 0 && step % checkpointEvery == 0;
         }
+        steps.put(step, issued);
+        trimSteps();
+        pickRequests++;
       }
     }
-    if (position >= 0) {
-      journal.sync(position);
-    }
+    sync(position);
     if (checkpointNow) {
       checkpoint();
     }
@@ -266,86 +320,64 @@ final class TeacherService implements AutoCloseable {
 
   // ---------------------------------------------------------------- rewards
 
+  /** One reward item that passed the checks needing no state: its group part, in rollout order. */
+  private record Item(int index, String id, double[] rewards, int[] rollouts) {}
+
   /** Accepts the rewards of whole groups or parts of groups; see the class documentation of {@link TeacherServer}. */
   JsonObject rewards(long step, JsonArray results) throws IOException {
-    if (step < 0) {
-      throw ApiException.unprocessable("step must be >= 0, got " + step);
+    checkStep(step);
+    // the checks that need no state run before the lock, so bad items do not hold up other requests
+    TreeMap<Integer, JsonObject> rejections = new TreeMap<>();
+    List<Item> items = new ArrayList<>(results.size());
+    for (int i = 0; i < results.size(); i++) {
+      String id = null;
+      try {
+        JsonObject item = results.get(i).isJsonObject() ? results.get(i).getAsJsonObject() : null;
+        if (item == null) {
+          throw ApiException.badRequest("item is not a JSON object");
+        }
+        id = string(item, "id");
+        if (pool.indexOf(id) < 0) {
+          throw ApiException.unprocessable("unknown question id '" + TeacherServer.echo(id) + "'");
+        }
+        items.add(new Item(i, id, rewardsOf(item), rolloutsOf(item)));
+      } catch (ApiException e) {
+        rejections.put(i, rejection(i, id, e));
+      }
     }
-    JsonArray rejected = new JsonArray();
     int accepted = 0;
     int duplicate = 0;
     int stale = 0;
     int completed = 0;
     long position = -1;
     synchronized (lock) {
+      checkJournal();
       Issued issued = steps.get(step);
       Set<String> pickedNow = issued == null ? Set.of() : new HashSet<>(Arrays.asList(issued.ids));
-      // validate every item against the state plus the parts accepted earlier in this request
+      // check every item against the state plus the parts accepted earlier in this request
       Map<GroupKey, Map<Integer, Double>> staged = new LinkedHashMap<>();
       JsonArray parts = new JsonArray();
-      for (int i = 0; i < results.size(); i++) {
-        String id = null;
+      for (Item it : items) {
         try {
-          JsonObject item = results.get(i).isJsonObject() ? results.get(i).getAsJsonObject() : null;
-          if (item == null) {
-            throw ApiException.badRequest("item is not a JSON object");
-          }
-          id = string(item, "id");
-          double[] r = doublesField(item, "rewards");
-          int[] ro = item.has("rollouts") && !item.get("rollouts").isJsonNull() ? intsField(item, "rollouts") : null;
           if (issued == null) {
             throw ApiException.unprocessable("step " + step + " has no picks on this server (kept: "
                 + (steps.isEmpty() ? "none" : steps.firstKey() + ".." + steps.lastKey()) + ")");
           }
-          if (pool.indexOf(id) < 0) {
-            throw ApiException.unprocessable("unknown question id '" + id + "'");
+          if (!pickedNow.contains(it.id)) {
+            throw ApiException.unprocessable("question '" + it.id + "' was not handed out at step " + step);
           }
-          if (!pickedNow.contains(id)) {
-            throw ApiException.unprocessable("question '" + id + "' was not handed out at step " + step);
-          }
-          if (ro == null) {
-            if (r.length != groupSize) {
-              throw ApiException.unprocessable(r.length + " rewards for a whole group of " + groupSize
-                  + " (send \"rollouts\" with the indices of a part)");
-            }
-            ro = new int[groupSize];
-            for (int k = 0; k < groupSize; k++) {
-              ro[k] = k;
-            }
-          } else if (ro.length != r.length) {
-            throw ApiException.unprocessable(r.length + " rewards but " + ro.length + " rollout indices");
-          }
-          if (r.length == 0) {
-            throw ApiException.unprocessable("no rewards");
-          }
-          boolean[] seen = new boolean[groupSize];
-          for (int k = 0; k < r.length; k++) {
-            if (!Double.isFinite(r[k]) || r[k] < rewardLow || r[k] > rewardHigh) {
-              throw ApiException.unprocessable("reward[" + k + "] = " + r[k] + " is not a finite number in [" + rewardLow + ", "
-                  + rewardHigh + "]");
-            }
-            if (ro[k] < 0 || ro[k] >= groupSize) {
-              throw ApiException.unprocessable("rollout index " + ro[k] + " outside [0, " + groupSize + ")");
-            }
-            if (seen[ro[k]]) {
-              throw ApiException.unprocessable("rollout index " + ro[k] + " appears twice");
-            }
-            seen[ro[k]] = true;
-          }
-          GroupKey key = new GroupKey(step, id);
+          GroupKey key = new GroupKey(step, it.id);
           Partial have = groups.get(key);
-          if (have != null && have.done) {
-            duplicate++;
-            continue;
-          }
           Map<Integer, Double> st = staged.get(key);
           List<Integer> fresh = new ArrayList<>();
-          for (int k = 0; k < r.length; k++) {
-            Double prior = have != null && have.got[ro[k]] ? Double.valueOf(have.rewards[ro[k]]) : st == null ? null : st.get(ro[k]);
+          for (int k = 0; k < it.rewards.length; k++) {
+            int ro = it.rollouts[k];
+            Double prior = have != null && have.got[ro] ? Double.valueOf(have.rewards[ro]) : st == null ? null : st.get(ro);
             if (prior != null) {
-              if (prior != r[k]) {
-                throw ApiException.conflict("rollout " + ro[k] + " of '" + id + "' at step " + step + " already has reward "
-                    + prior + ", not " + r[k]);
+              if (prior != it.rewards[k]) {
+                throw ApiException.conflict("rollout " + ro + " of '" + it.id + "' at step " + step
+                    + (have != null && have.done ? " (a completed group)" : "") + " already has reward " + prior
+                    + ", not " + it.rewards[k]);
               }
             } else {
               fresh.add(k);
@@ -359,36 +391,34 @@ final class TeacherService implements AutoCloseable {
           JsonArray pr = new JsonArray();
           JsonArray pv = new JsonArray();
           for (int k : fresh) {
-            into.put(ro[k], r[k]);
-            pr.add(ro[k]);
-            pv.add(r[k]);
+            into.put(it.rollouts[k], it.rewards[k]);
+            pr.add(it.rollouts[k]);
+            pv.add(it.rewards[k]);
           }
           JsonObject part = new JsonObject();
-          part.addProperty("id", id);
+          part.addProperty("id", it.id);
           part.add("rollouts", pr);
           part.add("rewards", pv);
           parts.add(part);
           accepted++;
         } catch (ApiException e) {
-          JsonObject rj = new JsonObject();
-          rj.addProperty("index", i);
-          if (id != null) {
-            rj.addProperty("id", id);
-          }
-          rj.addProperty("reason", e.getMessage());
-          rejected.add(rj);
+          rejections.put(it.index, rejection(it.index, it.id, e));
         }
       }
-      rejectedItems += rejected.size();
-      duplicateParts += duplicate;
       if (!parts.isEmpty()) {
         if (journal != null) {
+          // journaled first: a failed write changes nothing
           JsonObject rec = new JsonObject();
-          rec.addProperty("seq", ++seq);
+          rec.addProperty("seq", seq + 1);
           rec.addProperty("type", "rewards");
           rec.addProperty("step", step);
           rec.add("parts", parts);
-          position = journal.append(rec);
+          try {
+            position = journal.append(rec);
+          } catch (IOException e) {
+            throw journalFailed(e);
+          }
+          seq++;
         }
         for (JsonElement e : parts) {
           JsonObject part = e.getAsJsonObject();
@@ -402,18 +432,93 @@ final class TeacherService implements AutoCloseable {
           }
         }
       }
+      rejectedItems += rejections.size();
+      duplicateParts += duplicate;
     }
-    if (position >= 0) {
-      journal.sync(position);
-    }
+    sync(position);
     JsonObject out = new JsonObject();
     out.addProperty("step", step);
     out.addProperty("accepted", accepted);
     out.addProperty("duplicate", duplicate);
     out.addProperty("stale", stale);
     out.addProperty("completed", completed);
+    JsonArray rejected = new JsonArray();
+    rejections.values().forEach(rejected::add);
     out.add("rejected", rejected);
     return out;
+  }
+
+  private static JsonObject rejection(int index, String id, ApiException e) {
+    JsonObject rj = new JsonObject();
+    rj.addProperty("index", index);
+    if (id != null) {
+      rj.addProperty("id", TeacherServer.echo(id));
+    }
+    rj.addProperty("reason", e.getMessage());
+    return rj;
+  }
+
+  private double[] rewardsOf(JsonObject item) {
+    double[] r = doublesField(item, "rewards");
+    for (int k = 0; k < r.length; k++) {
+      if (!Double.isFinite(r[k]) || r[k] < rewardLow || r[k] > rewardHigh) {
+        throw ApiException.unprocessable("reward[" + k + "] = " + r[k] + " is not a finite number in [" + rewardLow + ", "
+            + rewardHigh + "]");
+      }
+    }
+    if (r.length == 0) {
+      throw ApiException.unprocessable("no rewards");
+    }
+    return r;
+  }
+
+  /** The rollout indices of an item's rewards: given, or 0..G-1 for a whole group. */
+  private int[] rolloutsOf(JsonObject item) {
+    int n = item.get("rewards").getAsJsonArray().size();
+    int[] ro = item.has("rollouts") && !item.get("rollouts").isJsonNull() ? intsField(item, "rollouts") : null;
+    if (ro == null) {
+      if (n != groupSize) {
+        throw ApiException.unprocessable(n + " rewards for a whole group of " + groupSize
+            + " (send \"rollouts\" with the indices of a part)");
+      }
+      ro = new int[groupSize];
+      for (int k = 0; k < groupSize; k++) {
+        ro[k] = k;
+      }
+      return ro;
+    }
+    if (ro.length != n) {
+      throw ApiException.unprocessable(n + " rewards but " + ro.length + " rollout indices");
+    }
+    boolean[] seen = new boolean[groupSize];
+    for (int x : ro) {
+      if (x < 0 || x >= groupSize) {
+        throw ApiException.unprocessable("rollout index " + x + " outside [0, " + groupSize + ")");
+      }
+      if (seen[x]) {
+        throw ApiException.unprocessable("rollout index " + x + " appears twice");
+      }
+      seen[x] = true;
+    }
+    return ro;
+  }
+
+  private static void checkStep(long step) {
+    if (step < 0 || step > MAX_STEP) {
+      throw ApiException.unprocessable("step must be in [0, " + MAX_STEP + "], got " + step);
+    }
+  }
+
+  /** Waits for the fsync that covers {@code position} (none: -1); a failure is 503, never an acknowledgement. */
+  private void sync(long position) {
+    if (position < 0) {
+      return;
+    }
+    try {
+      journal.sync(position);
+    } catch (IOException e) {
+      throw journalFailed(e);
+    }
   }
 
   /** Applies a validated part; returns the sampler's status when it completes the group, else null. */
@@ -448,6 +553,7 @@ final class TeacherService implements AutoCloseable {
       throw ApiException.conflict("the server runs without --state-dir: nothing to checkpoint to");
     }
     synchronized (lock) {
+      checkJournal();
       if (seq == lastCheckpointSeq && Files.exists(checkpointFile(seq))) {
         return checkpointFile(seq).getFileName().toString();
       }
@@ -456,7 +562,7 @@ final class TeacherService implements AutoCloseable {
       out.writeInt(MAGIC);
       out.writeInt(VERSION);
       out.writeLong(seq);
-      out.writeUTF(configDescription);
+      out.writeUTF(config.toJson().toString());
       out.writeInt(groupSize);
       out.writeInt(steps.size());
       for (Map.Entry<Long, Issued> e : steps.entrySet()) {
@@ -493,23 +599,32 @@ final class TeacherService implements AutoCloseable {
       byte[] content = bytes.toByteArray();
       Path file = checkpointFile(seq);
       Path tmp = stateDir.resolve(file.getFileName() + ".tmp");
-      try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(content);
-        while (buf.hasRemaining()) {
-          c.write(buf);
-        }
-        c.force(true);
-      }
       try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
+          disk.write(c, java.nio.ByteBuffer.wrap(content));
+          disk.force(c, true);
+        }
+        try {
+          Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+      } catch (IOException e) {
+        // the state is unchanged and the journal still holds everything: only this checkpoint is lost
+        Files.deleteIfExists(tmp);
+        LOG.warn("checkpoint {} could not be written: {}", file.getFileName(), e.toString());
+        throw new ApiException(503, "unavailable", "the checkpoint could not be written (" + e.getMessage()
+            + "); nothing changed and the journal holds every acknowledged change");
       }
       Journal.fsyncDirectory(stateDir);
       lastCheckpointSeq = seq;
       checkpoints++;
-      journal.roll(seq + 1);
+      try {
+        journal.roll(seq + 1);
+      } catch (IOException e) {
+        throw journalFailed(e);
+      }
       prune();
       LOG.info("checkpoint {} written ({} bytes)", file.getFileName(), content.length);
       return file.getFileName().toString();
@@ -556,9 +671,10 @@ final class TeacherService implements AutoCloseable {
       throw new IOException("unsupported checkpoint version " + version);
     }
     long s = in.readLong();
-    String config = in.readUTF();
-    if (!config.equals(configDescription)) {
-      throw new IOException("written with another configuration: " + config + " (this server: " + configDescription + ")");
+    RunConfig written = RunConfig.fromJson(com.google.gson.JsonParser.parseString(in.readUTF()).getAsJsonObject());
+    List<String> diff = config.differencesFrom(written);
+    if (!diff.isEmpty()) {
+      throw new OtherOptions(String.join("; ", diff));
     }
     int g = in.readInt();
     if (g != groupSize) {
