@@ -73,14 +73,19 @@ import org.slf4j.LoggerFactory;
  * nothing. Requests without the header are accepted. {@code /ready} reports the bound run.
  *
  * <h2>Durability</h2>
- * With a state directory, every change is appended to a journal and fsynced before it is
- * acknowledged (concurrent requests share fsyncs); checkpoints are written atomically. On start the
- * server restores the newest valid checkpoint and replays the journal after it, so nothing
- * acknowledged is lost, also to {@code kill -9}.
+ * With a state directory, every change is appended to a checksummed journal and fsynced before it
+ * is acknowledged (concurrent requests share fsyncs); checkpoints are written atomically. On start
+ * the server restores the newest valid checkpoint and replays the journal after it, so nothing
+ * acknowledged is lost, also to {@code kill -9}; a journal or checkpoint written with other options
+ * stops the start. A failed write changes nothing and answers 503, and the server then refuses
+ * changes until it is restarted.
  *
- * <h2>Security</h2>
+ * <h2>Security and limits</h2>
  * With a token, every endpoint but {@code /health} requires {@code Authorization: Bearer <token>}
- * (compared in constant time). The server binds to 127.0.0.1 unless told otherwise.
+ * (compared in constant time). Without one, requests from web pages ({@code Origin}) are refused,
+ * and on a loopback address so is a {@code Host} that is not a loopback name. The server binds to
+ * 127.0.0.1 unless told otherwise. Slow clients hold no worker thread; silent connections close
+ * after {@link Builder#idleTimeout}; connections are bounded in all and per client address.
  */
 public final class TeacherServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TeacherServer.class);
@@ -198,6 +203,9 @@ public final class TeacherServer implements AutoCloseable {
       s.start();
       service = s;
       LOG.info("ready on {}: {} questions, {} ({} ms)", url(), pool.size(), runConfig.toJson(), (System.nanoTime() - t0) / 1_000_000);
+    } catch (IOException e) {
+      startFailure = e; // the state or the options: the message says what and what to do
+      LOG.error("the server could not start: {}", e.getMessage());
     } catch (Throwable e) {
       startFailure = e;
       LOG.error("the server could not start", e);
