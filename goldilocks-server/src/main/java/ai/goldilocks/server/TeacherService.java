@@ -584,7 +584,8 @@ final class TeacherService implements AutoCloseable {
           out.writeDouble(p.rewards[k]);
         }
       }
-      for (long c : new long[] {pickRequests, acceptedParts, duplicateParts, staleGroups, rejectedItems, completedGroups}) {
+      // the counters the journal also rebuilds; requests, duplicates and rejections count per process
+      for (long c : new long[] {acceptedParts, staleGroups, completedGroups}) {
         out.writeLong(c);
       }
       ByteArrayOutputStream s = new ByteArrayOutputStream();
@@ -707,7 +708,7 @@ final class TeacherService implements AutoCloseable {
       }
       gr.put(new GroupKey(step, id), p);
     }
-    long[] c = new long[6];
+    long[] c = new long[3];
     for (int i = 0; i < c.length; i++) {
       c[i] = in.readLong();
     }
@@ -718,12 +719,9 @@ final class TeacherService implements AutoCloseable {
     steps.putAll(st);
     groups.clear();
     groups.putAll(gr);
-    pickRequests = c[0];
-    acceptedParts = c[1];
-    duplicateParts = c[2];
-    staleGroups = c[3];
-    rejectedItems = c[4];
-    completedGroups = c[5];
+    acceptedParts = c[0];
+    staleGroups = c[1];
+    completedGroups = c[2];
     seq = s;
   }
 
@@ -752,9 +750,12 @@ final class TeacherService implements AutoCloseable {
     SamplerMetrics m = sampler.metrics();
     StringBuilder b = new StringBuilder();
     synchronized (lock) {
-      counter(b, "goldilocks_pick_requests_total", "POST /v1/picks requests answered", pickRequests);
+      // accepted, stale and completed are the state's (restored by checkpoints and the journal);
+      // requests, duplicates and rejections are this process's (they are not journaled)
+      counter(b, "goldilocks_pick_requests_total", "POST /v1/picks requests answered by this process", pickRequests);
       counter(b, "goldilocks_picks_total", "questions handed out", m.selections());
-      b.append("# HELP goldilocks_feedback_total reward items by outcome\n# TYPE goldilocks_feedback_total counter\n");
+      b.append("# HELP goldilocks_feedback_total reward items by outcome (accepted and stale: the run's; duplicate and rejected: "
+          + "this process's)\n# TYPE goldilocks_feedback_total counter\n");
       b.append("goldilocks_feedback_total{status=\"accepted\"} ").append(acceptedParts).append('\n');
       b.append("goldilocks_feedback_total{status=\"duplicate\"} ").append(duplicateParts).append('\n');
       b.append("goldilocks_feedback_total{status=\"stale\"} ").append(staleGroups).append('\n');

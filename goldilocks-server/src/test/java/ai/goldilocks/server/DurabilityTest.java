@@ -238,6 +238,28 @@ class DurabilityTest {
   }
 
   @Test
+  void requestCountersAreThisProcesssAndStateCountersTheRunsAlikeWithOrWithoutACheckpoint(@TempDir Path root)
+      throws Exception {
+    QuestionPool pool = TeacherServerTest.pool(50);
+    for (boolean checkpointed : new boolean[] {false, true}) {
+      Path dir = root.resolve("cp-" + checkpointed);
+      writeState(pool, dir); // 3 pick requests, 3 completed groups
+      try (TeacherServer s = start(builder(pool, dir))) {
+        TeacherServerTest.post(s.url(), "/v1/rewards", "{\"step\": 0, \"results\": [{\"id\": \"nope\", \"rewards\": [1]}]}", null);
+        if (checkpointed) {
+          s.checkpoint();
+        }
+      }
+      try (TeacherServer s = start(builder(pool, dir))) {
+        assertEquals(0, metric(s, "goldilocks_pick_requests_total"), "checkpointed: " + checkpointed);
+        assertEquals(0, metric(s, "goldilocks_feedback_total{status=\"rejected\"}"), "checkpointed: " + checkpointed);
+        assertEquals(3, metric(s, "goldilocks_groups_completed_total"), "checkpointed: " + checkpointed);
+        assertEquals(3, metric(s, "goldilocks_feedback_total{status=\"accepted\"}"), "checkpointed: " + checkpointed);
+      }
+    }
+  }
+
+  @Test
   void leftoverTemporaryCheckpointsAreRemovedOnStart(@TempDir Path dir) throws Exception {
     QuestionPool pool = TeacherServerTest.pool(50);
     writeState(pool, dir);
