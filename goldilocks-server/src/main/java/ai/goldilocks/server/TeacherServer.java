@@ -275,7 +275,7 @@ public final class TeacherServer implements AutoCloseable {
           if (results == null || !results.isJsonArray()) {
             throw ApiException.badRequest("\"results\" must be an array");
           }
-          return ready().rewards(longField(o, "step"), results.getAsJsonArray());
+          return ready().rewards(longField(o, "step"), results.getAsJsonArray()).toString();
         });
       }
       case "/v1/checkpoint" -> {
@@ -284,17 +284,17 @@ public final class TeacherServer implements AutoCloseable {
         readBody(ex, body -> {
           JsonObject o = new JsonObject();
           o.addProperty("checkpoint", ready().checkpoint());
-          return o;
+          return o.toString();
         });
       }
       default -> throw new ApiException(404, "not_found", "no endpoint " + echo(path));
     }
   }
 
-  /** What a POST does with its body; runs on a worker thread once the whole body has arrived. */
+  /** What a POST does with its body (returns the JSON answer); runs on a worker thread once the whole body has arrived. */
   @FunctionalInterface
   private interface BodyAction {
-    JsonObject apply(byte[] body) throws IOException;
+    String apply(byte[] body) throws IOException;
   }
 
   /**
@@ -355,7 +355,7 @@ public final class TeacherServer implements AutoCloseable {
           boolean last = chunk.isLast();
           chunk.release();
           if (last) {
-            sendJson(ex, 200, action.apply(bytes.toByteArray()));
+            sendText(ex, 200, action.apply(bytes.toByteArray()), "application/json");
             return;
           }
         }

@@ -53,7 +53,17 @@ final class TeacherService implements AutoCloseable {
   private static final int KEEP_CHECKPOINTS = 2;
 
   /** The picks of one step. */
-  private record Issued(String[] ids, double[] utilities) {}
+  private static final class Issued {
+    final String[] ids;
+    final double[] utilities;
+    /** The JSON answer, built on the first request after the picks (every rank asks for the same step). */
+    volatile String answer;
+
+    Issued(String[] ids, double[] utilities) {
+      this.ids = ids;
+      this.utilities = utilities;
+    }
+  }
 
   private record GroupKey(long step, String id) {}
 
@@ -85,6 +95,8 @@ final class TeacherService implements AutoCloseable {
   private final Object lock = new Object();
   private final TreeMap<Long, Issued> steps = new TreeMap<>();
   private final Map<GroupKey, Partial> groups = new HashMap<>();
+  /** The groups of each step, so that dropping an old step does not scan every group. */
+  private final Map<Long, List<GroupKey>> groupsOfStep = new HashMap<>();
   private Journal journal;
   private long seq;
   private long lastCheckpointSeq = -1;
@@ -228,8 +240,8 @@ final class TeacherService implements AutoCloseable {
 
   // ---------------------------------------------------------------- picks
 
-  /** The picks of {@code step}: the same for every caller, also after a restart. */
-  JsonObject picks(long step, long n) throws IOException {
+  /** The picks of {@code step} as the JSON answer: the same for every caller, also after a restart. */
+  String picks(long step, long n) throws IOException {
     checkStep(step);
     if (n < 1 || n > pool.size()) {
       throw ApiException.unprocessable("n must be in [1, " + pool.size() + "] (the pool's size), got " + n);
@@ -294,27 +306,35 @@ final class TeacherService implements AutoCloseable {
     if (checkpointNow) {
       checkpoint();
     }
-    JsonObject out = new JsonObject();
-    out.addProperty("step", step);
-    JsonArray arr = new JsonArray();
-    for (int i = 0; i < issued.ids.length; i++) {
-      JsonObject p = new JsonObject();
-      p.addProperty("id", issued.ids[i]);
-      p.addProperty("text", pool.text(pool.requireIndex(issued.ids[i])));
-      if (!Double.isNaN(issued.utilities[i])) {
-        p.addProperty("predictedUtility", issued.utilities[i]);
+    String answer = issued.answer;
+    if (answer == null) {
+      JsonObject out = new JsonObject();
+      out.addProperty("step", step);
+      JsonArray arr = new JsonArray();
+      for (int i = 0; i < issued.ids.length; i++) {
+        JsonObject p = new JsonObject();
+        p.addProperty("id", issued.ids[i]);
+        p.addProperty("text", pool.text(pool.requireIndex(issued.ids[i])));
+        if (!Double.isNaN(issued.utilities[i])) {
+          p.addProperty("predictedUtility", issued.utilities[i]);
+        }
+        arr.add(p);
       }
-      arr.add(p);
+      out.add("picks", arr);
+      answer = out.toString();
+      issued.answer = answer;
     }
-    out.add("picks", arr);
-    return out;
+    return answer;
   }
 
   private void trimSteps() {
     while (steps.size() > keepSteps) {
       long old = steps.firstKey();
       steps.remove(old);
-      groups.keySet().removeIf(k -> k.step == old);
+      List<GroupKey> gone = groupsOfStep.remove(old);
+      if (gone != null) {
+        gone.forEach(groups::remove);
+      }
     }
   }
 
@@ -524,7 +544,12 @@ final class TeacherService implements AutoCloseable {
   /** Applies a validated part; returns the sampler's status when it completes the group, else null. */
   private FeedbackStatus applyPart(long step, String id, int[] rollouts, double[] rewards) {
     GroupKey key = new GroupKey(step, id);
-    Partial p = groups.computeIfAbsent(key, k -> new Partial(groupSize));
+    Partial p = groups.get(key);
+    if (p == null) {
+      p = new Partial(groupSize);
+      groups.put(key, p);
+      groupsOfStep.computeIfAbsent(step, x -> new ArrayList<>()).add(key);
+    }
     for (int k = 0; k < rollouts.length; k++) {
       if (!p.got[rollouts[k]]) {
         p.got[rollouts[k]] = true;
@@ -719,6 +744,10 @@ final class TeacherService implements AutoCloseable {
     steps.putAll(st);
     groups.clear();
     groups.putAll(gr);
+    groupsOfStep.clear();
+    for (GroupKey k : gr.keySet()) {
+      groupsOfStep.computeIfAbsent(k.step, x -> new ArrayList<>()).add(k);
+    }
     acceptedParts = c[0];
     staleGroups = c[1];
     completedGroups = c[2];

@@ -260,6 +260,28 @@ class DurabilityTest {
   }
 
   @Test
+  void oldStepsAndTheirGroupsAreDroppedBeyondKeepSteps(@TempDir Path dir) throws Exception {
+    QuestionPool pool = TeacherServerTest.pool(50);
+    try (TeacherServer s = start(builder(pool, dir).keepSteps(2))) {
+      List<String> step0 = TeacherServerTest.ids(picks(s, 0, 2).json());
+      // half a group at step 0, then steps 1 and 2 push step 0 out
+      TeacherServerTest.post(s.url(), "/v1/rewards", TeacherServerTest.rewards(0, step0.get(0), new double[] {1, 0}, new int[] {0, 1}), null);
+      picks(s, 1, 2);
+      picks(s, 2, 2);
+      TeacherServerTest.Reply late = TeacherServerTest.post(s.url(), "/v1/rewards",
+          TeacherServerTest.rewards(0, step0.get(0), new double[] {1, 0}, new int[] {2, 3}), null);
+      assertEquals(1, late.json().getAsJsonArray("rejected").size(), late.body());
+      assertTrue(late.body().contains("kept: 1..2"), late.body());
+      assertEquals(409, picks(s, 0, 2).status(), "older than the oldest kept step");
+      s.checkpoint();
+    }
+    try (TeacherServer s = start(builder(pool, dir).keepSteps(2))) {
+      assertEquals(409, picks(s, 0, 2).status(), "still dropped after the restart");
+      assertEquals(0, metric(s, "goldilocks_groups_completed_total"));
+    }
+  }
+
+  @Test
   void leftoverTemporaryCheckpointsAreRemovedOnStart(@TempDir Path dir) throws Exception {
     QuestionPool pool = TeacherServerTest.pool(50);
     writeState(pool, dir);
