@@ -11,8 +11,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -32,7 +30,6 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,8 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 final class TeacherService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TeacherService.class);
-  private static final int MAGIC = 0x474c5356; // "GLSV"
-  private static final int VERSION = 2;
   /** The largest step: a step counter beyond 2^31 - 1 is a trainer's bug, not a long run. */
   static final long MAX_STEP = Integer.MAX_VALUE;
   /** Integers beyond 2^53 lose digits as JSON numbers (doubles). */
@@ -53,7 +48,7 @@ final class TeacherService implements AutoCloseable {
   private static final int KEEP_CHECKPOINTS = 2;
 
   /** The picks of one step. */
-  private static final class Issued {
+  static final class Issued {
     final String[] ids;
     final double[] utilities;
     /** The JSON answer, built on the first request after the picks (every rank asks for the same step). */
@@ -65,10 +60,10 @@ final class TeacherService implements AutoCloseable {
     }
   }
 
-  private record GroupKey(long step, String id) {}
+  record GroupKey(long step, String id) {}
 
   /** A group whose rewards arrive in parts. */
-  private static final class Partial {
+  static final class Partial {
     final double[] rewards;
     final boolean[] got;
     int count;
@@ -582,47 +577,10 @@ final class TeacherService implements AutoCloseable {
       if (seq == lastCheckpointSeq && Files.exists(checkpointFile(seq))) {
         return checkpointFile(seq).getFileName().toString();
       }
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      DataOutputStream out = new DataOutputStream(bytes);
-      out.writeInt(MAGIC);
-      out.writeInt(VERSION);
-      out.writeLong(seq);
-      out.writeUTF(config.toJson().toString());
-      out.writeInt(groupSize);
-      out.writeInt(steps.size());
-      for (Map.Entry<Long, Issued> e : steps.entrySet()) {
-        out.writeLong(e.getKey());
-        out.writeInt(e.getValue().ids.length);
-        for (int i = 0; i < e.getValue().ids.length; i++) {
-          out.writeUTF(e.getValue().ids[i]);
-          out.writeDouble(e.getValue().utilities[i]);
-        }
-      }
-      out.writeInt(groups.size());
-      for (Map.Entry<GroupKey, Partial> e : groups.entrySet()) {
-        out.writeLong(e.getKey().step);
-        out.writeUTF(e.getKey().id);
-        Partial p = e.getValue();
-        out.writeBoolean(p.done);
-        for (int k = 0; k < groupSize; k++) {
-          out.writeBoolean(p.got[k]);
-          out.writeDouble(p.rewards[k]);
-        }
-      }
-      // the counters the journal also rebuilds; requests, duplicates and rejections count per process
-      for (long c : new long[] {acceptedParts, staleGroups, completedGroups}) {
-        out.writeLong(c);
-      }
-      ByteArrayOutputStream s = new ByteArrayOutputStream();
-      sampler.saveState(s);
-      out.writeInt(s.size());
-      s.writeTo(out);
-      out.flush();
-      CRC32 crc = new CRC32();
-      crc.update(bytes.toByteArray());
-      out.writeLong(crc.getValue());
-      out.flush();
-      byte[] content = bytes.toByteArray();
+      ByteArrayOutputStream samplerState = new ByteArrayOutputStream();
+      sampler.saveState(samplerState);
+      byte[] content = CheckpointCodec.encode(new CheckpointCodec.Snapshot(seq, config, groupSize, steps, groups,
+          acceptedParts, staleGroups, completedGroups, samplerState.toByteArray()));
       Path file = checkpointFile(seq);
       Path tmp = stateDir.resolve(file.getFileName() + ".tmp");
       try {
@@ -678,80 +636,24 @@ final class TeacherService implements AutoCloseable {
   }
 
   private void readCheckpoint(Path file) throws IOException {
-    byte[] all = Files.readAllBytes(file);
-    if (all.length < 8) {
-      throw new IOException("truncated (" + all.length + " bytes)");
-    }
-    CRC32 crc = new CRC32();
-    crc.update(all, 0, all.length - 8);
-    long stored = java.nio.ByteBuffer.wrap(all, all.length - 8, 8).getLong();
-    if (stored != crc.getValue()) {
-      throw new IOException("checksum mismatch");
-    }
-    DataInputStream in = new DataInputStream(new ByteArrayInputStream(all, 0, all.length - 8));
-    if (in.readInt() != MAGIC) {
-      throw new IOException("not a Goldilocks server checkpoint");
-    }
-    int version = in.readInt();
-    if (version != VERSION) {
-      throw new IOException("unsupported checkpoint version " + version);
-    }
-    long s = in.readLong();
-    RunConfig written = RunConfig.fromJson(com.google.gson.JsonParser.parseString(in.readUTF()).getAsJsonObject());
-    List<String> diff = config.differencesFrom(written);
+    CheckpointCodec.Snapshot c = CheckpointCodec.decode(Files.readAllBytes(file));
+    List<String> diff = config.differencesFrom(c.config());
     if (!diff.isEmpty()) {
       throw new OtherOptions(String.join("; ", diff));
     }
-    int g = in.readInt();
-    if (g != groupSize) {
-      throw new IOException("group size " + g + ", this server has " + groupSize);
-    }
-    TreeMap<Long, Issued> st = new TreeMap<>();
-    int ns = in.readInt();
-    for (int i = 0; i < ns; i++) {
-      long step = in.readLong();
-      int n = in.readInt();
-      String[] ids = new String[n];
-      double[] u = new double[n];
-      for (int j = 0; j < n; j++) {
-        ids[j] = in.readUTF();
-        u[j] = in.readDouble();
-      }
-      st.put(step, new Issued(ids, u));
-    }
-    Map<GroupKey, Partial> gr = new HashMap<>();
-    int ng = in.readInt();
-    for (int i = 0; i < ng; i++) {
-      long step = in.readLong();
-      String id = in.readUTF();
-      Partial p = new Partial(groupSize);
-      p.done = in.readBoolean();
-      for (int k = 0; k < groupSize; k++) {
-        p.got[k] = in.readBoolean();
-        p.rewards[k] = in.readDouble();
-        p.count += p.got[k] ? 1 : 0;
-      }
-      gr.put(new GroupKey(step, id), p);
-    }
-    long[] c = new long[3];
-    for (int i = 0; i < c.length; i++) {
-      c[i] = in.readLong();
-    }
-    byte[] samplerState = new byte[in.readInt()];
-    in.readFully(samplerState);
-    sampler.restoreState(new ByteArrayInputStream(samplerState)); // all-or-nothing; throws before we change anything
+    sampler.restoreState(new ByteArrayInputStream(c.samplerState())); // all-or-nothing; throws before we change anything
     steps.clear();
-    steps.putAll(st);
+    steps.putAll(c.steps());
     groups.clear();
-    groups.putAll(gr);
+    groups.putAll(c.groups());
     groupsOfStep.clear();
-    for (GroupKey k : gr.keySet()) {
+    for (GroupKey k : c.groups().keySet()) {
       groupsOfStep.computeIfAbsent(k.step, x -> new ArrayList<>()).add(k);
     }
-    acceptedParts = c[0];
-    staleGroups = c[1];
-    completedGroups = c[2];
-    seq = s;
+    acceptedParts = c.acceptedParts();
+    staleGroups = c.staleGroups();
+    completedGroups = c.completedGroups();
+    seq = c.seq();
   }
 
   private List<Long> checkpointSeqs() throws IOException {
@@ -777,50 +679,32 @@ final class TeacherService implements AutoCloseable {
   /** Prometheus text exposition. */
   String metrics() {
     SamplerMetrics m = sampler.metrics();
-    StringBuilder b = new StringBuilder();
+    PrometheusText t = new PrometheusText();
     synchronized (lock) {
       // accepted, stale and completed are the state's (restored by checkpoints and the journal);
       // requests, duplicates and rejections are this process's (they are not journaled)
-      counter(b, "goldilocks_pick_requests_total", "POST /v1/picks requests answered by this process", pickRequests);
-      counter(b, "goldilocks_picks_total", "questions handed out", m.selections());
-      b.append("# HELP goldilocks_feedback_total reward items by outcome (accepted and stale: the run's; duplicate and rejected: "
-          + "this process's)\n# TYPE goldilocks_feedback_total counter\n");
-      b.append("goldilocks_feedback_total{status=\"accepted\"} ").append(acceptedParts).append('\n');
-      b.append("goldilocks_feedback_total{status=\"duplicate\"} ").append(duplicateParts).append('\n');
-      b.append("goldilocks_feedback_total{status=\"stale\"} ").append(staleGroups).append('\n');
-      b.append("goldilocks_feedback_total{status=\"rejected\"} ").append(rejectedItems).append('\n');
-      counter(b, "goldilocks_groups_completed_total", "reward groups completed and passed to the teacher", completedGroups);
-      gauge(b, "goldilocks_latest_step", "newest step with picks", steps.isEmpty() ? -1 : steps.lastKey());
-      gauge(b, "goldilocks_journal_sequence", "last journal record", seq);
-      counter(b, "goldilocks_checkpoints_total", "checkpoints written by this process", checkpoints);
+      t.counter("goldilocks_pick_requests_total", "POST /v1/picks requests answered by this process", pickRequests);
+      t.counter("goldilocks_picks_total", "questions handed out", m.selections());
+      t.family("goldilocks_feedback_total", "reward items by outcome (accepted and stale: the run's; duplicate and "
+          + "rejected: this process's)", "counter");
+      t.sample("goldilocks_feedback_total{status=\"accepted\"}", acceptedParts);
+      t.sample("goldilocks_feedback_total{status=\"duplicate\"}", duplicateParts);
+      t.sample("goldilocks_feedback_total{status=\"stale\"}", staleGroups);
+      t.sample("goldilocks_feedback_total{status=\"rejected\"}", rejectedItems);
+      t.counter("goldilocks_groups_completed_total", "reward groups completed and passed to the teacher", completedGroups);
+      t.gauge("goldilocks_latest_step", "newest step with picks", steps.isEmpty() ? -1 : steps.lastKey());
+      t.gauge("goldilocks_journal_sequence", "last journal record", seq);
+      t.counter("goldilocks_checkpoints_total", "checkpoints written by this process", checkpoints);
     }
-    counter(b, "goldilocks_teacher_updates_total", "teacher updates", teacher.updates.get());
-    counter(b, "goldilocks_teacher_failures_total", "teacher updates that failed", m.teacherFailures());
-    b.append("# HELP goldilocks_teacher_update_seconds time spent in teacher updates\n"
-        + "# TYPE goldilocks_teacher_update_seconds summary\n");
-    b.append("goldilocks_teacher_update_seconds_sum ").append(teacher.nanos.get() / 1e9).append('\n');
-    b.append("goldilocks_teacher_update_seconds_count ").append(teacher.updates.get()).append('\n');
-    gauge(b, "goldilocks_zero_variance_fraction", "share of accepted groups with equal rewards", m.zeroVarianceFraction());
-    gauge(b, "goldilocks_teacher_mae_unseen", "teacher MAE on samples before training on them", m.teacherMaeUnseen());
-    gauge(b, "goldilocks_pool_questions", "questions in the pool", pool.size());
-    return b.toString();
-  }
-
-  private static void counter(StringBuilder b, String name, String help, double v) {
-    b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" counter\n")
-        .append(name).append(' ').append(format(v)).append('\n');
-  }
-
-  private static void gauge(StringBuilder b, String name, String help, double v) {
-    b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" gauge\n")
-        .append(name).append(' ').append(format(v)).append('\n');
-  }
-
-  private static String format(double v) {
-    if (Double.isNaN(v)) {
-      return "NaN";
-    }
-    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+    t.counter("goldilocks_teacher_updates_total", "teacher updates", teacher.updates.get());
+    t.counter("goldilocks_teacher_failures_total", "teacher updates that failed", m.teacherFailures());
+    t.family("goldilocks_teacher_update_seconds", "time spent in teacher updates", "summary");
+    t.sample("goldilocks_teacher_update_seconds_sum", teacher.nanos.get() / 1e9);
+    t.sample("goldilocks_teacher_update_seconds_count", teacher.updates.get());
+    t.gauge("goldilocks_zero_variance_fraction", "share of accepted groups with equal rewards", m.zeroVarianceFraction());
+    t.gauge("goldilocks_teacher_mae_unseen", "teacher MAE on samples before training on them", m.teacherMaeUnseen());
+    t.gauge("goldilocks_pool_questions", "questions in the pool", pool.size());
+    return t.toString();
   }
 
   // ---------------------------------------------------------------- JSON helpers
