@@ -113,6 +113,32 @@ class DurabilityTest {
     }
   }
 
+  @Test
+  void aFailedAutomaticCheckpointDoesNotFailThePicksThatTriggeredIt(@TempDir Path dir) throws Exception {
+    QuestionPool pool = TeacherServerTest.pool(50);
+    Disk noCheckpoints = new Disk() {
+      @Override
+      public void force(FileChannel c, boolean metadata) throws IOException {
+        if (metadata) { // the checkpoint's fsync (the journal's leaves the metadata)
+          throw new IOException("No space left on device");
+        }
+        Disk.super.force(c, metadata);
+      }
+    };
+    List<String> step1;
+    try (TeacherServer s = start(builder(pool, dir).checkpointEvery(1).disk(noCheckpoints))) {
+      TeacherServerTest.Reply r = picks(s, 1, 3);
+      assertEquals(200, r.status(), r.body());
+      step1 = TeacherServerTest.ids(r.json());
+      assertEquals(0, metric(s, "goldilocks_checkpoints_total"));
+      assertTrue(files(dir, ".bin").isEmpty() && files(dir, ".tmp").isEmpty());
+      assertEquals(200, picks(s, 2, 3).status(), "the server goes on");
+    }
+    try (TeacherServer s = start(builder(pool, dir))) {
+      assertEquals(step1, TeacherServerTest.ids(picks(s, 1, 3).json()), "the picks were durable all along");
+    }
+  }
+
   /** Writes a small state (picks of steps 0-2, a group of rewards per step), closed without a checkpoint. */
   static List<List<String>> writeState(QuestionPool pool, Path dir) throws Exception {
     List<List<String>> picked = new ArrayList<>();
