@@ -82,6 +82,18 @@ class RequestLimitsTest {
   }
 
   @Test
+  void anUnknownTeacherIsAUsageErrorNamingTheTeachersOnTheClassPath(@TempDir Path dir) throws Exception {
+    Path poolFile = dir.resolve("pool.jsonl");
+    java.nio.file.Files.writeString(poolFile, "{\"id\": \"q0\", \"text\": \"1 + 1?\"}\n");
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cmd = new picocli.CommandLine(new ServerMain());
+    cmd.setErr(new java.io.PrintWriter(err));
+    // the server module does not depend on goldilocks-djl: without it on the class path, djl is unknown too
+    assertEquals(2, cmd.execute("--pool", poolFile.toString(), "--teacher", "djl", "--port", "0"));
+    assertTrue(err.toString().contains("unknown --teacher 'djl'") && err.toString().contains("features"), err.toString());
+  }
+
+  @Test
   void withoutATokenWebPagesAndRebindingHostsAreRefused(@TempDir Path dir) throws Exception {
     try (TeacherServer s = TeacherServerTest.start(TeacherServerTest.pool(100), dir, null)) {
       HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(URI.create(s.url() + "/v1/picks"))
