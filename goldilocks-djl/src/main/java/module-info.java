@@ -20,4 +20,6 @@ module ai.goldilocks.djl {
   requires org.slf4j;
 
   exports ai.goldilocks.djl;
+
+  provides ai.goldilocks.core.spi.TeacherProvider with ai.goldilocks.djl.DjlTeacherProvider;
 }

@@ -8,13 +8,14 @@
 module ai.goldilocks.server {
   requires transitive ai.goldilocks.core;
   requires ai.goldilocks.grpo;
-  requires ai.goldilocks.djl;
   requires com.google.gson;
   requires info.picocli;
-  requires jdk.httpserver;
+  requires org.eclipse.jetty.server;
   requires org.slf4j;
 
   exports ai.goldilocks.server;
+  // teachers other than the built-in feature teacher (e.g. goldilocks-djl's) are found by name
+  uses ai.goldilocks.core.spi.TeacherProvider;
   // picocli sets the command line's options by reflection
   opens ai.goldilocks.server to info.picocli;
 }

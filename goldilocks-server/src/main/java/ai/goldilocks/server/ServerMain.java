@@ -1,7 +1,9 @@
 package ai.goldilocks.server;
 
+import ai.goldilocks.core.spi.TeacherProvider;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +31,9 @@ public final class ServerMain implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(ServerMain.class);
 
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--pool", required = true,
       description = "JSONL with id and text, or OpenMathReasoning parquet/JSONL (file, directory or glob).")
   String pool;
@@ -45,7 +50,10 @@ public final class ServerMain implements Callable<Integer> {
   @Option(names = "--group-size", defaultValue = "8", description = "Rollouts per question, G (default: ${DEFAULT-VALUE}).")
   int groupSize;
 
-  @Option(names = "--teacher", defaultValue = "features", description = "features (default) or djl.")
+  @Option(names = "--teacher", defaultValue = "features",
+      description = "features (default), or the name of a teacher on the class path (djl: goldilocks-djl and its "
+          + "dependencies, e.g. java -cp 'examples/target/goldilocks-examples.jar:examples/target/lib/*' "
+          + "ai.goldilocks.server.ServerMain ...).")
   String teacher;
 
   @Option(names = "--candidates", defaultValue = "16", description = "Candidates per pick, K (default: ${DEFAULT-VALUE}).")
@@ -73,6 +81,18 @@ public final class ServerMain implements Callable<Integer> {
   @Option(names = "--threads", description = "HTTP worker threads (default: max(4, 2 x cores)).")
   Integer threads;
 
+  @Option(names = "--idle-timeout", defaultValue = "30",
+      description = "Seconds after which a silent connection is closed (default: ${DEFAULT-VALUE}).")
+  double idleTimeoutSeconds;
+
+  @Option(names = "--max-connections", defaultValue = "1024",
+      description = "Open connections in all (default: ${DEFAULT-VALUE}).")
+  int maxConnections;
+
+  @Option(names = "--max-connections-per-client", defaultValue = "64",
+      description = "Open connections from one client address (default: ${DEFAULT-VALUE}).")
+  int maxConnectionsPerClient;
+
   @Option(names = "--reward-range", split = ",", description = "LOW,HIGH: the range rewards lie in (default: 0,1).")
   List<Double> rewardRange;
 
@@ -83,34 +103,26 @@ public final class ServerMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!teacher.equals("features") && !teacher.equals("djl")) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "unknown --teacher '" + teacher + "' (features, djl)");
-    }
-    TeacherServer.Builder b = TeacherServer.builder().poolLoader(() -> PoolFiles.load(pool)).host(host).port(port)
-        .stateDir(stateDir).groupSize(groupSize).candidates(candidates).epsilon(epsilon).seed(seed)
-        .checkpointEvery(checkpointEvery).keepSteps(keepSteps).maxBodyBytes(maxBodyBytes)
-        .token(System.getenv("GOLDILOCKS_TOKEN"));
-    if (teacher.equals("djl")) {
-      b.teacher(p -> DjlTeacher.create(p, seed));
-    }
-    if (runId != null) {
-      if (!RunBinding.isValid(runId)) {
-        throw new CommandLine.ParameterException(new CommandLine(this),
-            "--run-id must be 1-128 characters of [A-Za-z0-9._:-], got '" + runId + "'");
+    TeacherProvider provider = null;
+    if (!teacher.equals("features")) {
+      List<String> names = new java.util.ArrayList<>(List.of("features"));
+      for (TeacherProvider p : ServiceLoader.load(TeacherProvider.class)) {
+        names.add(p.name());
+        if (p.name().equals(teacher) && provider == null) {
+          provider = p;
+        }
       }
-      b.runId(runId);
-    }
-    if (maxStepLag != null) {
-      b.maxStepLag(maxStepLag);
-    }
-    if (threads != null) {
-      b.threads(threads);
-    }
-    if (rewardRange != null) {
-      if (rewardRange.size() != 2) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "--reward-range takes LOW,HIGH");
+      if (provider == null) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "unknown --teacher '" + teacher + "'; on the "
+            + "class path: " + String.join(", ", names) + " (djl needs goldilocks-djl and its dependencies on the class path)");
       }
-      b.rewardRange(rewardRange.get(0), rewardRange.get(1));
+    }
+    TeacherServer.Builder b;
+    try {
+      b = builder(provider);
+    } catch (IllegalArgumentException e) {
+      // a value out of its bounds: the message names the option and the limit
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     TeacherServer server;
     try {
@@ -143,6 +155,54 @@ public final class ServerMain implements Callable<Integer> {
     }
     stopped.await();
     return 0;
+  }
+
+  private TeacherServer.Builder builder(TeacherProvider provider) {
+    TeacherServer.Builder b = TeacherServer.builder().poolLoader(() -> PoolFiles.load(pool)).host(host).port(port)
+        .stateDir(stateDir).groupSize(groupSize).candidates(candidates).epsilon(epsilon).seed(seed)
+        .checkpointEvery(checkpointEvery).keepSteps(keepSteps).maxBodyBytes(maxBodyBytes)
+        .maxConnections(maxConnections).maxConnectionsPerClient(maxConnectionsPerClient)
+        .idleTimeout(java.time.Duration.ofMillis(Math.round(idleTimeoutSeconds * 1000)))
+        .token(token(System.getenv("GOLDILOCKS_TOKEN")));
+    if (provider != null) {
+      b.teacher(p -> provider.create(p, seed));
+    }
+    if (runId != null) {
+      if (!RunBinding.isValid(runId)) {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "--run-id must be 1-128 characters of [A-Za-z0-9._:-], got '" + runId + "'");
+      }
+      b.runId(runId);
+    }
+    if (maxStepLag != null) {
+      b.maxStepLag(maxStepLag);
+    }
+    if (threads != null) {
+      b.threads(threads);
+    }
+    if (rewardRange != null) {
+      if (rewardRange.size() != 2) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--reward-range takes LOW,HIGH");
+      }
+      b.rewardRange(rewardRange.get(0), rewardRange.get(1));
+    }
+    return b;
+  }
+
+  /** The token from the environment, without the surrounding whitespace a file or an echo adds (with a warning). */
+  static String token(String env) {
+    if (env == null || env.isEmpty()) {
+      return null;
+    }
+    String t = env.strip();
+    if (!t.equals(env)) {
+      LOG.warn("GOLDILOCKS_TOKEN has leading or trailing whitespace ({} characters removed): the token is the rest",
+          env.length() - t.length());
+    }
+    if (t.isEmpty()) {
+      throw new IllegalArgumentException("GOLDILOCKS_TOKEN holds only whitespace");
+    }
+    return t;
   }
 
   /** Entry point. */

@@ -11,8 +11,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -32,7 +30,6 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,18 +40,30 @@ import org.slf4j.LoggerFactory;
  */
 final class TeacherService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TeacherService.class);
-  private static final int MAGIC = 0x474c5356; // "GLSV"
-  private static final int VERSION = 1;
+  /** The largest step: a step counter beyond 2^31 - 1 is a trainer's bug, not a long run. */
+  static final long MAX_STEP = Integer.MAX_VALUE;
+  /** Integers beyond 2^53 lose digits as JSON numbers (doubles). */
+  static final long MAX_SAFE_INTEGER = 1L << 53;
   private static final Pattern CHECKPOINT = Pattern.compile("checkpoint-(\\d{12})\\.bin");
   private static final int KEEP_CHECKPOINTS = 2;
 
   /** The picks of one step. */
-  private record Issued(String[] ids, double[] utilities) {}
+  static final class Issued {
+    final String[] ids;
+    final double[] utilities;
+    /** The JSON answer, built on the first request after the picks (every rank asks for the same step). */
+    volatile String answer;
 
-  private record GroupKey(long step, String id) {}
+    Issued(String[] ids, double[] utilities) {
+      this.ids = ids;
+      this.utilities = utilities;
+    }
+  }
+
+  record GroupKey(long step, String id) {}
 
   /** A group whose rewards arrive in parts. */
-  private static final class Partial {
+  static final class Partial {
     final double[] rewards;
     final boolean[] got;
     int count;
@@ -75,11 +84,14 @@ final class TeacherService implements AutoCloseable {
   private final double rewardLow;
   private final double rewardHigh;
   private final Path stateDir;
-  private final String configDescription;
+  private final RunConfig config;
+  private final Disk disk;
 
   private final Object lock = new Object();
   private final TreeMap<Long, Issued> steps = new TreeMap<>();
   private final Map<GroupKey, Partial> groups = new HashMap<>();
+  /** The groups of each step, so that dropping an old step does not scan every group. */
+  private final Map<Long, List<GroupKey>> groupsOfStep = new HashMap<>();
   private Journal journal;
   private long seq;
   private long lastCheckpointSeq = -1;
@@ -93,17 +105,18 @@ final class TeacherService implements AutoCloseable {
   private long checkpoints;
 
   TeacherService(QuestionPool pool, GoldilocksSampler sampler, TimedPredictor teacher, int groupSize, int keepSteps,
-      int checkpointEvery, double rewardLow, double rewardHigh, Path stateDir, String configDescription) {
+      int checkpointEvery, Path stateDir, RunConfig config, Disk disk) {
     this.pool = pool;
     this.sampler = sampler;
     this.teacher = teacher;
     this.groupSize = groupSize;
     this.keepSteps = keepSteps;
     this.checkpointEvery = checkpointEvery;
-    this.rewardLow = rewardLow;
-    this.rewardHigh = rewardHigh;
+    this.rewardLow = config.rewardLow();
+    this.rewardHigh = config.rewardHigh();
     this.stateDir = stateDir;
-    this.configDescription = configDescription;
+    this.config = config;
+    this.disk = disk;
   }
 
   QuestionPool pool() {
@@ -123,6 +136,7 @@ final class TeacherService implements AutoCloseable {
     }
     Files.createDirectories(stateDir);
     synchronized (lock) {
+      removeLeftovers();
       List<Long> found = checkpointSeqs();
       long restored = 0;
       for (int i = found.size() - 1; i >= 0; i--) {
@@ -132,6 +146,9 @@ final class TeacherService implements AutoCloseable {
           restored = found.get(i);
           LOG.info("restored {} (journal sequence {})", file.getFileName(), restored);
           break;
+        } catch (OtherOptions e) {
+          throw new IOException(file + " was written with other options: " + e.getMessage()
+              + ". Restart with the options the state was written with, or use a fresh --state-dir for a new run");
         } catch (IOException | RuntimeException e) {
           LOG.warn("checkpoint {} is not usable ({}); trying an older one", file.getFileName(), e.getMessage());
         }
@@ -143,13 +160,48 @@ final class TeacherService implements AutoCloseable {
       seq = restored;
       lastCheckpointSeq = restored;
       long before = seq;
-      seq = Journal.replay(stateDir, restored, this::replay);
+      seq = Journal.replay(stateDir, restored, config, this::replay);
       if (seq > before) {
         LOG.info("replayed journal records {}..{}", before + 1, seq);
       }
-      journal = Journal.open(stateDir);
+      journal = Journal.open(stateDir, disk, config);
       journal.roll(seq + 1);
     }
+  }
+
+  /** A checkpoint written with other options: not damage (no older one will do), the operator's choice. */
+  private static final class OtherOptions extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    OtherOptions(String message) {
+      super(message);
+    }
+  }
+
+  /** Temporary files of writes a crash or a full disk interrupted: never renamed, so never used. */
+  private void removeLeftovers() throws IOException {
+    try (Stream<Path> files = Files.list(stateDir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        String name = p.getFileName().toString();
+        if (name.endsWith(".tmp") && name.startsWith("checkpoint-")) {
+          LOG.warn("removing {}: a checkpoint whose writing was interrupted", name);
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /** 503 once the journal has failed: the memory may hold a change the disk does not. */
+  private void checkJournal() {
+    IOException f = journal == null ? null : journal.failure();
+    if (f != null) {
+      throw journalFailed(f);
+    }
+  }
+
+  private static ApiException journalFailed(IOException e) {
+    return new ApiException(503, "unavailable", "the journal could not be written (" + e.getMessage() + "): this "
+        + "server refuses changes until it is restarted; free the disk and restart it (nothing acknowledged is lost)");
   }
 
   private void replay(JsonObject rec) {
@@ -183,42 +235,45 @@ final class TeacherService implements AutoCloseable {
 
   // ---------------------------------------------------------------- picks
 
-  /** The picks of {@code step}: the same for every caller, also after a restart. */
-  JsonObject picks(long step, int n) throws IOException {
-    if (step < 0) {
-      throw ApiException.unprocessable("step must be >= 0, got " + step);
-    }
+  /** The picks of {@code step} as the JSON answer: the same for every caller, also after a restart. */
+  String picks(long step, long n) throws IOException {
+    checkStep(step);
     if (n < 1 || n > pool.size()) {
-      throw ApiException.unprocessable("n must be in [1, " + pool.size() + "], got " + n);
+      throw ApiException.unprocessable("n must be in [1, " + pool.size() + "] (the pool's size), got " + n);
     }
     long position = -1;
     Issued issued;
     boolean checkpointNow = false;
     synchronized (lock) {
-      pickRequests++;
+      checkJournal();
       issued = steps.get(step);
       if (issued != null) {
         if (issued.ids.length != n) {
           throw ApiException.conflict("step " + step + " was already picked with n = " + issued.ids.length + ", not " + n);
         }
+        pickRequests++;
       } else {
         if (steps.size() >= keepSteps && step < steps.firstKey()) {
           throw ApiException.conflict("step " + step + " is older than the oldest step the server keeps (" + steps.firstKey()
               + "); the server keeps the last " + keepSteps + " steps");
         }
-        List<Selection> sel = sampler.next(n);
-        String[] ids = new String[n];
-        double[] u = new double[n];
-        for (int i = 0; i < n; i++) {
+        if (!steps.isEmpty() && step > steps.lastKey() + keepSteps) {
+          throw ApiException.unprocessable("step " + step + " is more than " + keepSteps + " steps (--keep-steps) ahead of "
+              + "the newest step " + steps.lastKey() + "; a trainer's steps grow one at a time: check its step counter");
+        }
+        int count = (int) n;
+        List<Selection> sel = sampler.next(count);
+        String[] ids = new String[count];
+        double[] u = new double[count];
+        for (int i = 0; i < count; i++) {
           ids[i] = sel.get(i).question().id();
           u[i] = sel.get(i).hasPrediction() ? sel.get(i).predictedUtility() : Double.NaN;
         }
         issued = new Issued(ids, u);
-        steps.put(step, issued);
-        trimSteps();
         if (journal != null) {
+          // journaled first: a failed write leaves the steps, the counters and the sequence as they were
           JsonObject rec = new JsonObject();
-          rec.addProperty("seq", ++seq);
+          rec.addProperty("seq", seq + 1);
           rec.addProperty("type", "picks");
           rec.addProperty("step", step);
           JsonArray ja = new JsonArray();
@@ -229,123 +284,120 @@ final class TeacherService implements AutoCloseable {
           }
           rec.add("ids", ja);
           rec.add("u", ua);
-          position = journal.append(rec);
+          try {
+            position = journal.append(rec);
+          } catch (IOException e) {
+            throw journalFailed(e);
+          }
+          seq++;
           checkpointNow = checkpointEvery > 0 && step > 0 && step % checkpointEvery == 0;
         }
+        steps.put(step, issued);
+        trimSteps();
+        pickRequests++;
       }
     }
-    if (position >= 0) {
-      journal.sync(position);
-    }
+    sync(position);
     if (checkpointNow) {
-      checkpoint();
-    }
-    JsonObject out = new JsonObject();
-    out.addProperty("step", step);
-    JsonArray arr = new JsonArray();
-    for (int i = 0; i < issued.ids.length; i++) {
-      JsonObject p = new JsonObject();
-      p.addProperty("id", issued.ids[i]);
-      p.addProperty("text", pool.text(pool.requireIndex(issued.ids[i])));
-      if (!Double.isNaN(issued.utilities[i])) {
-        p.addProperty("predictedUtility", issued.utilities[i]);
+      try {
+        checkpoint();
+      } catch (ApiException | IOException e) {
+        // the picks are in the journal: this answer stands; the next multiple of --checkpoint-every tries again
+        LOG.warn("the checkpoint at step {} failed ({}); the journal holds every acknowledged change", step, e.getMessage());
       }
-      arr.add(p);
     }
-    out.add("picks", arr);
-    return out;
+    String answer = issued.answer;
+    if (answer == null) {
+      JsonObject out = new JsonObject();
+      out.addProperty("step", step);
+      JsonArray arr = new JsonArray();
+      for (int i = 0; i < issued.ids.length; i++) {
+        JsonObject p = new JsonObject();
+        p.addProperty("id", issued.ids[i]);
+        p.addProperty("text", pool.text(pool.requireIndex(issued.ids[i])));
+        if (!Double.isNaN(issued.utilities[i])) {
+          p.addProperty("predictedUtility", issued.utilities[i]);
+        }
+        arr.add(p);
+      }
+      out.add("picks", arr);
+      answer = out.toString();
+      issued.answer = answer;
+    }
+    return answer;
   }
 
   private void trimSteps() {
     while (steps.size() > keepSteps) {
       long old = steps.firstKey();
       steps.remove(old);
-      groups.keySet().removeIf(k -> k.step == old);
+      List<GroupKey> gone = groupsOfStep.remove(old);
+      if (gone != null) {
+        gone.forEach(groups::remove);
+      }
     }
   }
 
   // ---------------------------------------------------------------- rewards
 
+  /** One reward item that passed the checks needing no state: its group part, in rollout order. */
+  private record Item(int index, String id, double[] rewards, int[] rollouts) {}
+
   /** Accepts the rewards of whole groups or parts of groups; see the class documentation of {@link TeacherServer}. */
   JsonObject rewards(long step, JsonArray results) throws IOException {
-    if (step < 0) {
-      throw ApiException.unprocessable("step must be >= 0, got " + step);
+    checkStep(step);
+    // the checks that need no state run before the lock, so bad items do not hold up other requests
+    TreeMap<Integer, JsonObject> rejections = new TreeMap<>();
+    List<Item> items = new ArrayList<>(results.size());
+    for (int i = 0; i < results.size(); i++) {
+      String id = null;
+      try {
+        JsonObject item = results.get(i).isJsonObject() ? results.get(i).getAsJsonObject() : null;
+        if (item == null) {
+          throw ApiException.badRequest("item is not a JSON object");
+        }
+        id = string(item, "id");
+        if (pool.indexOf(id) < 0) {
+          throw ApiException.unprocessable("unknown question id '" + TeacherServer.echo(id) + "'");
+        }
+        items.add(new Item(i, id, rewardsOf(item), rolloutsOf(item)));
+      } catch (ApiException e) {
+        rejections.put(i, rejection(i, id, e));
+      }
     }
-    JsonArray rejected = new JsonArray();
     int accepted = 0;
     int duplicate = 0;
     int stale = 0;
     int completed = 0;
     long position = -1;
     synchronized (lock) {
+      checkJournal();
       Issued issued = steps.get(step);
       Set<String> pickedNow = issued == null ? Set.of() : new HashSet<>(Arrays.asList(issued.ids));
-      // validate every item against the state plus the parts accepted earlier in this request
+      // check every item against the state plus the parts accepted earlier in this request
       Map<GroupKey, Map<Integer, Double>> staged = new LinkedHashMap<>();
       JsonArray parts = new JsonArray();
-      for (int i = 0; i < results.size(); i++) {
-        String id = null;
+      for (Item it : items) {
         try {
-          JsonObject item = results.get(i).isJsonObject() ? results.get(i).getAsJsonObject() : null;
-          if (item == null) {
-            throw ApiException.badRequest("item is not a JSON object");
-          }
-          id = string(item, "id");
-          double[] r = doublesField(item, "rewards");
-          int[] ro = item.has("rollouts") && !item.get("rollouts").isJsonNull() ? intsField(item, "rollouts") : null;
           if (issued == null) {
             throw ApiException.unprocessable("step " + step + " has no picks on this server (kept: "
                 + (steps.isEmpty() ? "none" : steps.firstKey() + ".." + steps.lastKey()) + ")");
           }
-          if (pool.indexOf(id) < 0) {
-            throw ApiException.unprocessable("unknown question id '" + id + "'");
+          if (!pickedNow.contains(it.id)) {
+            throw ApiException.unprocessable("question '" + it.id + "' was not handed out at step " + step);
           }
-          if (!pickedNow.contains(id)) {
-            throw ApiException.unprocessable("question '" + id + "' was not handed out at step " + step);
-          }
-          if (ro == null) {
-            if (r.length != groupSize) {
-              throw ApiException.unprocessable(r.length + " rewards for a whole group of " + groupSize
-                  + " (send \"rollouts\" with the indices of a part)");
-            }
-            ro = new int[groupSize];
-            for (int k = 0; k < groupSize; k++) {
-              ro[k] = k;
-            }
-          } else if (ro.length != r.length) {
-            throw ApiException.unprocessable(r.length + " rewards but " + ro.length + " rollout indices");
-          }
-          if (r.length == 0) {
-            throw ApiException.unprocessable("no rewards");
-          }
-          boolean[] seen = new boolean[groupSize];
-          for (int k = 0; k < r.length; k++) {
-            if (!Double.isFinite(r[k]) || r[k] < rewardLow || r[k] > rewardHigh) {
-              throw ApiException.unprocessable("reward[" + k + "] = " + r[k] + " is not a finite number in [" + rewardLow + ", "
-                  + rewardHigh + "]");
-            }
-            if (ro[k] < 0 || ro[k] >= groupSize) {
-              throw ApiException.unprocessable("rollout index " + ro[k] + " outside [0, " + groupSize + ")");
-            }
-            if (seen[ro[k]]) {
-              throw ApiException.unprocessable("rollout index " + ro[k] + " appears twice");
-            }
-            seen[ro[k]] = true;
-          }
-          GroupKey key = new GroupKey(step, id);
+          GroupKey key = new GroupKey(step, it.id);
           Partial have = groups.get(key);
-          if (have != null && have.done) {
-            duplicate++;
-            continue;
-          }
           Map<Integer, Double> st = staged.get(key);
           List<Integer> fresh = new ArrayList<>();
-          for (int k = 0; k < r.length; k++) {
-            Double prior = have != null && have.got[ro[k]] ? Double.valueOf(have.rewards[ro[k]]) : st == null ? null : st.get(ro[k]);
+          for (int k = 0; k < it.rewards.length; k++) {
+            int ro = it.rollouts[k];
+            Double prior = have != null && have.got[ro] ? Double.valueOf(have.rewards[ro]) : st == null ? null : st.get(ro);
             if (prior != null) {
-              if (prior != r[k]) {
-                throw ApiException.conflict("rollout " + ro[k] + " of '" + id + "' at step " + step + " already has reward "
-                    + prior + ", not " + r[k]);
+              if (prior != it.rewards[k]) {
+                throw ApiException.conflict("rollout " + ro + " of '" + it.id + "' at step " + step
+                    + (have != null && have.done ? " (a completed group)" : "") + " already has reward " + prior
+                    + ", not " + it.rewards[k]);
               }
             } else {
               fresh.add(k);
@@ -359,36 +411,34 @@ final class TeacherService implements AutoCloseable {
           JsonArray pr = new JsonArray();
           JsonArray pv = new JsonArray();
           for (int k : fresh) {
-            into.put(ro[k], r[k]);
-            pr.add(ro[k]);
-            pv.add(r[k]);
+            into.put(it.rollouts[k], it.rewards[k]);
+            pr.add(it.rollouts[k]);
+            pv.add(it.rewards[k]);
           }
           JsonObject part = new JsonObject();
-          part.addProperty("id", id);
+          part.addProperty("id", it.id);
           part.add("rollouts", pr);
           part.add("rewards", pv);
           parts.add(part);
           accepted++;
         } catch (ApiException e) {
-          JsonObject rj = new JsonObject();
-          rj.addProperty("index", i);
-          if (id != null) {
-            rj.addProperty("id", id);
-          }
-          rj.addProperty("reason", e.getMessage());
-          rejected.add(rj);
+          rejections.put(it.index, rejection(it.index, it.id, e));
         }
       }
-      rejectedItems += rejected.size();
-      duplicateParts += duplicate;
       if (!parts.isEmpty()) {
         if (journal != null) {
+          // journaled first: a failed write changes nothing
           JsonObject rec = new JsonObject();
-          rec.addProperty("seq", ++seq);
+          rec.addProperty("seq", seq + 1);
           rec.addProperty("type", "rewards");
           rec.addProperty("step", step);
           rec.add("parts", parts);
-          position = journal.append(rec);
+          try {
+            position = journal.append(rec);
+          } catch (IOException e) {
+            throw journalFailed(e);
+          }
+          seq++;
         }
         for (JsonElement e : parts) {
           JsonObject part = e.getAsJsonObject();
@@ -402,24 +452,104 @@ final class TeacherService implements AutoCloseable {
           }
         }
       }
+      rejectedItems += rejections.size();
+      duplicateParts += duplicate;
     }
-    if (position >= 0) {
-      journal.sync(position);
-    }
+    sync(position);
     JsonObject out = new JsonObject();
     out.addProperty("step", step);
     out.addProperty("accepted", accepted);
     out.addProperty("duplicate", duplicate);
     out.addProperty("stale", stale);
     out.addProperty("completed", completed);
+    JsonArray rejected = new JsonArray();
+    rejections.values().forEach(rejected::add);
     out.add("rejected", rejected);
     return out;
+  }
+
+  private static JsonObject rejection(int index, String id, ApiException e) {
+    JsonObject rj = new JsonObject();
+    rj.addProperty("index", index);
+    if (id != null) {
+      rj.addProperty("id", TeacherServer.echo(id));
+    }
+    rj.addProperty("reason", e.getMessage());
+    return rj;
+  }
+
+  private double[] rewardsOf(JsonObject item) {
+    double[] r = doublesField(item, "rewards");
+    for (int k = 0; k < r.length; k++) {
+      if (!Double.isFinite(r[k]) || r[k] < rewardLow || r[k] > rewardHigh) {
+        throw ApiException.unprocessable("reward[" + k + "] = " + r[k] + " is not a finite number in [" + rewardLow + ", "
+            + rewardHigh + "]");
+      }
+    }
+    if (r.length == 0) {
+      throw ApiException.unprocessable("no rewards");
+    }
+    return r;
+  }
+
+  /** The rollout indices of an item's rewards: given, or 0..G-1 for a whole group. */
+  private int[] rolloutsOf(JsonObject item) {
+    int n = item.get("rewards").getAsJsonArray().size();
+    int[] ro = item.has("rollouts") && !item.get("rollouts").isJsonNull() ? intsField(item, "rollouts") : null;
+    if (ro == null) {
+      if (n != groupSize) {
+        throw ApiException.unprocessable(n + " rewards for a whole group of " + groupSize
+            + " (send \"rollouts\" with the indices of a part)");
+      }
+      ro = new int[groupSize];
+      for (int k = 0; k < groupSize; k++) {
+        ro[k] = k;
+      }
+      return ro;
+    }
+    if (ro.length != n) {
+      throw ApiException.unprocessable(n + " rewards but " + ro.length + " rollout indices");
+    }
+    boolean[] seen = new boolean[groupSize];
+    for (int x : ro) {
+      if (x < 0 || x >= groupSize) {
+        throw ApiException.unprocessable("rollout index " + x + " outside [0, " + groupSize + ")");
+      }
+      if (seen[x]) {
+        throw ApiException.unprocessable("rollout index " + x + " appears twice");
+      }
+      seen[x] = true;
+    }
+    return ro;
+  }
+
+  private static void checkStep(long step) {
+    if (step < 0 || step > MAX_STEP) {
+      throw ApiException.unprocessable("step must be in [0, " + MAX_STEP + "], got " + step);
+    }
+  }
+
+  /** Waits for the fsync that covers {@code position} (none: -1); a failure is 503, never an acknowledgement. */
+  private void sync(long position) {
+    if (position < 0) {
+      return;
+    }
+    try {
+      journal.sync(position);
+    } catch (IOException e) {
+      throw journalFailed(e);
+    }
   }
 
   /** Applies a validated part; returns the sampler's status when it completes the group, else null. */
   private FeedbackStatus applyPart(long step, String id, int[] rollouts, double[] rewards) {
     GroupKey key = new GroupKey(step, id);
-    Partial p = groups.computeIfAbsent(key, k -> new Partial(groupSize));
+    Partial p = groups.get(key);
+    if (p == null) {
+      p = new Partial(groupSize);
+      groups.put(key, p);
+      groupsOfStep.computeIfAbsent(step, x -> new ArrayList<>()).add(key);
+    }
     for (int k = 0; k < rollouts.length; k++) {
       if (!p.got[rollouts[k]]) {
         p.got[rollouts[k]] = true;
@@ -448,68 +578,42 @@ final class TeacherService implements AutoCloseable {
       throw ApiException.conflict("the server runs without --state-dir: nothing to checkpoint to");
     }
     synchronized (lock) {
+      checkJournal();
       if (seq == lastCheckpointSeq && Files.exists(checkpointFile(seq))) {
         return checkpointFile(seq).getFileName().toString();
       }
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      DataOutputStream out = new DataOutputStream(bytes);
-      out.writeInt(MAGIC);
-      out.writeInt(VERSION);
-      out.writeLong(seq);
-      out.writeUTF(configDescription);
-      out.writeInt(groupSize);
-      out.writeInt(steps.size());
-      for (Map.Entry<Long, Issued> e : steps.entrySet()) {
-        out.writeLong(e.getKey());
-        out.writeInt(e.getValue().ids.length);
-        for (int i = 0; i < e.getValue().ids.length; i++) {
-          out.writeUTF(e.getValue().ids[i]);
-          out.writeDouble(e.getValue().utilities[i]);
-        }
-      }
-      out.writeInt(groups.size());
-      for (Map.Entry<GroupKey, Partial> e : groups.entrySet()) {
-        out.writeLong(e.getKey().step);
-        out.writeUTF(e.getKey().id);
-        Partial p = e.getValue();
-        out.writeBoolean(p.done);
-        for (int k = 0; k < groupSize; k++) {
-          out.writeBoolean(p.got[k]);
-          out.writeDouble(p.rewards[k]);
-        }
-      }
-      for (long c : new long[] {pickRequests, acceptedParts, duplicateParts, staleGroups, rejectedItems, completedGroups}) {
-        out.writeLong(c);
-      }
-      ByteArrayOutputStream s = new ByteArrayOutputStream();
-      sampler.saveState(s);
-      out.writeInt(s.size());
-      s.writeTo(out);
-      out.flush();
-      CRC32 crc = new CRC32();
-      crc.update(bytes.toByteArray());
-      out.writeLong(crc.getValue());
-      out.flush();
-      byte[] content = bytes.toByteArray();
+      ByteArrayOutputStream samplerState = new ByteArrayOutputStream();
+      sampler.saveState(samplerState);
+      byte[] content = CheckpointCodec.encode(new CheckpointCodec.Snapshot(seq, config, groupSize, steps, groups,
+          acceptedParts, staleGroups, completedGroups, samplerState.toByteArray()));
       Path file = checkpointFile(seq);
       Path tmp = stateDir.resolve(file.getFileName() + ".tmp");
-      try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(content);
-        while (buf.hasRemaining()) {
-          c.write(buf);
-        }
-        c.force(true);
-      }
       try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
+          disk.write(c, java.nio.ByteBuffer.wrap(content));
+          disk.force(c, true);
+        }
+        try {
+          Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+      } catch (IOException e) {
+        // the state is unchanged and the journal still holds everything: only this checkpoint is lost
+        Files.deleteIfExists(tmp);
+        LOG.warn("checkpoint {} could not be written: {}", file.getFileName(), e.toString());
+        throw new ApiException(503, "unavailable", "the checkpoint could not be written (" + e.getMessage()
+            + "); nothing changed and the journal holds every acknowledged change");
       }
       Journal.fsyncDirectory(stateDir);
       lastCheckpointSeq = seq;
       checkpoints++;
-      journal.roll(seq + 1);
+      try {
+        journal.roll(seq + 1);
+      } catch (IOException e) {
+        throw journalFailed(e);
+      }
       prune();
       LOG.info("checkpoint {} written ({} bytes)", file.getFileName(), content.length);
       return file.getFileName().toString();
@@ -537,78 +641,24 @@ final class TeacherService implements AutoCloseable {
   }
 
   private void readCheckpoint(Path file) throws IOException {
-    byte[] all = Files.readAllBytes(file);
-    if (all.length < 8) {
-      throw new IOException("truncated (" + all.length + " bytes)");
+    CheckpointCodec.Snapshot c = CheckpointCodec.decode(Files.readAllBytes(file));
+    List<String> diff = config.differencesFrom(c.config());
+    if (!diff.isEmpty()) {
+      throw new OtherOptions(String.join("; ", diff));
     }
-    CRC32 crc = new CRC32();
-    crc.update(all, 0, all.length - 8);
-    long stored = java.nio.ByteBuffer.wrap(all, all.length - 8, 8).getLong();
-    if (stored != crc.getValue()) {
-      throw new IOException("checksum mismatch");
-    }
-    DataInputStream in = new DataInputStream(new ByteArrayInputStream(all, 0, all.length - 8));
-    if (in.readInt() != MAGIC) {
-      throw new IOException("not a Goldilocks server checkpoint");
-    }
-    int version = in.readInt();
-    if (version != VERSION) {
-      throw new IOException("unsupported checkpoint version " + version);
-    }
-    long s = in.readLong();
-    String config = in.readUTF();
-    if (!config.equals(configDescription)) {
-      throw new IOException("written with another configuration: " + config + " (this server: " + configDescription + ")");
-    }
-    int g = in.readInt();
-    if (g != groupSize) {
-      throw new IOException("group size " + g + ", this server has " + groupSize);
-    }
-    TreeMap<Long, Issued> st = new TreeMap<>();
-    int ns = in.readInt();
-    for (int i = 0; i < ns; i++) {
-      long step = in.readLong();
-      int n = in.readInt();
-      String[] ids = new String[n];
-      double[] u = new double[n];
-      for (int j = 0; j < n; j++) {
-        ids[j] = in.readUTF();
-        u[j] = in.readDouble();
-      }
-      st.put(step, new Issued(ids, u));
-    }
-    Map<GroupKey, Partial> gr = new HashMap<>();
-    int ng = in.readInt();
-    for (int i = 0; i < ng; i++) {
-      long step = in.readLong();
-      String id = in.readUTF();
-      Partial p = new Partial(groupSize);
-      p.done = in.readBoolean();
-      for (int k = 0; k < groupSize; k++) {
-        p.got[k] = in.readBoolean();
-        p.rewards[k] = in.readDouble();
-        p.count += p.got[k] ? 1 : 0;
-      }
-      gr.put(new GroupKey(step, id), p);
-    }
-    long[] c = new long[6];
-    for (int i = 0; i < c.length; i++) {
-      c[i] = in.readLong();
-    }
-    byte[] samplerState = new byte[in.readInt()];
-    in.readFully(samplerState);
-    sampler.restoreState(new ByteArrayInputStream(samplerState)); // all-or-nothing; throws before we change anything
+    sampler.restoreState(new ByteArrayInputStream(c.samplerState())); // all-or-nothing; throws before we change anything
     steps.clear();
-    steps.putAll(st);
+    steps.putAll(c.steps());
     groups.clear();
-    groups.putAll(gr);
-    pickRequests = c[0];
-    acceptedParts = c[1];
-    duplicateParts = c[2];
-    staleGroups = c[3];
-    rejectedItems = c[4];
-    completedGroups = c[5];
-    seq = s;
+    groups.putAll(c.groups());
+    groupsOfStep.clear();
+    for (GroupKey k : c.groups().keySet()) {
+      groupsOfStep.computeIfAbsent(k.step, x -> new ArrayList<>()).add(k);
+    }
+    acceptedParts = c.acceptedParts();
+    staleGroups = c.staleGroups();
+    completedGroups = c.completedGroups();
+    seq = c.seq();
   }
 
   private List<Long> checkpointSeqs() throws IOException {
@@ -634,47 +684,32 @@ final class TeacherService implements AutoCloseable {
   /** Prometheus text exposition. */
   String metrics() {
     SamplerMetrics m = sampler.metrics();
-    StringBuilder b = new StringBuilder();
+    PrometheusText t = new PrometheusText();
     synchronized (lock) {
-      counter(b, "goldilocks_pick_requests_total", "POST /v1/picks requests answered", pickRequests);
-      counter(b, "goldilocks_picks_total", "questions handed out", m.selections());
-      b.append("# HELP goldilocks_feedback_total reward items by outcome\n# TYPE goldilocks_feedback_total counter\n");
-      b.append("goldilocks_feedback_total{status=\"accepted\"} ").append(acceptedParts).append('\n');
-      b.append("goldilocks_feedback_total{status=\"duplicate\"} ").append(duplicateParts).append('\n');
-      b.append("goldilocks_feedback_total{status=\"stale\"} ").append(staleGroups).append('\n');
-      b.append("goldilocks_feedback_total{status=\"rejected\"} ").append(rejectedItems).append('\n');
-      counter(b, "goldilocks_groups_completed_total", "reward groups completed and passed to the teacher", completedGroups);
-      gauge(b, "goldilocks_latest_step", "newest step with picks", steps.isEmpty() ? -1 : steps.lastKey());
-      gauge(b, "goldilocks_journal_sequence", "last journal record", seq);
-      counter(b, "goldilocks_checkpoints_total", "checkpoints written by this process", checkpoints);
+      // accepted, stale and completed are the state's (restored by checkpoints and the journal);
+      // requests, duplicates and rejections are this process's (they are not journaled)
+      t.counter("goldilocks_pick_requests_total", "POST /v1/picks requests answered by this process", pickRequests);
+      t.counter("goldilocks_picks_total", "questions handed out", m.selections());
+      t.family("goldilocks_feedback_total", "reward items by outcome (accepted and stale: the run's; duplicate and "
+          + "rejected: this process's)", "counter");
+      t.sample("goldilocks_feedback_total{status=\"accepted\"}", acceptedParts);
+      t.sample("goldilocks_feedback_total{status=\"duplicate\"}", duplicateParts);
+      t.sample("goldilocks_feedback_total{status=\"stale\"}", staleGroups);
+      t.sample("goldilocks_feedback_total{status=\"rejected\"}", rejectedItems);
+      t.counter("goldilocks_groups_completed_total", "reward groups completed and passed to the teacher", completedGroups);
+      t.gauge("goldilocks_latest_step", "newest step with picks", steps.isEmpty() ? -1 : steps.lastKey());
+      t.gauge("goldilocks_journal_sequence", "last journal record", seq);
+      t.counter("goldilocks_checkpoints_total", "checkpoints written by this process", checkpoints);
     }
-    counter(b, "goldilocks_teacher_updates_total", "teacher updates", teacher.updates.get());
-    counter(b, "goldilocks_teacher_failures_total", "teacher updates that failed", m.teacherFailures());
-    b.append("# HELP goldilocks_teacher_update_seconds time spent in teacher updates\n"
-        + "# TYPE goldilocks_teacher_update_seconds summary\n");
-    b.append("goldilocks_teacher_update_seconds_sum ").append(teacher.nanos.get() / 1e9).append('\n');
-    b.append("goldilocks_teacher_update_seconds_count ").append(teacher.updates.get()).append('\n');
-    gauge(b, "goldilocks_zero_variance_fraction", "share of accepted groups with equal rewards", m.zeroVarianceFraction());
-    gauge(b, "goldilocks_teacher_mae_unseen", "teacher MAE on samples before training on them", m.teacherMaeUnseen());
-    gauge(b, "goldilocks_pool_questions", "questions in the pool", pool.size());
-    return b.toString();
-  }
-
-  private static void counter(StringBuilder b, String name, String help, double v) {
-    b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" counter\n")
-        .append(name).append(' ').append(format(v)).append('\n');
-  }
-
-  private static void gauge(StringBuilder b, String name, String help, double v) {
-    b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(" gauge\n")
-        .append(name).append(' ').append(format(v)).append('\n');
-  }
-
-  private static String format(double v) {
-    if (Double.isNaN(v)) {
-      return "NaN";
-    }
-    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+    t.counter("goldilocks_teacher_updates_total", "teacher updates", teacher.updates.get());
+    t.counter("goldilocks_teacher_failures_total", "teacher updates that failed", m.teacherFailures());
+    t.family("goldilocks_teacher_update_seconds", "time spent in teacher updates", "summary");
+    t.sample("goldilocks_teacher_update_seconds_sum", teacher.nanos.get() / 1e9);
+    t.sample("goldilocks_teacher_update_seconds_count", teacher.updates.get());
+    t.gauge("goldilocks_zero_variance_fraction", "share of accepted groups with equal rewards", m.zeroVarianceFraction());
+    t.gauge("goldilocks_teacher_mae_unseen", "teacher MAE on samples before training on them", m.teacherMaeUnseen());
+    t.gauge("goldilocks_pool_questions", "questions in the pool", pool.size());
+    return t.toString();
   }
 
   // ---------------------------------------------------------------- JSON helpers

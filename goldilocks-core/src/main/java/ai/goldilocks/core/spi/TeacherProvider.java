@@ -1,0 +1,18 @@
+package ai.goldilocks.core.spi;
+
+import ai.goldilocks.core.QuestionPool;
+
+/**
+ * A teacher that hosts find by name through {@link java.util.ServiceLoader} (as DJL finds its
+ * engines), so that a host such as the teacher service need not depend on the module that
+ * implements it: {@code goldilocks-server --teacher djl} works when goldilocks-djl is on the class
+ * path. Implementations are listed in {@code META-INF/services/ai.goldilocks.core.spi.TeacherProvider}
+ * (class path) and with {@code provides} (module path), and have a public no-argument constructor.
+ */
+public interface TeacherProvider {
+  /** The name a host selects it by, e.g. {@code djl}. */
+  String name();
+
+  /** A new, untrained teacher for {@code pool}, seeded with {@code seed}. */
+  UtilityPredictor create(QuestionPool pool, long seed);
+}
