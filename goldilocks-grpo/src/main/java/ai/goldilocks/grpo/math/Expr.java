@@ -51,12 +51,13 @@ final class Expr {
    * machine; a wall-clock deadline backs this up for anything the charges miss.
    */
   static final class Budget {
+    private final long limit;
     private long work;
     private final long deadline;
     private int calls;
-    private String exhausted;
 
     Budget(long work, long nanos) {
+      this.limit = work;
       this.work = work;
       this.deadline = System.nanoTime() + nanos;
     }
@@ -71,13 +72,9 @@ final class Expr {
       }
     }
 
-    /** The reason the budget ran out, or null while it has not. */
-    String exhausted() {
-      return exhausted;
-    }
-
-    void exhaust(String why) {
-      exhausted = why;
+    /** The work charged so far. */
+    long used() {
+      return limit - work;
     }
   }
 
@@ -132,7 +129,17 @@ final class Expr {
       if (n.bitLength() > MAX_BITS || d.bitLength() > MAX_BITS) {
         throw new TooCostly("an exact value exceeds " + MAX_BITS + " bits");
       }
-      return new Value(n, d, n.doubleValue() / d.doubleValue(), ulp, null);
+      return new Value(n, d, ratio(n, d), ulp, null);
+    }
+
+    /** n / d as a double without dividing big numbers: the top bits of each, scaled. */
+    private static double ratio(BigInteger n, BigInteger d) {
+      if (n.bitLength() <= 1000 && d.bitLength() <= 1000) {
+        return n.doubleValue() / d.doubleValue();
+      }
+      int sn = Math.max(0, n.bitLength() - 62);
+      int sd = Math.max(0, d.bitLength() - 62);
+      return Math.scalb(n.shiftRight(sn).doubleValue() / d.shiftRight(sd).doubleValue(), sn - sd);
     }
 
     static Value integer(long n) {
@@ -159,15 +166,35 @@ final class Expr {
     }
 
     double value() {
-      if (num != null && (num.bitLength() > 1000 || den.bitLength() > 1000)) {
-        return new java.math.BigDecimal(num).divide(new java.math.BigDecimal(den), java.math.MathContext.DECIMAL64).doubleValue();
-      }
       return approx;
     }
 
     /** Roughly the machine words the value takes, for charging the work on it. */
     long words() {
       return exact() ? (num.bitLength() + den.bitLength()) / 64 + 1 : 1;
+    }
+
+    private long numWords() {
+      return exact() ? num.bitLength() / 64 + 1 : 1;
+    }
+
+    private long denWords() {
+      return exact() ? den.bitLength() / 64 + 1 : 1;
+    }
+
+    /**
+     * The work of a sum, product or quotient of exact values: the multiplications (about the
+     * product of the word counts) and the reduction to lowest terms, a gcd that costs about
+     * 64 min(n, d)^2 + n d for a numerator of n and a denominator of d words.
+     */
+    static long cost(Value a, Value b) {
+      if (!a.exact() || !b.exact()) {
+        return 1;
+      }
+      long n = Math.max(a.numWords() + b.denWords(), a.denWords() + b.numWords());
+      long d = a.denWords() + b.denWords();
+      long m = Math.min(n, d);
+      return n * d + 64 * m * m + a.numWords() * b.numWords() + a.denWords() * b.denWords();
     }
 
     Value add(Value o) {
@@ -238,8 +265,8 @@ final class Expr {
         if (isZero() || num.abs().equals(den)) { // 0, 1 and -1 to any integer power
           return isZero() ? (e.num.signum() == 0 ? ONE : ZERO) : num.signum() > 0 || !e.num.testBit(0) ? ONE : integer(-1);
         }
-        long bits = Math.max(num.bitLength(), den.bitLength());
-        if (e.num.bitLength() <= 31 && bits * e.num.abs().longValue() <= MAX_BITS) {
+        long bits = Math.max(num.bitLength(), den.bitLength()) - 1; // the result has at least bits * k + 1
+        if (e.num.bitLength() <= 31 && bits * e.num.abs().longValue() < MAX_BITS) {
           int k = e.num.intValue();
           budget.charge(square(bits * Math.abs(k) / 64 + 1));
           Value r = of(num.pow(Math.abs(k)), den.pow(Math.abs(k)), u);
@@ -269,7 +296,7 @@ final class Expr {
       if (!exact() || n < 1 || n > 64 || num.signum() < 0) {
         return null;
       }
-      budget.charge(3 * square(words()));
+      budget.charge(20 * square(words()));
       BigInteger a = nthRoot(num, n);
       BigInteger b = nthRoot(den, n);
       return a != null && b != null ? of(a, b, decimalUlp) : null;
@@ -350,8 +377,12 @@ final class Expr {
     }
   }
 
-  /** What {@link #variables} finds: the variable names, and whether {@code \log} appears without a base. */
-  record Names(TreeSet<String> variables, boolean bareLog) {}
+  /**
+   * What {@link #variables} finds: the variable names, whether {@code \log} appears without a base,
+   * and, when there are no variables, the value (with the natural logarithm for {@code \log}; null
+   * where undefined), so that a closed expression is evaluated once.
+   */
+  record Names(TreeSet<String> variables, boolean bareLog, Value value) {}
 
   /**
    * The variables an expression uses (sorted) and whether it has a {@code \log} without a base, or
@@ -364,8 +395,11 @@ final class Expr {
     budget.charge(text.length());
     try {
       Expr e = new Expr(text, null, budget, false);
-      e.expr();
-      return e.i == text.length() ? new Names(e.seen, e.bareLog) : null;
+      Value v = e.expr();
+      if (e.i != text.length()) {
+        return null;
+      }
+      return new Names(e.seen, e.bareLog, e.seen.isEmpty() && !v.undefined() ? v : null);
     } catch (ParseError | ArithmeticException e) {
       return null;
     }
@@ -393,19 +427,19 @@ final class Expr {
     return false;
   }
 
-  // Arithmetic charged to the budget: about the word operations of a multiplication and a gcd.
+  // Arithmetic charged to the budget before it is done (Value.cost).
   private Value add(Value a, Value b) {
-    budget.charge(square(a.words() + b.words()));
+    budget.charge(Value.cost(a, b));
     return a.add(b);
   }
 
   private Value mul(Value a, Value b) {
-    budget.charge(square(a.words() + b.words()));
+    budget.charge(Value.cost(a, b));
     return a.mul(b);
   }
 
   private Value div(Value a, Value b) {
-    budget.charge(square(a.words() + b.words()));
+    budget.charge(Value.cost(a, b));
     return a.div(b);
   }
 
@@ -826,7 +860,7 @@ final class Expr {
           case "sin" -> sin;
           case "cos" -> cos;
           case "tan" -> ratio(sin, cos, k);
-          case "cot" -> ratio(cos, sin, k + 6);
+          case "cot" -> ratio(cos, sin, 6 - k); // cot x = tan(pi/2 - x)
           case "sec" -> cos == null ? null : Value.ONE.div(cos);
           case "csc" -> sin == null ? null : Value.ONE.div(sin);
           default -> throw new ParseError();
@@ -962,7 +996,7 @@ final class Expr {
     int m = kk.intValue();
     Value r = Value.ONE;
     for (int j = 0; j < m; j++) {
-      Value factor = n.add(Value.integer(-j)).div(Value.integer(j + 1));
+      Value factor = div(add(n, Value.integer(-j)), Value.integer(j + 1));
       r = mul(r, factor);
     }
     return r;

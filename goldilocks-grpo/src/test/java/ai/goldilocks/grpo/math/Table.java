@@ -9,7 +9,12 @@ import java.util.List;
 
 /** The gold/prediction pairs of {@code pairs.tsv}: gold, predicted, equal | not-equal, an optional note. */
 final class Table {
-  record Pair(String gold, String predicted, boolean equal, String section, int line) {}
+  /** One line: the note {@code timeout} marks a pair that must stop at the budget. */
+  record Pair(String gold, String predicted, boolean equal, String note, String section, int line) {
+    boolean timeout() {
+      return note.equals("timeout");
+    }
+  }
 
   private Table() {}
 
@@ -34,7 +39,7 @@ final class Table {
         if (f.length < 3 || !(f[2].equals("equal") || f[2].equals("not-equal"))) {
           throw new IllegalStateException("pairs.tsv line " + n + ": want gold<TAB>predicted<TAB>equal|not-equal, got " + line);
         }
-        out.add(new Pair(f[0], f[1], f[2].equals("equal"), section, n));
+        out.add(new Pair(f[0], f[1], f[2].equals("equal"), f.length > 3 ? f[3] : "", section, n));
       }
       return out;
     } catch (IOException e) {
