@@ -185,7 +185,8 @@ final class Expr {
     /**
      * The work of a sum, product or quotient of exact values: the multiplications (about the
      * product of the word counts) and the reduction to lowest terms, a gcd that costs about
-     * 64 min(n, d)^2 + n d for a numerator of n and a denominator of d words.
+     * n d + 64 (min(n, d) - 1)^2 for a numerator of n and a denominator of d words (a division, then
+     * binary steps when both are long).
      */
     static long cost(Value a, Value b) {
       if (!a.exact() || !b.exact()) {
@@ -193,7 +194,7 @@ final class Expr {
       }
       long n = Math.max(a.numWords() + b.denWords(), a.denWords() + b.numWords());
       long d = a.denWords() + b.denWords();
-      long m = Math.min(n, d);
+      long m = Math.min(n, d) - 1;
       return n * d + 64 * m * m + a.numWords() * b.numWords() + a.denWords() * b.denWords();
     }
 
@@ -296,7 +297,7 @@ final class Expr {
       if (!exact() || n < 1 || n > 64 || num.signum() < 0) {
         return null;
       }
-      budget.charge(20 * square(words()));
+      budget.charge(4 + 20 * square(words() - 1)); // Newton's steps on long numbers
       BigInteger a = nthRoot(num, n);
       BigInteger b = nthRoot(den, n);
       return a != null && b != null ? of(a, b, decimalUlp) : null;
