@@ -30,6 +30,8 @@ public final class MathAnswers {
   public static final int MAX_LENGTH = 20_000;
   private static final double REL_TOL = 1e-6;
   private static final double ABS_TOL = 1e-9;
+  /** The largest denominator of a rational that may equal a value held as a double. */
+  private static final int MAX_DENOMINATOR = 10_000;
   /** The wall-clock limit per comparison, a backstop behind the work budget. */
   public static final long TIME_LIMIT_MS = 1000;
   /** Work units per comparison (about one machine-word operation each). */
@@ -256,7 +258,8 @@ public final class MathAnswers {
    * with a decimal literal is read as a rounded value: it matches when the difference is at most
    * one unit in its last digit and at most {@value #REL_TOL} relative (so 0.3333333333 matches 1/3,
    * 0.3333 and 1000000007.0 vs 1000000008 do not). Values with an irrational part ({@code \pi},
-   * roots) match within floating-point noise. Rational multiples of {@code \pi} compare by their
+   * roots) match within floating-point noise, and an exact rational matches such a value only with a
+   * denominator up to {@value #MAX_DENOMINATOR}. Rational multiples of {@code \pi} compare by their
    * rational factors, and never equal an exact rational that is not a decimal approximation.
    */
   static Verdict numbers(Expr.Value a, Expr.Value b) {
@@ -290,6 +293,14 @@ public final class MathAnswers {
     } else if (a.exact() && b.exact()) {
       eq = false;
       how = "";
+    } else if (a.exact() || b.exact()) {
+      // a rational against a value held as a double (a root, a logarithm): close rationals with large
+      // denominators approximate irrationals (665857/470832 is within 1e-12 of sqrt 2), so only a
+      // small denominator, and a difference under a quarter of its unit, may count as equal
+      Expr.Value q = a.exact() ? a : b;
+      eq = q.den().bitLength() <= 14 && q.den().intValue() <= MAX_DENOMINATOR
+          && diff <= Math.max(ABS_TOL * 1e-3, 1e-9 * scale) && diff < 0.25 / q.den().intValue();
+      how = "numerically equal";
     } else {
       eq = diff <= Math.max(ABS_TOL * 1e-3, 1e-9 * scale);
       how = "numerically equal";
