@@ -35,7 +35,7 @@ public final class MathAnswers {
   /** The wall-clock limit per comparison, a backstop behind the work budget. */
   public static final long TIME_LIMIT_MS = 1000;
   /** Work units per comparison (about one machine-word operation each). */
-  static final long WORK_BUDGET = 2_000_000;
+  static final long WORK_BUDGET = 1_000_000;
   private static final LongAdder PAIRS = new LongAdder();
   private static final LongAdder TIMED_OUT = new LongAdder();
 
@@ -457,6 +457,9 @@ public final class MathAnswers {
     /** {@code \begin{pmatrix}a&b\\c&d\end{pmatrix}}: rows at top-level {@code \\}, cells at {@code &}. */
     private static Structure matrix(String s) {
       int close = s.indexOf('}');
+      if (close < 0) {
+        return null;
+      }
       String env = s.substring(7, close);
       String end = "\\end{" + env + "}";
       if (!MATRICES.contains(env) || !s.endsWith(end) || close + 1 > s.length() - end.length()) {

@@ -113,7 +113,8 @@ class MathAnswersTest {
     }
     String huge = "9".repeat(MathAnswers.MAX_LENGTH + 1);
     String[] nasty = {deep.toString(), "(".repeat(3000) + ")".repeat(3000), "\\sqrt".repeat(2000), "{".repeat(10000),
-        "1^".repeat(3000) + "1", huge, "\\boxed{" + "{".repeat(4000), "\u0000\uffff\ud800", "1,2,3,".repeat(500)};
+        "1^".repeat(3000) + "1", huge, "\\boxed{" + "{".repeat(4000), "\u0000\uffff\ud800", "1,2,3,".repeat(500), "\\begin{pmatrix", "\\begin{pmatrix}1&\\end{pmatrix}",
+        "\\begin{x}\\\\\\end{x}", "\\log_", "\\sin^", "\\binom{", "3!!", "\\sin^{-1}", "\\log_{1}2", "\\arcsin 2"};
     Assertions.assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
       for (String n : nasty) {
         assertFalse(MathAnswers.verify("5", n).equal());
