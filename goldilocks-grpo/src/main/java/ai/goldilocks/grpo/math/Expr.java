@@ -22,7 +22,8 @@ import java.util.TreeSet;
  * when the argument is a rational power of the base ({@code \log_3 81 = 4},
  * {@code \log_4 8 = \frac{3}{2}}). Other values with an irrational part are inexact (a double). A
  * decimal literal is exact too, but remembers its last digit's place ({@link Value#decimalUlp}), so
- * that a comparison may treat it as a rounded approximation. {@code \log} without a base is read
+ * that a comparison may treat it as a rounded approximation; products and quotients keep that place,
+ * a sum keeps it only when both terms have one. {@code \log} without a base is read
  * with the base the caller chooses (see {@link #evaluate(String, Map, Budget, boolean)}).
  *
  * <p>A value outside a function's domain (a pole, the logarithm of a negative number) is
@@ -199,7 +200,8 @@ final class Expr {
     }
 
     Value add(Value o) {
-      double u = Math.max(decimalUlp, o.decimalUlp);
+      // a sum is a rounded decimal only when both terms are: pi + 0.0000001 is not pi rounded
+      double u = decimalUlp > 0 && o.decimalUlp > 0 ? Math.max(decimalUlp, o.decimalUlp) : 0;
       if (exact() && o.exact()) {
         return of(num.multiply(o.den).add(o.num.multiply(den)), den.multiply(o.den), u);
       }
