@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "goldilocks-examples", mixinStandardHelpOptions = true,
     description = "Goldilocks programs: sampler simulation and performance measurements.",
     subcommands = {BenchmarkCommand.class, OmrCommand.class, SimulateCommand.class, PerfCommand.class, DjlBenchCommand.class,
-        DataBenchCommand.class, HfBenchCommand.class, ServiceBenchCommand.class, RandomCheckpointCommand.class})
+        DataBenchCommand.class, HfBenchCommand.class, ServiceBenchCommand.class, RandomCheckpointCommand.class, MathBenchCommand.class})
 public final class Main implements Runnable {
 
   /** Runs the command line. */

@@ -209,6 +209,25 @@ class ProgramsTest {
     assertTrue(hf.getAsJsonObject("generateGroup2").get("tokensPerSecond").getAsDouble() > 0, hf.toString());
   }
 
+  /** math-bench over the verifier's table: every verdict as the table says, the costly pairs stopped. */
+  @Test
+  void mathBenchChecksAndTimesTheVerifierTable() throws Exception {
+    JsonObject m = runJson("math-bench", "--table", "../goldilocks-grpo/src/test/resources/ai/goldilocks/grpo/math/pairs.tsv",
+        "--warmup", "0", "--rounds", "1", "--json");
+    assertTrue(m.get("pairs").getAsInt() >= 400, m.toString());
+    assertEquals(0, m.get("falsePositives").getAsInt(), m.toString());
+    assertEquals(0, m.get("falseNegatives").getAsInt(), m.toString());
+    assertTrue(m.get("timedOutPerPass").getAsLong() > 0, m.toString());
+    assertTrue(m.get("p99Us").getAsDouble() >= m.get("medianUs").getAsDouble(), m.toString());
+    Path bad = Files.createTempFile("pairs", ".tsv");
+    try {
+      Files.writeString(bad, "1\t1\tequal\n2\t2\tsame\n");
+      assertEquals(1, run("math-bench", "--table", bad.toString()), "a line without equal|not-equal is refused");
+    } finally {
+      Files.delete(bad);
+    }
+  }
+
   @Test
   void simulateAndUnknownOptionsExitCleanly() {
     assertEquals(0, run("simulate", "--seeds", "1", "--steps", "20", "--questions", "2000", "--samplers", "goldilocks,uniform", "--json"));

@@ -3,7 +3,10 @@ package ai.goldilocks.grpo.math;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Checks mathematical answers in the spirit of Math-Verify: extracts the final answer of a
@@ -16,13 +19,25 @@ import java.util.Optional;
  *
  * <p>Never throws on content and never hangs: inputs longer than {@value #MAX_LENGTH} characters
  * are refused with a reason, parsing is linear with a bounded recursion depth, and no regular
- * expression can backtrack catastrophically. Thread-safe (stateless).
+ * expression can backtrack catastrophically. Every comparison runs under a budget of work (charged
+ * per arithmetic operation, so the same on every machine) and a wall-clock limit of
+ * {@value #TIME_LIMIT_MS} ms: an input such as {@code 100000!} or a tower of exponents is answered
+ * "not equal" with {@link Verdict#timedOut()} set, and counted in {@link #stats()}. Thread-safe
+ * (stateless apart from those counters).
  */
 public final class MathAnswers {
   /** Longest answer or solution text examined. */
   public static final int MAX_LENGTH = 20_000;
   private static final double REL_TOL = 1e-6;
   private static final double ABS_TOL = 1e-9;
+  /** The largest denominator of a rational that may equal a value held as a double. */
+  private static final int MAX_DENOMINATOR = 10_000;
+  /** The wall-clock limit per comparison, a backstop behind the work budget. */
+  public static final long TIME_LIMIT_MS = 1000;
+  /** Work units per comparison (about one machine-word operation each). */
+  static final long WORK_BUDGET = 1_000_000;
+  private static final LongAdder PAIRS = new LongAdder();
+  private static final LongAdder TIMED_OUT = new LongAdder();
 
   private MathAnswers() {}
 
@@ -31,8 +46,28 @@ public final class MathAnswers {
    *
    * @param equal whether the answers match
    * @param reason how it was decided, or why it could not be
+   * @param timedOut whether the comparison stopped at its work budget or time limit (then not equal)
    */
-  public record Verdict(boolean equal, String reason) {}
+  public record Verdict(boolean equal, String reason, boolean timedOut) {
+    /** A verdict that was reached within the budget. */
+    public Verdict(boolean equal, String reason) {
+      this(equal, reason, false);
+    }
+  }
+
+  /**
+   * Counters since the class was loaded, for a metrics line.
+   *
+   * @param pairs comparisons made by {@link #verify} (and so by {@link #verifySolution} when an
+   *     answer was found)
+   * @param timedOut those that stopped at the work budget or time limit and were judged not equal
+   */
+  public record Stats(long pairs, long timedOut) {}
+
+  /** The counters of all comparisons in this JVM so far. */
+  public static Stats stats() {
+    return new Stats(PAIRS.sum(), TIMED_OUT.sum());
+  }
 
   /**
    * The final answer of a solution: the content of the last {@code \boxed{...}} (or {@code \fbox}),
@@ -119,6 +154,12 @@ public final class MathAnswers {
 
   /** Compares a gold answer with a predicted answer. */
   public static Verdict verify(String gold, String predicted) {
+    return verify(gold, predicted, new Expr.Budget(WORK_BUDGET, TIME_LIMIT_MS * 1_000_000L));
+  }
+
+  /** {@link #verify(String, String)} under the given budget (tests read what it used). */
+  static Verdict verify(String gold, String predicted, Expr.Budget budget) {
+    PAIRS.increment();
     if (gold == null || predicted == null) {
       return new Verdict(false, "missing answer");
     }
@@ -133,31 +174,49 @@ public final class MathAnswers {
     if (g.equals(p)) {
       return new Verdict(true, "equal after normalisation");
     }
-    return compare(g, p, 0);
+    try {
+      return compare(g, p, 0, budget);
+    } catch (Expr.TooCostly e) {
+      TIMED_OUT.increment();
+      return new Verdict(false, "not decided within the budget per comparison: " + e.getMessage(), true);
+    }
   }
 
-  private static Verdict compare(String g, String p, int depth) {
+  private static Verdict compare(String gold, String predicted, int depth, Expr.Budget budget) {
     if (depth > 8) {
       return new Verdict(false, "nesting too deep");
     }
+    String g = mixedNumber(gold);
+    String p = mixedNumber(predicted);
     if (g.equals(p)) {
       return new Verdict(true, "equal after normalisation");
     }
-    java.util.TreeSet<String> gVars = Expr.variables(g);
-    java.util.TreeSet<String> pVars = Expr.variables(p);
-    boolean gv = gVars != null;
-    boolean pv = pVars != null;
+    Expr.Names gNames = Expr.variables(g, budget);
+    Expr.Names pNames = Expr.variables(p, budget);
+    boolean gv = gNames != null;
+    boolean pv = pNames != null;
     if (gv && pv) {
-      if (!gVars.equals(pVars)) {
-        return new Verdict(false, "different variables: " + gVars + " vs " + pVars);
+      TreeSet<String> vars = new TreeSet<>(gNames.variables());
+      vars.addAll(pNames.variables());
+      boolean bareLog = gNames.bareLog() || pNames.bareLog();
+      if (!vars.isEmpty()) {
+        return atRandomPoints(g, p, vars, bareLog, budget);
       }
-      return gVars.isEmpty() ? numbers(Expr.evaluate(g), Expr.evaluate(p)) : atRandomPoints(g, p, gVars);
+      Verdict v = numbers(gNames.value(), pNames.value());
+      if (v.equal() && bareLog && !numbers(Expr.evaluate(g, Map.of(), budget, true), Expr.evaluate(p, Map.of(), budget, true)).equal()) {
+        return new Verdict(false, "equal only if \\log is the natural logarithm; \\log without a base may be base 10");
+      }
+      return v;
     }
     Structure gs = Structure.parse(g);
     Structure ps = Structure.parse(p);
     if (gs != null && ps != null) {
       if (gs.kind != ps.kind) {
         return new Verdict(false, "different structures: " + gs.kind + " vs " + ps.kind);
+      }
+      if (gs.kind == Kind.MATRIX && gs.columns != ps.columns) {
+        return new Verdict(false, "different matrix shapes: " + gs.items.size() / gs.columns + "x" + gs.columns + " vs "
+            + ps.items.size() / ps.columns + "x" + ps.columns);
       }
       if (gs.kind == Kind.INTERVAL && (gs.open != ps.open || gs.close != ps.close)) {
         return new Verdict(false, "interval ends differ: " + gs.open + gs.close + " vs " + ps.open + ps.close);
@@ -170,7 +229,7 @@ public final class MathAnswers {
         for (String item : gs.items) {
           int match = -1;
           for (int j = 0; j < remaining.size() && match < 0; j++) {
-            if (compare(item, remaining.get(j), depth + 1).equal()) {
+            if (compare(item, remaining.get(j), depth + 1, budget).equal()) {
               match = j;
             }
           }
@@ -182,7 +241,7 @@ public final class MathAnswers {
         return new Verdict(true, "sets equal");
       }
       for (int i = 0; i < gs.items.size(); i++) {
-        if (!compare(gs.items.get(i), ps.items.get(i), depth + 1).equal()) {
+        if (!compare(gs.items.get(i), ps.items.get(i), depth + 1, budget).equal()) {
           return new Verdict(false, gs.kind.name().toLowerCase(Locale.ROOT) + " element " + i + " differs");
         }
       }
@@ -199,7 +258,9 @@ public final class MathAnswers {
    * with a decimal literal is read as a rounded value: it matches when the difference is at most
    * one unit in its last digit and at most {@value #REL_TOL} relative (so 0.3333333333 matches 1/3,
    * 0.3333 and 1000000007.0 vs 1000000008 do not). Values with an irrational part ({@code \pi},
-   * roots) match within floating-point noise.
+   * roots) match within floating-point noise, and an exact rational matches such a value only with a
+   * denominator up to {@value #MAX_DENOMINATOR}. Rational multiples of {@code \pi} compare by their
+   * rational factors, and never equal an exact rational that is not a decimal approximation.
    */
   static Verdict numbers(Expr.Value a, Expr.Value b) {
     if (a == null || b == null) {
@@ -207,6 +268,13 @@ public final class MathAnswers {
     }
     if (a.exact() && b.exact() && a.num().equals(b.num()) && a.den().equals(b.den())) {
       return new Verdict(true, "exactly equal");
+    }
+    if (a.pi() != null && b.pi() != null) {
+      Verdict v = numbers(a.pi(), b.pi());
+      return new Verdict(v.equal(), v.equal() ? "equal multiples of pi" : "different multiples of pi");
+    }
+    if ((a.pi() != null && b.exact() && b.decimalUlp() == 0) || (b.pi() != null && a.exact() && a.decimalUlp() == 0)) {
+      return new Verdict(false, "a multiple of pi is not rational");
     }
     double diff;
     if (a.exact() && b.exact()) {
@@ -225,6 +293,14 @@ public final class MathAnswers {
     } else if (a.exact() && b.exact()) {
       eq = false;
       how = "";
+    } else if (a.exact() || b.exact()) {
+      // a rational against a value held as a double (a root, a logarithm): close rationals with large
+      // denominators approximate irrationals (665857/470832 is within 1e-12 of sqrt 2), so only a
+      // small denominator, and a difference under a quarter of its unit, may count as equal
+      Expr.Value q = a.exact() ? a : b;
+      eq = q.den().bitLength() <= 14 && q.den().intValue() <= MAX_DENOMINATOR
+          && diff <= Math.max(ABS_TOL * 1e-3, 1e-9 * scale) && diff < 0.25 / q.den().intValue();
+      how = "numerically equal";
     } else {
       eq = diff <= Math.max(ABS_TOL * 1e-3, 1e-9 * scale);
       how = "numerically equal";
@@ -240,7 +316,7 @@ public final class MathAnswers {
    * overwhelming probability: Schwartz-Zippel). The points are fixed by the variable names, so a
    * verdict never changes between runs.
    */
-  private static Verdict atRandomPoints(String g, String p, java.util.Set<String> vars) {
+  private static Verdict atRandomPoints(String g, String p, java.util.Set<String> vars, boolean bareLog, Expr.Budget budget) {
     ai.goldilocks.core.Rng rng = new ai.goldilocks.core.Rng(String.join(",", vars).hashCode() * 31L + 17);
     int compared = 0;
     for (int point = 0; point < 3 * POINTS && compared < POINTS; point++) {
@@ -252,18 +328,23 @@ public final class MathAnswers {
         boolean negative = (point + k++) % 2 == 1; // every variable takes both signs
         values.put(v, Expr.Value.of(java.math.BigInteger.valueOf(negative ? -num : num), java.math.BigInteger.valueOf(den), 0));
       }
-      Expr.Value a = Expr.evaluate(g, values);
-      Expr.Value b = Expr.evaluate(p, values);
-      if (a == null && b == null) {
-        continue; // outside both domains (a pole, a root of a negative number)
+      boolean skipped = false;
+      for (boolean log10 : bareLog ? new boolean[] {false, true} : new boolean[] {false}) {
+        Expr.Value a = Expr.evaluate(g, values, budget, log10);
+        Expr.Value b = Expr.evaluate(p, values, budget, log10);
+        if (a == null && b == null) {
+          skipped = true; // outside both domains (a pole, a root of a negative number)
+          break;
+        }
+        if (a == null || b == null) {
+          return new Verdict(false, "defined at different points: " + g + " vs " + p + " at " + describe(values));
+        }
+        if (!numbers(a, b).equal()) {
+          return new Verdict(false, "expressions differ at " + describe(values) + (log10 ? " (\\log in base 10)" : "") + ": "
+              + a.value() + " vs " + b.value());
+        }
       }
-      if (a == null || b == null) {
-        return new Verdict(false, "defined at different points: " + g + " vs " + p + " at " + describe(values));
-      }
-      if (!numbers(a, b).equal()) {
-        return new Verdict(false, "expressions differ at " + describe(values) + ": " + a.value() + " vs " + b.value());
-      }
-      compared++;
+      compared += skipped ? 0 : 1;
     }
     if (compared < 3) {
       return new Verdict(false, "could not evaluate " + g + " and " + p + " at enough points");
@@ -278,18 +359,52 @@ public final class MathAnswers {
     return b.toString();
   }
 
-  private enum Kind { TUPLE, SET, INTERVAL }
+  private static final java.util.regex.Pattern MIXED = java.util.regex.Pattern.compile("(-?)([0-9]{1,18})\\\\frac\\{([0-9]{1,18})\\}\\{([0-9]{1,18})\\}");
+
+  /**
+   * A mixed number as competition answers write it, the whole answer (or element) being an integer
+   * followed by a proper fraction: {@code 5\frac{2}{3}} is 5 + 2/3, {@code -2\frac{1}{4}} is
+   * -(2 + 1/4). Anything else is left as it is (so {@code 2\frac{5}{4}} stays a product).
+   */
+  static String mixedNumber(String s) {
+    if (s.length() > 80 || s.indexOf("\\frac") < 0) {
+      return s;
+    }
+    java.util.regex.Matcher m = MIXED.matcher(s);
+    if (!m.matches()) {
+      return s;
+    }
+    long whole = Long.parseLong(m.group(2));
+    long num = Long.parseLong(m.group(3));
+    long den = Long.parseLong(m.group(4));
+    if (whole == 0 || num == 0 || num >= den) {
+      return s;
+    }
+    return m.group(1) + "(" + m.group(2) + "+\\frac{" + m.group(3) + "}{" + m.group(4) + "})";
+  }
+
+  private enum Kind { TUPLE, SET, INTERVAL, MATRIX }
+
+  /** LaTeX matrix environments compared as matrices ({@code vmatrix} is a determinant: not one). */
+  private static final List<String> MATRICES = List.of("pmatrix", "bmatrix", "Bmatrix", "matrix", "smallmatrix");
 
   private static final class Structure {
     Kind kind;
     char open;
     char close;
+    int columns;
     final List<String> items = new ArrayList<>();
 
-    /** Splits "(a,b)", "[a,b)", "{a,b}" (after normalisation) or a bare "a,b" at top-level commas. */
+    /**
+     * Splits "(a,b)", "[a,b)", "{a,b}" (after normalisation) or a bare "a,b" at top-level commas; a
+     * matrix environment into its cells, row by row.
+     */
     static Structure parse(String s) {
       if (s.length() < 2) {
         return null;
+      }
+      if (s.startsWith("\\begin{")) {
+        return matrix(s);
       }
       char o = s.charAt(0);
       char c = s.charAt(s.length() - 1);
@@ -339,6 +454,57 @@ public final class MathAnswers {
       return st;
     }
 
+    /** {@code \begin{pmatrix}a&b\\c&d\end{pmatrix}}: rows at top-level {@code \\}, cells at {@code &}. */
+    private static Structure matrix(String s) {
+      int close = s.indexOf('}');
+      if (close < 0) {
+        return null;
+      }
+      String env = s.substring(7, close);
+      String end = "\\end{" + env + "}";
+      if (!MATRICES.contains(env) || !s.endsWith(end) || close + 1 > s.length() - end.length()) {
+        return null;
+      }
+      String body = s.substring(close + 1, s.length() - end.length());
+      if (!balanced(body)) {
+        return null;
+      }
+      List<List<String>> rows = new ArrayList<>();
+      List<String> row = new ArrayList<>();
+      int depth = 0;
+      int start = 0;
+      for (int i = 0; i <= body.length(); i++) {
+        char ch = i < body.length() ? body.charAt(i) : '\0';
+        if (ch == '(' || ch == '[' || ch == '{') {
+          depth++;
+        } else if (ch == ')' || ch == ']' || ch == '}') {
+          depth--;
+        } else if (depth == 0 && (ch == '&' || i == body.length() || body.startsWith("\\\\", i))) {
+          row.add(body.substring(start, i));
+          if (ch != '&') {
+            rows.add(row);
+            row = new ArrayList<>();
+            i++; // the second backslash
+          }
+          start = i + 1;
+        }
+      }
+      List<String> last = rows.get(rows.size() - 1);
+      if (rows.size() > 1 && last.size() == 1 && last.get(0).isEmpty()) {
+        rows.remove(rows.size() - 1); // a trailing row separator
+      }
+      Structure st = new Structure();
+      st.kind = Kind.MATRIX;
+      st.columns = rows.get(0).size();
+      for (List<String> r : rows) {
+        if (r.size() != st.columns || r.stream().anyMatch(String::isEmpty)) {
+          return null;
+        }
+        st.items.addAll(r);
+      }
+      return st;
+    }
+
     private static boolean balanced(String s) {
       int depth = 0;
       for (int i = 0; i < s.length(); i++) {
@@ -360,6 +526,9 @@ public final class MathAnswers {
   public static String normalize(String raw) {
     String s = raw.trim();
     s = stripDelimiters(s);
+    // a row break "\\" first, so that "\\ " (a break, then a space) is not read as a break's
+    // backslash followed by the spacing command "\ "
+    s = replaceAll(s, "\\\\", ROW);
     s = unwrap(s, "\\text");
     s = unwrap(s, "\\textbf");
     s = unwrap(s, "\\mathrm");
@@ -371,6 +540,8 @@ public final class MathAnswers {
     s = replaceAll(s, "\\right", "");
     s = replaceAll(s, "\\dfrac", "\\frac");
     s = replaceAll(s, "\\tfrac", "\\frac");
+    s = replaceAll(s, "\\dbinom", "\\binom");
+    s = replaceAll(s, "\\tbinom", "\\binom");
     s = replaceAll(s, "\\!", "");
     s = replaceAll(s, "\\,", "");
     s = replaceAll(s, "\\;", "");
@@ -403,8 +574,11 @@ public final class MathAnswers {
     while (s.endsWith(".")) {
       s = s.substring(0, s.length() - 1);
     }
-    return s;
+    return replaceAll(s, ROW, "\\\\");
   }
+
+  /** Stands for a row break while the spacing commands are removed (a character no answer uses). */
+  private static final String ROW = "\u0001";
 
   private static String stripDelimiters(String s) {
     boolean changed = true;
@@ -461,14 +635,18 @@ public final class MathAnswers {
     return b.toString();
   }
 
-  /** {@code \frac34} and {@code \frac3{4}} and {@code \frac{3}4} become {@code \frac{3}{4}}. */
+  /**
+   * {@code \frac34} and {@code \frac3{4}} and {@code \frac{3}4} become {@code \frac{3}{4}}, and
+   * the same for {@code \binom}.
+   */
   private static String fixFracShorthand(String s) {
     StringBuilder b = new StringBuilder();
     int i = 0;
     while (i < s.length()) {
-      if (s.startsWith("\\frac", i)) {
-        b.append("\\frac");
-        i += 5;
+      String cmd = s.startsWith("\\frac", i) ? "\\frac" : s.startsWith("\\binom", i) ? "\\binom" : null;
+      if (cmd != null) {
+        b.append(cmd);
+        i += cmd.length();
         for (int arg = 0; arg < 2 && i < s.length(); arg++) {
           char c = s.charAt(i);
           if (c == '{') {
