@@ -149,7 +149,9 @@ public final class TeacherServer implements AutoCloseable {
       TimedPredictor teacher = new TimedPredictor(base);
       GoldilocksSampler sampler = GoldilocksSampler.builder(pool).predictor(teacher).candidates(config.candidates)
           .epsilon(config.epsilon).seed(config.seed).rewardRange(config.rewardLow, config.rewardHigh)
-          .maxPolicyLag(config.maxStepLag).build();
+          .maxPolicyLag(config.maxStepLag)
+          // a request never waits for teacher training (it would hold the service's lock); the lag is in the metrics
+          .maxTeacherLag(Integer.MAX_VALUE).build();
       String description = "pool=" + Long.toHexString(pool.fingerprint()) + ",G=" + config.groupSize + ",K="
           + config.candidates + ",epsilon=" + config.epsilon + ",seed=" + config.seed + ",teacher=" + base.name()
           + ",rewards=[" + config.rewardLow + "," + config.rewardHigh + "]";
