@@ -110,8 +110,49 @@ final class PerfCommand implements Callable<Integer> {
     for (int k : new int[] {16, 64}) {
       out.put("K" + k, measure(pool, k, rng));
     }
+    Map<String, Object> loop = new LinkedHashMap<>();
+    loop.put("synchronous", measureLoop(pool, GoldilocksSampler.UpdateMode.SYNCHRONOUS, 0, rng));
+    loop.put("asynchronousBounded", measureLoop(pool, GoldilocksSampler.UpdateMode.ASYNCHRONOUS, 0, rng));
+    loop.put("asynchronousUnbounded", measureLoop(pool, GoldilocksSampler.UpdateMode.ASYNCHRONOUS, Integer.MAX_VALUE, rng));
+    out.put("batchLoop", loop);
     output.print(out);
     return 0;
+  }
+
+  /**
+   * A host loop with nothing to do but pick and report: {@code next(256)} and 256 feedbacks, 40
+   * times (160 due teacher updates at the default updateEvery 64), K = 16.
+   */
+  private Map<String, Object> measureLoop(QuestionPool pool, GoldilocksSampler.UpdateMode mode, int maxLag, Rng rng) {
+    GoldilocksSampler.Builder b = GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder().build()).updateMode(mode);
+    if (maxLag > 0) {
+      b.maxTeacherLag(maxLag);
+    }
+    try (GoldilocksSampler s = b.build()) {
+      long start = System.nanoTime();
+      long maxSeen = 0;
+      int batches = 40;
+      for (int i = 0; i < batches; i++) {
+        for (Selection sel : s.next(256)) {
+          double[] r = new double[8];
+          for (int j = 0; j < 8; j++) {
+            r[j] = rng.nextDouble() < 0.5 ? 1 : 0;
+          }
+          s.feedback(new RolloutFeedback(sel.question().id(), r, i));
+          maxSeen = Math.max(maxSeen, s.metrics().teacherLagSamples());
+        }
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      var m = s.metrics();
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("selectionsPerSecond", Math.round(batches * 256 / seconds));
+      out.put("teacherUpdates", m.teacherUpdates());
+      out.put("teacherUpdatesMerged", m.teacherUpdatesMerged());
+      out.put("teacherWaits", m.teacherWaits());
+      out.put("maxTeacherLagSamples", maxSeen);
+      LOG.info("batch loop {} (maxTeacherLag {}): {}", mode, maxLag == 0 ? "default" : maxLag, out);
+      return out;
+    }
   }
 
   /** Times single selections on this thread while asynchronous teacher updates run in the background. */

@@ -1,5 +1,6 @@
 package ai.goldilocks.examples;
 
+import ai.goldilocks.core.predictor.FeatureSet;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.predictor.TeacherTarget;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
@@ -26,6 +27,8 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Option(names = "--samplers", split = ",", description = "Comma list (default: ${DEFAULT-VALUE}). Known: goldilocks, "
       + "goldilocks-blend, goldilocks-nd4j, uniform, dynamic-filter, beta-thompson, oracle, text-oracle; teacher ablations: "
+      + "goldilocks-async (asynchronous updates, lag unbounded), goldilocks-async-bounded (asynchronous, default lag bound), "
+      + "goldilocks-arithmetic (opt-in arithmetic features), ablation-no-sparse-text, "
       + "goldilocks-paper, ablation-utility-head, ablation-no-recency, ablation-no-memory, ablation-uniform-exploration.",
       defaultValue = "goldilocks,uniform,dynamic-filter,beta-thompson,oracle")
   List<String> samplers;
@@ -238,6 +241,15 @@ final class SimulateCommand implements Callable<Integer> {
    */
   static void registerAblations(Simulation sim) {
     double flat = Double.POSITIVE_INFINITY;
+    // the default teacher with asynchronous updates on a host loop far faster than a teacher update
+    sim.register("goldilocks-async", c -> GoldilocksSampler.builder(c.pool()).predictor(FeaturePredictor.builder().seed(c.seed())
+        .build()).candidates(c.config().candidates()).seed(c.seed()).maxTeacherLag(Integer.MAX_VALUE).build());
+    sim.register("goldilocks-async-bounded", c -> GoldilocksSampler.builder(c.pool()).predictor(FeaturePredictor.builder()
+        .seed(c.seed()).build()).candidates(c.config().candidates()).seed(c.seed()).build());
+    sim.register("goldilocks-arithmetic", c -> ablation(c, FeaturePredictor.builder().seed(c.seed())
+        .features(FeatureSet.ARITHMETIC), GoldilocksSampler.Exploration.PROPORTIONAL));
+    sim.register("ablation-no-sparse-text", c -> ablation(c, FeaturePredictor.builder().seed(c.seed()).sparseText(false),
+        GoldilocksSampler.Exploration.PROPORTIONAL));
     sim.register("goldilocks-paper", c -> ablation(c, FeaturePredictor.builder().seed(c.seed())
         .target(TeacherTarget.UTILITY).halfLife(flat).memory(false), GoldilocksSampler.Exploration.UNIFORM));
     sim.register("ablation-utility-head", c -> ablation(c, FeaturePredictor.builder().seed(c.seed())
@@ -268,6 +280,7 @@ final class SimulateCommand implements Callable<Integer> {
     m.put("rolloutsSpent", mean(runs, r -> r.rolloutsSpent()));
     m.put("updates", mean(runs, r -> r.updates()));
     m.put("teacherMaeUnseen", Json.round(mean(runs, SimulationResult::teacherMaeUnseen), 4));
+    m.put("teacherUpdates", mean(runs, r -> r.teacherUpdates()));
     m.put("secondsPerRun", Json.round(mean(runs, SimulationResult::seconds), 2));
     return m;
   }

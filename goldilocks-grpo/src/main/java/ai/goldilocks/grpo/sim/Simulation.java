@@ -191,6 +191,7 @@ public final class Simulation {
     double oracleUtility = 0;
     double maeSum = 0;
     int maeCount = 0;
+    long teacherUpdates = 0;
     try (Sampler sampler = arm.sampler().apply(new Context(pool, student, config, seed, structural))) {
       DynamicFilter filter = arm.filtered() ? new DynamicFilter(sampler, arm.filterOverSample(), arm.filterMaxRounds()) : null;
       while (spent < budget) {
@@ -238,6 +239,10 @@ public final class Simulation {
         student.train(trained, stds);
         updates++;
       }
+      if (sampler instanceof GoldilocksSampler gs) {
+        gs.awaitUpdates();
+        teacherUpdates = gs.metrics().teacherUpdates();
+      }
       if (sampler instanceof GoldilocksSampler gs && !(gs.predictor() instanceof OraclePredictor)) {
         for (double[] row : gs.maeHistory()) {
           maeSum += row[1];
@@ -248,7 +253,7 @@ public final class Simulation {
     double seconds = (System.nanoTime() - start) / 1e9;
     SimulationResult r = new SimulationResult(samplerName, seed, pickedUtility / oracleUtility, (double) zeroGroups / groups,
         student.expectedAccuracy(validation), initialAccuracy, spent, updates, maeCount == 0 ? Double.NaN : maeSum / maeCount,
-        seconds);
+        seconds, teacherUpdates);
     LOG.info("{} seed {}: ratio {} zeroVar {} acc {} -> {} ({} rollouts, {} updates, {} s)", samplerName, seed,
         fmt(r.oracleUtilityRatio()), fmt(r.zeroVarianceFraction()), fmt(initialAccuracy), fmt(r.finalAccuracy()), spent, updates,
         fmt(seconds));
