@@ -34,6 +34,13 @@ import java.util.Objects;
  * its observed outcomes, so a question that recurs is predicted from what it did, not only from
  * what its text suggests; a question never seen gets u = 0).
  *
+ * <p>The text it reads: the dense {@link TextFeatures} of a {@link FeatureSet} (default
+ * {@link FeatureSet#GENERAL}, for any text; {@link FeatureSet#ARITHMETIC} is opt-in) and, by
+ * default, <b>sparse text</b>: a linear part over each question's least frequent words and their
+ * crosses with its level, so that a topic word or a rare word gets a weight of its own, and memory
+ * shared by questions that state the same numbers (a cluster effect, then a per-question deviation
+ * from it), so that a rewording never seen inherits what its cluster did.
+ *
  * <p>Training works on a private copy of the weights and publishes the result with one volatile
  * write, so {@link #predict} (any thread) never waits and never sees half-updated weights.
  */
@@ -108,7 +115,8 @@ public final class FeaturePredictor implements UtilityPredictor {
 
   /**
    * A builder with the defaults: success-rate head, 32 hidden units, learning rate 1e-2, minibatch
-   * 32, half-life 1024 samples, per-question memory with an estimated prior, seed 0.
+   * 32, half-life 1024 samples, per-question memory with an estimated prior, general features with
+   * sparse text, seed 0.
    */
   public static Builder builder() {
     return new Builder();

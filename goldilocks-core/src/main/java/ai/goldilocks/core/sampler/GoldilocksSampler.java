@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>In {@link UpdateMode#ASYNCHRONOUS} mode (the default) the update runs on a background thread
  * and {@link #next} never waits for it; which teacher version serves a pick then depends on
- * timing. {@link UpdateMode#SYNCHRONOUS} trains inside the {@code feedback} call that completes
+ * timing. {@link SamplerMetrics#teacherLagSamples} says how far the teacher is behind; a host that
+ * feeds samples faster than the teacher trains waits in {@code feedback} once the lag exceeds
+ * {@link Builder#maxTeacherLag} (default two updates' worth). {@link UpdateMode#SYNCHRONOUS} trains inside the {@code feedback} call that completes
  * the batch of new samples, which makes runs exactly reproducible.
  */
 public final class GoldilocksSampler extends AbstractSampler {
