@@ -136,7 +136,11 @@ final class SimulateCommand implements Callable<Integer> {
     }
     if (worlds != null) {
       for (String name : worlds) {
-        Worlds.named(name); // names the unknown one
+        try {
+          Worlds.named(name);
+        } catch (IllegalArgumentException e) {
+          throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), e.getMessage());
+        }
       }
     }
     LOG.info("simulate --family: {} worlds x {} samplers x {} seeds, budget {} rollouts, K={}, G={}", specs.size(),
