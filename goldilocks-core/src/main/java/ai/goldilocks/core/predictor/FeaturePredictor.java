@@ -137,7 +137,7 @@ public final class FeaturePredictor implements UtilityPredictor {
     for (int j = 0; j < count; j++) {
       int q = candidates[j];
       load(table, q, x);
-      double z = forward(pub.w, x, h) + sparseSum(pub.sparse, sparse, q);
+      double z = forward(pub.w, x, h) + (sparse == null ? 0 : sparseSum(pub.sparse, sparse.ids, q * SLOTS));
       if (target == TeacherTarget.UTILITY) {
         out[j] = 0.5 * sigmoid(z);
       } else {
@@ -151,13 +151,8 @@ public final class FeaturePredictor implements UtilityPredictor {
     }
   }
 
-  /** The sparse words' and crosses' contribution to question q's logit (0 without sparse text). */
-  private static double sparseSum(float[] weights, SparseText sparse, int q) {
-    if (sparse == null) {
-      return 0;
-    }
-    char[] ids = sparse.ids;
-    int base = q * SLOTS;
+  /** The sparse words' and crosses' contribution to a logit: the weights of ids[base .. base + SLOTS). */
+  private static double sparseSum(float[] weights, char[] ids, int base) {
     double z = 0;
     for (int s = 0; s < SLOTS; s++) {
       z += weights[ids[base + s]]; // bucket 0 (empty) keeps weight 0
@@ -236,6 +231,16 @@ public final class FeaturePredictor implements UtilityPredictor {
     float[] sw = pub.sparse.clone();
     float[] sgrad = new float[sw.length];
     int[] touched = new int[sparse == null ? 0 : batchSize * SLOTS];
+    // the window's rows gathered once (the pool's tables are large; every epoch reads them again)
+    byte[] rows = new byte[count * D];
+    char[] ids = sparse == null ? null : new char[count * SLOTS];
+    for (int i = 0; i < count; i++) {
+      int q = ex.question(i);
+      System.arraycopy(table, q * D, rows, i * D, D);
+      if (ids != null) {
+        System.arraycopy(sparse.ids, q * SLOTS, ids, i * SLOTS, SLOTS);
+      }
+    }
     double[] w = pub.w.clone();
     double[] grad = new double[w.length];
     double[] x = new double[D];
@@ -252,9 +257,8 @@ public final class FeaturePredictor implements UtilityPredictor {
         int nTouched = 0;
         for (int s = start; s < end; s++) {
           int i = order[s];
-          int q = ex.question(i);
-          load(table, q, x);
-          double z = forward(w, x, h) + sparseSum(sw, sparse, q);
+          load(rows, i, x);
+          double z = forward(w, x, h) + (ids == null ? 0 : sparseSum(sw, ids, i * SLOTS));
           double dz;
           double ds = 0;
           if (target == TeacherTarget.UTILITY) {
@@ -276,10 +280,10 @@ public final class FeaturePredictor implements UtilityPredictor {
           ds *= scale;
           grad[w2 + hidden] += dz;
           grad[w3 + hidden] += ds;
-          if (sparse != null) {
-            int base = q * SLOTS;
+          if (ids != null) {
+            int base = i * SLOTS;
             for (int sl = 0; sl < SLOTS; sl++) {
-              int id = sparse.ids[base + sl];
+              int id = ids[base + sl];
               if (id != 0) {
                 if (sgrad[id] == 0) {
                   touched[nTouched++] = id;
@@ -309,7 +313,7 @@ public final class FeaturePredictor implements UtilityPredictor {
         sparseStep(sw, sgrad, touched, nTouched);
       }
     }
-    QuestionEffects[] effects = memory ? effects(ex, weight, table, sparse, w, sw)
+    QuestionEffects[] effects = memory ? effects(ex, weight, rows, ids, sparse, w, sw)
         : new QuestionEffects[] {QuestionEffects.EMPTY, QuestionEffects.EMPTY};
     published = new Published(w, sw, effects[0], effects[1], graded);
   }
@@ -342,15 +346,15 @@ public final class FeaturePredictor implements UtilityPredictor {
    * wt is normalised to weigh the newest group about 1. Returns {question effects (totals),
    * cluster effects}.
    */
-  private QuestionEffects[] effects(TrainingExamples ex, double[] weight, byte[] table, SparseText sparse, double[] w,
+  private QuestionEffects[] effects(TrainingExamples ex, double[] weight, byte[] rows, char[] ids, SparseText sparse, double[] w,
       float[] sw) {
     int count = ex.size();
     double[] x = new double[D];
     double[] h = new double[hidden];
     double[] z = new double[count];
     for (int i = 0; i < count; i++) {
-      load(table, ex.question(i), x);
-      z[i] = forward(w, x, h) + sparseSum(sw, sparse, ex.question(i));
+      load(rows, i, x);
+      z[i] = forward(w, x, h) + (ids == null ? 0 : sparseSum(sw, ids, i * SLOTS));
     }
     double newest = weight[count - 1] / ex.groupSize(count - 1);
     double priorPrecision = this.priorPrecision;
