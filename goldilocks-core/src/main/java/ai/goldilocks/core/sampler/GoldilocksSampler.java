@@ -270,11 +270,15 @@ public final class GoldilocksSampler extends AbstractSampler {
 
   /**
    * Waits, releasing {@link #lock}, while {@code condition} holds and the sampler is open; counts
-   * one wait. The teacher thread notifies when an update takes its samples and when it ends.
+   * one wait if it waited at all. The teacher thread notifies when an update takes its samples and when it ends.
    */
   private void awaitTeacher(java.util.function.BooleanSupplier condition) {
-    waits++;
+    boolean counted = false;
     while (condition.getAsBoolean() && !closed) {
+      if (!counted) {
+        waits++;
+        counted = true;
+      }
       try {
         lock.wait();
       } catch (InterruptedException e) {
