@@ -6,6 +6,7 @@ import ai.goldilocks.core.Rng;
 import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.spi.UtilityPredictor;
 import ai.goldilocks.core.predictor.FeaturePredictor;
+import ai.goldilocks.core.predictor.FeatureSet;
 import ai.goldilocks.core.predictor.TeacherTarget;
 import ai.goldilocks.core.sampler.BetaThompsonSampler;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
@@ -700,7 +701,8 @@ final class BenchmarkCommand implements Callable<Integer> {
     return switch (arm) {
       case "goldilocks-djl" -> goldilocks(seed, pool, TransformerTeacher.builder(new TransformerConfig(tok.vocabSize(), 64, 2, 4, 128, 32),
           tok).seed(seed).learningRate(1e-3).target(djlTarget()).build(), 0.1);
-      case "goldilocks-cpu" -> goldilocks(seed, pool, FeaturePredictor.builder().seed(seed).build(), 0.1);
+      // arithmetic questions: the arm opts in to the arithmetic features (digit and column statistics)
+      case "goldilocks-cpu" -> goldilocks(seed, pool, FeaturePredictor.builder().seed(seed).features(FeatureSet.ARITHMETIC).build(), 0.1);
       case "oracle" -> goldilocks(seed, pool, new ExactPOracle(policy, byId), 0.0);
       case "beta-thompson" -> BetaThompsonSampler.builder(pool).seed(seed).build();
       default -> UniformSampler.builder(pool).seed(seed).build();

@@ -70,8 +70,9 @@ final class PerfCommand implements Callable<Integer> {
     long buildMs = (System.nanoTime() - t0) / 1_000_000;
     t0 = System.nanoTime();
     TextFeatures.table(pool);
-    long featureMs = (System.nanoTime() - t0) / 1_000_000;
     FeaturePredictor predictor = FeaturePredictor.builder().build();
+    predictor.predict(pool, new int[] {0}, 1, new double[1]); // the teacher's per-pool tables (dense and sparse)
+    long featureMs = (System.nanoTime() - t0) / 1_000_000;
     GoldilocksSampler sizing = GoldilocksSampler.builder(pool).predictor(predictor).build();
     long after = usedHeap();
     double perQuestion = (after - before - pool.textBytes()) / (double) questions;
@@ -80,6 +81,7 @@ final class PerfCommand implements Callable<Integer> {
     sizing.close();
     out.put("poolBuildMillis", buildMs);
     out.put("featureTableMillis", featureMs);
+    out.put("featureTables", "dense 32 bytes and sparse text 28 bytes per question");
     out.put("textBytesPerQuestion", Json.round(pool.textBytes() / (double) questions, 1));
     out.put("heapBytesPerQuestion", Json.round(perQuestion, 1));
 
@@ -110,13 +112,63 @@ final class PerfCommand implements Callable<Integer> {
     for (int k : new int[] {16, 64}) {
       out.put("K" + k, measure(pool, k, rng));
     }
+    Map<String, Object> loop = new LinkedHashMap<>();
+    loop.put("synchronous", measureLoop(pool, GoldilocksSampler.UpdateMode.SYNCHRONOUS, 0, rng));
+    loop.put("asynchronousBounded", measureLoop(pool, GoldilocksSampler.UpdateMode.ASYNCHRONOUS, 0, rng));
+    loop.put("asynchronousUnbounded", measureLoop(pool, GoldilocksSampler.UpdateMode.ASYNCHRONOUS, Integer.MAX_VALUE, rng));
+    out.put("batchLoop", loop);
     output.print(out);
     return 0;
   }
 
-  /** Times single selections on this thread while asynchronous teacher updates run in the background. */
+  /**
+   * A host loop with nothing to do but pick and report: {@code next(256)} and 256 feedbacks, up to
+   * 40 times (160 due teacher updates at the default updateEvery 64; fewer with fewer
+   * {@code --selections}), K = 16. Selections per second exclude the wait for the last update.
+   */
+  private Map<String, Object> measureLoop(QuestionPool pool, GoldilocksSampler.UpdateMode mode, int maxLag, Rng rng) {
+    GoldilocksSampler.Builder b = GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder().build()).updateMode(mode);
+    if (maxLag > 0) {
+      b.maxTeacherLag(maxLag);
+    }
+    try (GoldilocksSampler s = b.build()) {
+      long start = System.nanoTime();
+      long maxSeen = 0;
+      int batches = Math.max(2, Math.min(40, selections / 256));
+      for (int i = 0; i < batches; i++) {
+        for (Selection sel : s.next(256)) {
+          double[] r = new double[8];
+          for (int j = 0; j < 8; j++) {
+            r[j] = rng.nextDouble() < 0.5 ? 1 : 0;
+          }
+          s.feedback(new RolloutFeedback(sel.question().id(), r, i));
+          maxSeen = Math.max(maxSeen, s.metrics().teacherLagSamples());
+        }
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      s.awaitUpdates();
+      var m = s.metrics();
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("selectionsPerSecond", Math.round(batches * 256 / seconds));
+      out.put("dueUpdates", batches * 256 / 64);
+      out.put("teacherUpdates", m.teacherUpdates());
+      out.put("teacherUpdatesMerged", m.teacherUpdatesMerged());
+      out.put("teacherWaits", m.teacherWaits());
+      out.put("maxTeacherLagSamples", maxSeen);
+      LOG.info("batch loop {} (maxTeacherLag {}): {}", mode, maxLag == 0 ? "default" : maxLag, out);
+      return out;
+    }
+  }
+
+  /**
+   * Times single selections on this thread while asynchronous teacher updates run in the
+   * background. The lag is unbounded here, as before the bound existed: one feedback per selection
+   * outruns any teacher, and a bounded sampler would make this loop wait for every update (the
+   * batch loop below measures that).
+   */
   private Map<String, Object> measure(QuestionPool pool, int k, Rng rng) {
-    try (GoldilocksSampler s = GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder().build()).candidates(k).build()) {
+    try (GoldilocksSampler s = GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder().build()).candidates(k)
+        .maxTeacherLag(Integer.MAX_VALUE).build()) {
       int warm = Math.min(20_000, selections);
       long[] lat = new long[selections];
       long total = 0;

@@ -1,11 +1,13 @@
 package ai.goldilocks.examples;
 
+import ai.goldilocks.core.predictor.FeatureSet;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.predictor.TeacherTarget;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
 import ai.goldilocks.grpo.sim.Simulation;
 import ai.goldilocks.grpo.sim.SimulationConfig;
 import ai.goldilocks.grpo.sim.SimulationResult;
+import ai.goldilocks.grpo.sim.Worlds;
 import ai.goldilocks.grpo.nd4j.Nd4jMlpPredictor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +27,8 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Option(names = "--samplers", split = ",", description = "Comma list (default: ${DEFAULT-VALUE}). Known: goldilocks, "
       + "goldilocks-blend, goldilocks-nd4j, uniform, dynamic-filter, beta-thompson, oracle, text-oracle; teacher ablations: "
+      + "goldilocks-async (asynchronous updates, lag unbounded), goldilocks-async-bounded (asynchronous, default lag bound), "
+      + "goldilocks-arithmetic (opt-in arithmetic features), ablation-no-sparse-text, "
       + "goldilocks-paper, ablation-utility-head, ablation-no-recency, ablation-no-memory, ablation-uniform-exploration.",
       defaultValue = "goldilocks,uniform,dynamic-filter,beta-thompson,oracle")
   List<String> samplers;
@@ -49,6 +53,17 @@ final class SimulateCommand implements Callable<Integer> {
       defaultValue = "0.5")
   double noise;
 
+  @Option(names = "--family", description = "Run the family of worlds (Worlds.family()) instead of the arithmetic scenario; "
+      + "reports per world and on average: ratio to the oracle, share of the oracle's gain over uniform in final accuracy, "
+      + "zero-variance share, MAE on unseen questions. Needs uniform and oracle among --samplers for the gain share.")
+  boolean family;
+
+  @Option(names = "--worlds", split = ",", description = "With --family: only these worlds (default: all).")
+  List<String> worlds;
+
+  @Option(names = "--max-questions", description = "With --family: cap each world's pool at this size (default: none).")
+  int maxQuestions = Integer.MAX_VALUE;
+
   @picocli.CommandLine.Mixin
   JsonOutput output = new JsonOutput();
 
@@ -64,18 +79,15 @@ final class SimulateCommand implements Callable<Integer> {
             "unknown sampler '" + s + "'; known: " + sim.samplers());
       }
     }
+    if (family) {
+      return runFamily(sim, config);
+    }
     LOG.info("simulate: {} samplers x {} seeds, budget {} rollouts, K={}, G={}, N={}, noise={}", samplers.size(), seeds,
         config.rolloutBudget(), candidates, groupSize, questions, noise);
     Map<String, Object> out = new LinkedHashMap<>();
-    Map<String, Object> cfg = new LinkedHashMap<>();
-    cfg.put("steps", steps);
-    cfg.put("batchSize", config.batchSize());
-    cfg.put("groupSize", groupSize);
-    cfg.put("candidates", candidates);
+    Map<String, Object> cfg = config(config);
     cfg.put("questions", questions);
     cfg.put("difficultyNoise", noise);
-    cfg.put("seeds", seeds);
-    cfg.put("rolloutBudget", config.rolloutBudget());
     out.put("config", cfg);
     Map<String, Object> results = new LinkedHashMap<>();
     int total = samplers.size() * seeds;
@@ -104,12 +116,144 @@ final class SimulateCommand implements Callable<Integer> {
     return 0;
   }
 
+  private Map<String, Object> config(SimulationConfig config) {
+    Map<String, Object> cfg = new LinkedHashMap<>();
+    cfg.put("steps", steps);
+    cfg.put("batchSize", config.batchSize());
+    cfg.put("groupSize", groupSize);
+    cfg.put("candidates", candidates);
+    cfg.put("seeds", seeds);
+    cfg.put("rolloutBudget", config.rolloutBudget());
+    return cfg;
+  }
+
+  private Integer runFamily(Simulation sim, SimulationConfig config) {
+    List<Worlds.Spec> specs = new ArrayList<>();
+    for (Worlds.Spec w : Worlds.family()) {
+      if (worlds == null || worlds.contains(w.name())) {
+        specs.add(w.questions() > maxQuestions ? w.withQuestions(maxQuestions) : w);
+      }
+    }
+    if (worlds != null) {
+      for (String name : worlds) {
+        try {
+          Worlds.named(name);
+        } catch (IllegalArgumentException e) {
+          throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), e.getMessage());
+        }
+      }
+    }
+    LOG.info("simulate --family: {} worlds x {} samplers x {} seeds, budget {} rollouts, K={}, G={}", specs.size(),
+        samplers.size(), seeds, config.rolloutBudget(), candidates, groupSize);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("config", config(config));
+    // world -> sampler -> summary
+    Map<String, Map<String, Map<String, Object>>> perWorld = new LinkedHashMap<>();
+    int total = specs.size() * samplers.size() * seeds;
+    int done = 0;
+    for (Worlds.Spec w : specs) {
+      Map<String, Map<String, Object>> row = new LinkedHashMap<>();
+      for (String s : samplers) {
+        List<SimulationResult> runs = new ArrayList<>();
+        for (int seed = 1; seed <= seeds; seed++) {
+          runs.add(sim.run(s, w, seed));
+          done++;
+          System.err.printf("\r[%-30s] %d/%d runs", "=".repeat(30 * done / total), done, total);
+        }
+        row.put(s, summarise(runs));
+      }
+      Map<String, Object> uni = row.get("uniform");
+      Map<String, Object> ora = row.get("oracle");
+      if (uni != null && ora != null) {
+        double u = (Double) uni.get("finalAccuracy");
+        double o = (Double) ora.get("finalAccuracy");
+        for (Map<String, Object> m : row.values()) {
+          m.put("gainShare", Json.round(((Double) m.get("finalAccuracy") - u) / (o - u), 4));
+        }
+      }
+      perWorld.put(w.name(), row);
+    }
+    System.err.println();
+    Map<String, Object> worldsOut = new LinkedHashMap<>();
+    for (Worlds.Spec w : specs) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("description", w.description());
+      m.put("questions", w.questions());
+      m.put("heldOut", w.heldOut());
+      m.put("samplers", perWorld.get(w.name()));
+      worldsOut.put(w.name(), m);
+    }
+    out.put("worlds", worldsOut);
+    Map<String, Object> avg = new LinkedHashMap<>();
+    for (String s : samplers) {
+      Map<String, Object> a = new LinkedHashMap<>();
+      for (String scope : new String[] {"all", "tuning", "heldOut"}) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Worlds.Spec w : specs) {
+          if (scope.equals("all") || (scope.equals("heldOut") == w.heldOut())) {
+            rows.add(perWorld.get(w.name()).get(s));
+          }
+        }
+        if (rows.isEmpty()) {
+          continue;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (String key : new String[] {"oracleUtilityRatio", "gainShare", "zeroVarianceFraction", "teacherMaeUnseen",
+            "finalAccuracy"}) {
+          double sum = 0;
+          double min = Double.POSITIVE_INFINITY;
+          int c = 0;
+          for (Map<String, Object> r : rows) {
+            Object v = r.get(key);
+            if (v instanceof Double d && !d.isNaN()) {
+              sum += d;
+              min = Math.min(min, d);
+              c++;
+            }
+          }
+          if (c > 0) {
+            m.put(key, Json.round(sum / c, 4));
+            if (key.equals("gainShare")) {
+              m.put("gainShareMin", Json.round(min, 4));
+            }
+          }
+        }
+        m.put("worlds", rows.size());
+        a.put(scope, m);
+      }
+      avg.put(s, a);
+    }
+    out.put("average", avg);
+    output.print(out, () -> {
+      System.out.printf("%-15s %-22s %7s %7s %7s %7s %7s%n", "world", "sampler", "ratio", "gain", "zeroVar", "accEnd", "mae");
+      for (var e : perWorld.entrySet()) {
+        for (var r : e.getValue().entrySet()) {
+          Map<String, Object> m = r.getValue();
+          System.out.printf("%-15s %-22s %7.3f %7.3f %7.3f %7.3f %7.3f%n", e.getKey(), r.getKey(), m.get("oracleUtilityRatio"),
+              m.getOrDefault("gainShare", Double.NaN), m.get("zeroVarianceFraction"), m.get("finalAccuracy"),
+              m.get("teacherMaeUnseen"));
+        }
+      }
+      avg.forEach((k, v) -> System.out.println("average " + k + ": " + v));
+    });
+    return 0;
+  }
+
   /**
    * The teacher's refinements taken away one at a time (issue 16's ablation), and all at once
    * ({@code goldilocks-paper}: the paper's recipe on today's features).
    */
   static void registerAblations(Simulation sim) {
     double flat = Double.POSITIVE_INFINITY;
+    // the default teacher with asynchronous updates on a host loop far faster than a teacher update
+    sim.register("goldilocks-async", c -> GoldilocksSampler.builder(c.pool()).predictor(FeaturePredictor.builder().seed(c.seed())
+        .build()).candidates(c.config().candidates()).seed(c.seed()).maxTeacherLag(Integer.MAX_VALUE).build());
+    sim.register("goldilocks-async-bounded", c -> GoldilocksSampler.builder(c.pool()).predictor(FeaturePredictor.builder()
+        .seed(c.seed()).build()).candidates(c.config().candidates()).seed(c.seed()).build());
+    sim.register("goldilocks-arithmetic", c -> ablation(c, FeaturePredictor.builder().seed(c.seed())
+        .features(FeatureSet.ARITHMETIC), GoldilocksSampler.Exploration.PROPORTIONAL));
+    sim.register("ablation-no-sparse-text", c -> ablation(c, FeaturePredictor.builder().seed(c.seed()).sparseText(false),
+        GoldilocksSampler.Exploration.PROPORTIONAL));
     sim.register("goldilocks-paper", c -> ablation(c, FeaturePredictor.builder().seed(c.seed())
         .target(TeacherTarget.UTILITY).halfLife(flat).memory(false), GoldilocksSampler.Exploration.UNIFORM));
     sim.register("ablation-utility-head", c -> ablation(c, FeaturePredictor.builder().seed(c.seed())
@@ -140,6 +284,7 @@ final class SimulateCommand implements Callable<Integer> {
     m.put("rolloutsSpent", mean(runs, r -> r.rolloutsSpent()));
     m.put("updates", mean(runs, r -> r.updates()));
     m.put("teacherMaeUnseen", Json.round(mean(runs, SimulationResult::teacherMaeUnseen), 4));
+    m.put("teacherUpdates", mean(runs, r -> r.teacherUpdates()));
     m.put("secondsPerRun", Json.round(mean(runs, SimulationResult::seconds), 2));
     return m;
   }

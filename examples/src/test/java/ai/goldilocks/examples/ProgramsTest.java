@@ -183,6 +183,17 @@ class ProgramsTest {
       assertTrue(m.get("selectionsPerSecond").getAsDouble() > 0, perf.toString());
       assertTrue(m.get("p99Micros").getAsDouble() >= m.get("p50Micros").getAsDouble(), perf.toString());
     }
+    // the host loop: every due update runs synchronously and with the bounded lag; unbounded, some may merge
+    JsonObject loop = perf.getAsJsonObject("batchLoop");
+    for (String k : new String[] {"synchronous", "asynchronousBounded", "asynchronousUnbounded"}) {
+      JsonObject m = loop.getAsJsonObject(k);
+      long due = m.get("dueUpdates").getAsLong();
+      assertEquals(due, m.get("teacherUpdates").getAsLong() + m.get("teacherUpdatesMerged").getAsLong(), k + ": " + m);
+      if (!k.equals("asynchronousUnbounded")) {
+        assertEquals(0, m.get("teacherUpdatesMerged").getAsLong(), k + ": " + m);
+      }
+    }
+    assertTrue(loop.getAsJsonObject("asynchronousBounded").get("maxTeacherLagSamples").getAsLong() <= 128, loop.toString());
     JsonObject data = runJson("data-bench", "--rows", "3000", "--repeats", "1", "--json");
     for (String k : new String[] {"parquet", "jsonl"}) {
       assertEquals(3000, data.getAsJsonObject(k).get("rowsKept").getAsInt(), k + ": every generated row is read back");
@@ -232,6 +243,18 @@ class ProgramsTest {
   void simulateAndUnknownOptionsExitCleanly() {
     assertEquals(0, run("simulate", "--seeds", "1", "--steps", "20", "--questions", "2000", "--samplers", "goldilocks,uniform", "--json"));
     assertEquals(2, run("simulate", "--samplers", "magic"));
+    assertEquals(2, run("simulate", "--family", "--worlds", "atlantis"));
+    JsonObject fam = runJson("simulate", "--family", "--worlds", "topic-words,paraphrases", "--max-questions", "2000", "--seeds", "1",
+        "--steps", "10", "--samplers", "goldilocks,uniform,oracle", "--json");
+    for (String w : new String[] {"topic-words", "paraphrases"}) {
+      JsonObject s = fam.getAsJsonObject("worlds").getAsJsonObject(w).getAsJsonObject("samplers");
+      assertEquals(0.0, s.getAsJsonObject("uniform").get("gainShare").getAsDouble(), w);
+      assertEquals(1.0, s.getAsJsonObject("oracle").get("gainShare").getAsDouble(), 1e-9, w);
+      assertEquals(2000, fam.getAsJsonObject("worlds").getAsJsonObject(w).get("questions").getAsInt(), w);
+    }
+    JsonObject avg = fam.getAsJsonObject("average").getAsJsonObject("goldilocks").getAsJsonObject("all");
+    assertEquals(2, avg.get("worlds").getAsInt());
+    assertTrue(avg.has("gainShare") && avg.has("gainShareMin") && avg.has("teacherMaeUnseen"), avg.toString());
   }
 
   /**

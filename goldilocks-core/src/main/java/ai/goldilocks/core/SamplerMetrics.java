@@ -17,6 +17,14 @@ import java.util.List;
  * @param teacherUpdates number of completed teacher updates
  * @param teacherFailures number of teacher updates that threw (the teacher kept its previous weights,
  *     the samples stay in the window for the next update); the last error is logged
+ * @param teacherLagSamples accepted samples the teacher now serving picks has not trained on yet:
+ *     those waiting for the next due update, those of a due update still queued and those of the
+ *     update in flight (0 without a teacher; below {@code updateEvery} with synchronous updates)
+ * @param teacherUpdatesMerged due teacher updates merged into one already queued (asynchronous
+ *     updates whose host outpaces the teacher: nothing is lost, the queued update trains on the
+ *     newest window, but the teacher falls behind)
+ * @param teacherWaits feedback calls that waited for the teacher because the lag exceeded the
+ *     sampler's bound ({@code GoldilocksSampler.Builder.maxTeacherLag})
  * @param picksPerBand accepted feedback per band of observed success rate p_hat:
  *     [p = 0, 0 &lt; p &le; 0.25, 0.25 &lt; p &lt; 0.75, 0.75 &le; p &lt; 1, p = 1]
  */
@@ -31,6 +39,9 @@ public record SamplerMetrics(
     double teacherMaeUnseen,
     long teacherUpdates,
     long teacherFailures,
+    long teacherLagSamples,
+    long teacherUpdatesMerged,
+    long teacherWaits,
     List<Long> picksPerBand) {
 
   /** Copies the band list. */

@@ -195,7 +195,9 @@ public final class TeacherServer implements AutoCloseable {
       TimedPredictor teacher = new TimedPredictor(base);
       GoldilocksSampler sampler = GoldilocksSampler.builder(pool).predictor(teacher).candidates(config.candidates)
           .epsilon(config.epsilon).seed(config.seed).rewardRange(config.rewardLow, config.rewardHigh)
-          .maxPolicyLag(config.maxStepLag).build();
+          .maxPolicyLag(config.maxStepLag)
+          // a request never waits for teacher training (it would hold the service's lock); the lag is in the metrics
+          .maxTeacherLag(Integer.MAX_VALUE).build();
       RunConfig runConfig = new RunConfig(RunConfig.poolFingerprint(pool), config.groupSize, config.candidates,
           config.epsilon, config.seed, base.name(), config.rewardLow, config.rewardHigh);
       TeacherService s = new TeacherService(pool, sampler, teacher, config.groupSize, config.keepSteps,

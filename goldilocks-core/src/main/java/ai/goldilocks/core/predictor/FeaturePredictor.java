@@ -34,18 +34,35 @@ import java.util.Objects;
  * its observed outcomes, so a question that recurs is predicted from what it did, not only from
  * what its text suggests; a question never seen gets u = 0).
  *
+ * <p>The text it reads: the dense {@link TextFeatures} of a {@link FeatureSet} (default
+ * {@link FeatureSet#GENERAL}, for any text; {@link FeatureSet#ARITHMETIC} is opt-in) and, by
+ * default, <b>sparse text</b>: a linear part over each question's least frequent words and their
+ * crosses with its level, so that a topic word or a rare word gets a weight of its own, and memory
+ * shared by questions that state the same numbers (a cluster effect, then a per-question deviation
+ * from it), so that a rewording never seen inherits what its cluster did.
+ *
  * <p>Training works on a private copy of the weights and publishes the result with one volatile
  * write, so {@link #predict} (any thread) never waits and never sees half-updated weights.
  */
 public final class FeaturePredictor implements UtilityPredictor {
   private static final int D = TextFeatures.DIM;
-  private static final int STATE_VERSION = 2;
+  private static final int STATE_VERSION = 3;
+  private static final int BUCKETS = SparseText.BUCKETS;
+  private static final int SLOTS = SparseText.SLOTS;
+  private static final double SPARSE_DECAY = 0.99;
+  private static final double SPARSE_L2 = 1e-4;
   private static final int NEWTON_STEPS = 3;
   private static final double MIN_PRIOR_STD = 0.1;
   private static final double MAX_PRIOR_STD = 4;
 
   /** Weights and memory published together; never mutated after publication. */
-  private record Published(double[] w, QuestionEffects effects, boolean graded) {}
+  private record Published(double[] w, float[] sparse, QuestionEffects effects, QuestionEffects clusterEffects,
+      boolean graded) {
+    /** A question's memory: its own if it was seen, else its cluster's (0 if neither). */
+    double effect(SparseText sparse, int q) {
+      return sparse == null ? effects.get(q) : effects.get(q, clusterEffects.get(sparse.cluster[q]));
+    }
+  }
 
   private final int hidden;
   private final double learningRate;
@@ -54,12 +71,15 @@ public final class FeaturePredictor implements UtilityPredictor {
   private final double halfLife;
   private final boolean memory;
   private final double priorPrecision;
+  private final FeatureSet features;
+  private final boolean sparseText;
   private final Rng rng;
   private volatile Published published;
   // training-thread state
   private final double[] m;
   private final double[] v;
   private long adamStep;
+  private final float[] sparseMs; // running mean square of the sparse gradients (empty without sparse text)
 
   private FeaturePredictor(Builder b) {
     this.hidden = b.hidden;
@@ -69,6 +89,8 @@ public final class FeaturePredictor implements UtilityPredictor {
     this.halfLife = b.halfLife;
     this.memory = b.memory && b.target == TeacherTarget.SUCCESS_RATE;
     this.priorPrecision = Double.isNaN(b.priorStd) ? Double.NaN : 1.0 / (b.priorStd * b.priorStd);
+    this.features = b.features;
+    this.sparseText = b.sparseText;
     this.rng = new Rng(b.seed);
     int n = paramCount(hidden);
     double[] w = new double[n];
@@ -80,9 +102,10 @@ public final class FeaturePredictor implements UtilityPredictor {
     for (int i = 0; i < hidden; i++) {
       w[hidden * D + hidden + i] = rng.nextGaussian() * scale2 * 0.1;
     }
-    this.published = new Published(w, QuestionEffects.EMPTY, false);
+    this.published = new Published(w, new float[sparseText ? BUCKETS : 0], QuestionEffects.EMPTY, QuestionEffects.EMPTY, false);
     this.m = new double[n];
     this.v = new double[n];
+    this.sparseMs = new float[sparseText ? BUCKETS : 0];
   }
 
   /** W1 (hidden x D), b1 (hidden), w2 (hidden), b2, then the spread head w3 (hidden), b3. */
@@ -92,7 +115,8 @@ public final class FeaturePredictor implements UtilityPredictor {
 
   /**
    * A builder with the defaults: success-rate head, 32 hidden units, learning rate 1e-2, minibatch
-   * 32, half-life 1024 samples, per-question memory with an estimated prior, seed 0.
+   * 32, half-life 1024 samples, per-question memory with an estimated prior, general features with
+   * sparse text, seed 0.
    */
   public static Builder builder() {
     return new Builder();
@@ -105,17 +129,19 @@ public final class FeaturePredictor implements UtilityPredictor {
 
   @Override
   public void predict(QuestionPool pool, int[] candidates, int count, double[] out) {
-    byte[] table = TextFeatures.table(pool);
+    byte[] table = TextFeatures.table(pool, features);
+    SparseText sparse = sparseText ? SparseText.of(pool) : null;
     Published pub = published;
     double[] x = new double[D];
     double[] h = new double[hidden];
     for (int j = 0; j < count; j++) {
-      load(table, candidates[j], x);
-      double z = forward(pub.w, x, h);
+      int q = candidates[j];
+      load(table, q, x);
+      double z = forward(pub.w, x, h) + (sparse == null ? 0 : sparseSum(pub.sparse, sparse.ids, q * SLOTS));
       if (target == TeacherTarget.UTILITY) {
         out[j] = 0.5 * sigmoid(z);
       } else {
-        double p = sigmoid(z + pub.effects.get(candidates[j]));
+        double p = sigmoid(z + pub.effect(sparse, q));
         double u = Math.sqrt(p * (1 - p));
         if (pub.graded) {
           u *= sigmoid(spread(pub.w, h));
@@ -123,6 +149,15 @@ public final class FeaturePredictor implements UtilityPredictor {
         out[j] = Math.min(0.5, u);
       }
     }
+  }
+
+  /** The sparse words' and crosses' contribution to a logit: the weights of ids[base .. base + SLOTS). */
+  private static double sparseSum(float[] weights, char[] ids, int base) {
+    double z = 0;
+    for (int s = 0; s < SLOTS; s++) {
+      z += weights[ids[base + s]]; // bucket 0 (empty) keeps weight 0
+    }
+    return z;
   }
 
   private static double sigmoid(double z) {
@@ -191,7 +226,21 @@ public final class FeaturePredictor implements UtilityPredictor {
       }
     }
     double[] weight = weights(ex);
-    byte[] table = TextFeatures.table(pool);
+    byte[] table = TextFeatures.table(pool, features);
+    SparseText sparse = sparseText ? SparseText.of(pool) : null;
+    float[] sw = pub.sparse.clone();
+    float[] sgrad = new float[sw.length];
+    int[] touched = new int[sparse == null ? 0 : batchSize * SLOTS];
+    // the window's rows gathered once (the pool's tables are large; every epoch reads them again)
+    byte[] rows = new byte[count * D];
+    char[] ids = sparse == null ? null : new char[count * SLOTS];
+    for (int i = 0; i < count; i++) {
+      int q = ex.question(i);
+      System.arraycopy(table, q * D, rows, i * D, D);
+      if (ids != null) {
+        System.arraycopy(sparse.ids, q * SLOTS, ids, i * SLOTS, SLOTS);
+      }
+    }
     double[] w = pub.w.clone();
     double[] grad = new double[w.length];
     double[] x = new double[D];
@@ -205,10 +254,11 @@ public final class FeaturePredictor implements UtilityPredictor {
       for (int start = 0; start < count; start += batchSize) {
         int end = Math.min(count, start + batchSize);
         Arrays.fill(grad, 0);
+        int nTouched = 0;
         for (int s = start; s < end; s++) {
           int i = order[s];
-          load(table, ex.question(i), x);
-          double z = forward(w, x, h);
+          load(rows, i, x);
+          double z = forward(w, x, h) + (ids == null ? 0 : sparseSum(sw, ids, i * SLOTS));
           double dz;
           double ds = 0;
           if (target == TeacherTarget.UTILITY) {
@@ -230,6 +280,21 @@ public final class FeaturePredictor implements UtilityPredictor {
           ds *= scale;
           grad[w2 + hidden] += dz;
           grad[w3 + hidden] += ds;
+          if (ids != null) {
+            int base = i * SLOTS;
+            for (int sl = 0; sl < SLOTS; sl++) {
+              int id = ids[base + sl];
+              if (id != 0) {
+                if (sgrad[id] == 0) {
+                  touched[nTouched++] = id;
+                }
+                sgrad[id] += (float) dz;
+                if (sgrad[id] == 0) {
+                  sgrad[id] = Float.MIN_VALUE; // still listed as touched
+                }
+              }
+            }
+          }
           for (int k = 0; k < hidden; k++) {
             if (h[k] <= 0) {
               continue;
@@ -245,10 +310,12 @@ public final class FeaturePredictor implements UtilityPredictor {
           }
         }
         adam(w, grad);
+        sparseStep(sw, sgrad, touched, nTouched);
       }
     }
-    QuestionEffects effects = memory ? effects(ex, weight, table, w) : QuestionEffects.EMPTY;
-    published = new Published(w, effects, graded);
+    QuestionEffects[] effects = memory ? effects(ex, weight, rows, ids, sparse, w, sw)
+        : new QuestionEffects[] {QuestionEffects.EMPTY, QuestionEffects.EMPTY};
+    published = new Published(w, sw, effects[0], effects[1], graded);
   }
 
   /**
@@ -272,29 +339,22 @@ public final class FeaturePredictor implements UtilityPredictor {
   }
 
   /**
-   * Posterior modes of the per-question random effects: for each question in the window, u
-   * maximising sum_i wt_i [k_i log p_i + (n_i - k_i) log (1 - p_i)] - u^2 priorPrecision / 2,
-   * p_i = sigmoid(z_text + u), by a few Newton steps from 0. wt is normalised to weigh the newest
-   * group about 1.
+   * Posterior modes of the random effects on the logit: with sparse text first one per cluster
+   * (questions stating the same numbers), then per question a deviation from its cluster's; without,
+   * one per question. Each maximises sum_i wt_i [k_i log p_i + (n_i - k_i) log (1 - p_i)] - u^2
+   * priorPrecision / 2 over its examples, p_i = sigmoid(offset_i + u), by a few Newton steps from 0.
+   * wt is normalised to weigh the newest group about 1. Returns {question effects (totals),
+   * cluster effects}.
    */
-  private QuestionEffects effects(TrainingExamples ex, double[] weight, byte[] table, double[] w) {
+  private QuestionEffects[] effects(TrainingExamples ex, double[] weight, byte[] rows, char[] ids, SparseText sparse, double[] w,
+      float[] sw) {
     int count = ex.size();
-    // example indices grouped by question: sort (question << 32 | index)
-    long[] keyed = new long[count];
-    for (int i = 0; i < count; i++) {
-      keyed[i] = ((long) ex.question(i) << 32) | i;
-    }
-    Arrays.sort(keyed);
-    int[] byQuestion = new int[count];
-    for (int i = 0; i < count; i++) {
-      byQuestion[i] = (int) keyed[i];
-    }
     double[] x = new double[D];
     double[] h = new double[hidden];
     double[] z = new double[count];
     for (int i = 0; i < count; i++) {
-      load(table, ex.question(i), x);
-      z[i] = forward(w, x, h);
+      load(rows, i, x);
+      z[i] = forward(w, x, h) + (ids == null ? 0 : sparseSum(sw, ids, i * SLOTS));
     }
     double newest = weight[count - 1] / ex.groupSize(count - 1);
     double priorPrecision = this.priorPrecision;
@@ -313,12 +373,46 @@ public final class FeaturePredictor implements UtilityPredictor {
       tau2 = Math.max(MIN_PRIOR_STD * MIN_PRIOR_STD, Math.min(MAX_PRIOR_STD * MAX_PRIOR_STD, tau2));
       priorPrecision = 1 / tau2;
     }
+    QuestionEffects clusters = QuestionEffects.EMPTY;
+    double[] offset = z;
+    if (sparse != null) {
+      int[] cluster = new int[count];
+      for (int i = 0; i < count; i++) {
+        cluster[i] = sparse.cluster[ex.question(i)];
+      }
+      clusters = fit(ex, cluster, z, weight, newest, priorPrecision, null, null);
+      offset = new double[count];
+      for (int i = 0; i < count; i++) {
+        offset[i] = z[i] + clusters.get(cluster[i]);
+      }
+    }
+    int[] question = new int[count];
+    for (int i = 0; i < count; i++) {
+      question[i] = ex.question(i);
+    }
+    return new QuestionEffects[] {fit(ex, question, offset, weight, newest, priorPrecision, sparse, sparse == null ? null : clusters),
+        clusters};
+  }
+
+  /**
+   * One effect per distinct key over the examples with that key (see {@link #effects}); with
+   * {@code base}, keys are questions and each stored value is the effect plus the base effect of
+   * the question's cluster.
+   */
+  private QuestionEffects fit(TrainingExamples ex, int[] key, double[] offset, double[] weight, double newest,
+      double priorPrecision, SparseText sparse, QuestionEffects base) {
+    int count = key.length;
+    long[] keyed = new long[count];
+    for (int i = 0; i < count; i++) {
+      keyed[i] = ((long) key[i] << 32) | i;
+    }
+    Arrays.sort(keyed);
     QuestionEffects.Builder out = new QuestionEffects.Builder(count);
     int s = 0;
     while (s < count) {
-      int q = ex.question(byQuestion[s]);
+      int k = (int) (keyed[s] >>> 32);
       int e = s;
-      while (e < count && ex.question(byQuestion[e]) == q) {
+      while (e < count && (int) (keyed[e] >>> 32) == k) {
         e++;
       }
       double u = 0;
@@ -326,19 +420,34 @@ public final class FeaturePredictor implements UtilityPredictor {
         double grad = -u * priorPrecision;
         double hess = priorPrecision;
         for (int j = s; j < e; j++) {
-          int i = byQuestion[j];
+          int i = (int) keyed[j];
           double n = ex.groupSize(i);
           double wt = weight[i] / n / newest;
-          double p = sigmoid(z[i] + u);
+          double p = sigmoid(offset[i] + u);
           grad += wt * n * (ex.successRate(i) - p);
           hess += wt * n * p * (1 - p);
         }
         u += grad / hess;
       }
-      out.put(q, (float) u);
+      out.put(k, (float) (base == null ? u : u + base.get(sparse.cluster[k])));
       s = e;
     }
     return out.build();
+  }
+
+  /**
+   * One step on the sparse weights a minibatch touched: RMSProp (a running mean square per weight,
+   * decay 0.99, kept only for touched weights) with a little L2; clears their gradients.
+   */
+  private void sparseStep(float[] sw, float[] g, int[] touched, int n) {
+    for (int k = 0; k < n; k++) {
+      int id = touched[k];
+      double gi = g[id];
+      double ms = SPARSE_DECAY * sparseMs[id] + (1 - SPARSE_DECAY) * gi * gi;
+      sparseMs[id] = (float) ms;
+      sw[id] = (float) (sw[id] - learningRate * (gi / (Math.sqrt(ms) + 1e-8) + SPARSE_L2 * sw[id]));
+      g[id] = 0;
+    }
   }
 
   private void adam(double[] w, double[] g) {
@@ -360,6 +469,8 @@ public final class FeaturePredictor implements UtilityPredictor {
     out.writeInt(STATE_VERSION);
     out.writeInt(hidden);
     out.writeUTF(target.name());
+    out.writeUTF(features.name());
+    out.writeBoolean(sparseText);
     out.writeBoolean(pub.graded);
     out.writeLong(rng.state());
     out.writeLong(adamStep);
@@ -369,7 +480,12 @@ public final class FeaturePredictor implements UtilityPredictor {
       out.writeDouble(m[i]);
       out.writeDouble(v[i]);
     }
+    for (int i = 0; i < pub.sparse.length; i++) {
+      out.writeFloat(pub.sparse[i]);
+      out.writeFloat(sparseMs[i]);
+    }
     pub.effects.write(out);
+    pub.clusterEffects.write(out);
   }
 
   @Override
@@ -386,6 +502,12 @@ public final class FeaturePredictor implements UtilityPredictor {
     if (!t.equals(target.name())) {
       throw new IOException("features-mlp state was trained for target " + t + ", this predictor has " + target);
     }
+    String f = in.readUTF();
+    boolean sp = in.readBoolean();
+    if (!f.equals(features.name()) || sp != sparseText) {
+      throw new IOException("features-mlp state was trained on features " + f + (sp ? " with" : " without") + " sparse text, this "
+          + "predictor reads " + features + (sparseText ? " with" : " without") + " sparse text");
+    }
     boolean graded = in.readBoolean();
     long rngState = in.readLong();
     long step = in.readLong();
@@ -401,18 +523,29 @@ public final class FeaturePredictor implements UtilityPredictor {
         throw new IOException("corrupt features-mlp state: parameter " + i + " = (" + w[i] + ", " + mm[i] + ", " + vv[i] + ")");
       }
     }
+    float[] sw = new float[sparseMs.length];
+    float[] ms = new float[sparseMs.length];
+    for (int i = 0; i < sw.length; i++) {
+      sw[i] = in.readFloat();
+      ms[i] = in.readFloat();
+      if (!Float.isFinite(sw[i]) || !(ms[i] >= 0) || !Float.isFinite(ms[i]) || (i == 0 && sw[i] != 0)) {
+        throw new IOException("corrupt features-mlp state: sparse weight " + i + " = (" + sw[i] + ", " + ms[i] + ")");
+      }
+    }
     QuestionEffects effects = QuestionEffects.read(in);
+    QuestionEffects clusterEffects = QuestionEffects.read(in);
     rng.setState(rngState);
+    System.arraycopy(ms, 0, sparseMs, 0, ms.length);
     adamStep = step;
     System.arraycopy(mm, 0, m, 0, n);
     System.arraycopy(vv, 0, v, 0, n);
-    published = new Published(w, effects, graded);
+    published = new Published(w, sw, effects, clusterEffects, graded);
   }
 
   @Override
   public String toString() {
     return "FeaturePredictor[target=" + target + ", hidden=" + hidden + ", lr=" + learningRate + ", batch=" + batchSize
-        + ", halfLife=" + halfLife + ", memory=" + memory + "]";
+        + ", halfLife=" + halfLife + ", memory=" + memory + ", features=" + features + ", sparseText=" + sparseText + "]";
   }
 
   /** Configures a {@link FeaturePredictor}. */
@@ -425,8 +558,30 @@ public final class FeaturePredictor implements UtilityPredictor {
     private double halfLife = 1024;
     private boolean memory = true;
     private double priorStd = Double.NaN;
+    private FeatureSet features = FeatureSet.GENERAL;
+    private boolean sparseText = true;
 
     private Builder() {}
+
+    /**
+     * The dense text features (default {@link FeatureSet#GENERAL}, for any text);
+     * {@link FeatureSet#ARITHMETIC} opts in to digit and column statistics for arithmetic.
+     */
+    public Builder features(FeatureSet set) {
+      this.features = Objects.requireNonNull(set, "set");
+      return this;
+    }
+
+    /**
+     * Sparse text (default on): a linear part over the question's least frequent words and their
+     * crosses with its level (hashed to 65,536 weights, 24 bytes per question), and per-question
+     * memory shared by questions that state the same numbers (likely one question reworded).
+     * Off: the dense features alone and memory per question, as before this option.
+     */
+    public Builder sparseText(boolean on) {
+      this.sparseText = on;
+      return this;
+    }
 
     /** Hidden units (default 32). */
     public Builder hidden(int units) {

@@ -29,6 +29,11 @@ final class QuestionEffects {
   }
 
   float get(int question) {
+    return get(question, 0f);
+  }
+
+  /** The effect of {@code question}, or {@code absent} when it has none. */
+  float get(int question, float absent) {
     int mask = keys.length - 1;
     int slot = mix(question) & mask;
     while (true) {
@@ -37,7 +42,7 @@ final class QuestionEffects {
         return values[slot];
       }
       if (k == -1) {
-        return 0f;
+        return absent;
       }
       slot = (slot + 1) & mask;
     }

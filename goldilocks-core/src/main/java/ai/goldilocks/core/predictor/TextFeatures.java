@@ -9,25 +9,34 @@ import java.util.stream.IntStream;
 
 /**
  * Cheap features of a question's text that carry signs of difficulty: {@value #DIM} values in
- * [-1, 1]. Eight describe numbers and structure (length, how many numbers, their digit counts,
- * operators, words, LaTeX commands); the rest are signed hashes of character trigrams (digits
- * folded to one symbol, so "417+86" and "902+13" share shape) and lower-cased words.
+ * [-1, 1]. Fifteen describe numbers and structure (length, how many numbers, their digit counts,
+ * operators, words, LaTeX commands, and per {@link FeatureSet} either brackets, sentences and word
+ * length or arithmetic digit and column statistics); the rest are signed hashes of character
+ * trigrams (digits folded to one symbol, so "417+86" and "902+13" share shape) and lower-cased
+ * words.
  *
- * <p>{@link #table(QuestionPool)} computes the features of a whole pool once, in parallel, and
- * keeps them as one byte per value (8-bit quantised), i.e. {@value #DIM} bytes per question; the
- * table is shared by every predictor that uses the same pool.
+ * <p>{@link #table(QuestionPool, FeatureSet)} computes the features of a whole pool once, in
+ * parallel, and keeps them as one byte per value (8-bit quantised), i.e. {@value #DIM} bytes per
+ * question; the table is shared by every predictor that uses the same pool and set.
  */
 public final class TextFeatures {
   /** Number of features per question. */
   public static final int DIM = 32;
   static final int NUMERIC = 15;
-  private static final Map<QuestionPool, byte[]> TABLES = Collections.synchronizedMap(new WeakHashMap<>());
+  private static final Map<QuestionPool, byte[]> GENERAL_TABLES = Collections.synchronizedMap(new WeakHashMap<>());
+  private static final Map<QuestionPool, byte[]> ARITHMETIC_TABLES = Collections.synchronizedMap(new WeakHashMap<>());
 
   private TextFeatures() {}
 
-  /** Features of {@code text} into {@code out[0..DIM)}. */
+  /** The {@link FeatureSet#GENERAL} features of {@code text} into {@code out[0..DIM)}. */
   public static void compute(String text, float[] out) {
+    compute(text, FeatureSet.GENERAL, out);
+  }
+
+  /** Features of {@code text} in {@code set} into {@code out[0..DIM)}. */
+  public static void compute(String text, FeatureSet set, float[] out) {
     Objects.requireNonNull(text, "text");
+    Objects.requireNonNull(set, "set");
     java.util.Arrays.fill(out, 0, DIM, 0f);
     int len = text.length();
     int numbers = 0;
@@ -41,6 +50,11 @@ public final class TextFeatures {
     int nines = 0;
     int zeros = 0;
     int mulOps = 0;
+    int brackets = 0;
+    int depth = 0;
+    int maxDepth = 0;
+    int sentences = 0;
+    int letters = 0;
     // the two longest numbers: start offsets and lengths
     int firstStart = -1;
     int firstLen = 0;
@@ -82,10 +96,18 @@ public final class TextFeatures {
         }
         case '+', '-', '/', '^', '=', '\u00f7' -> ops++;
         case '\\' -> latex++;
+        case '(', '[', '{' -> {
+          brackets++;
+          depth++;
+          maxDepth = Math.max(maxDepth, depth);
+        }
+        case ')', ']', '}' -> depth = Math.max(0, depth - 1);
+        case '.', '?', '!' -> sentences += i + 1 >= len || text.charAt(i + 1) == ' ' ? 1 : 0;
         default -> { }
       }
       boolean letter = Character.isLetter(ch);
       if (letter) {
+        letters++;
         wordHash = 31 * wordHash + Character.toLowerCase(ch);
         inWord = true;
       } else if (inWord) {
@@ -114,13 +136,22 @@ public final class TextFeatures {
     out[6] = len == 0 ? 0f : (float) digits / len;
     out[7] = latex / (latex + 4f);
     out[8] = Math.min(1f, secondLen / 12f);
-    out[9] = digits == 0 ? 0f : (float) high / digits;
-    out[10] = digits == 0 ? 0f : (float) nines / digits;
-    out[11] = digits == 0 ? 0f : (float) zeros / digits;
-    out[12] = mulOps / (mulOps + 1f);
-    if (secondLen > 0) {
-      out[13] = columns(text, firstStart, firstLen, secondStart, secondLen, true) / (float) firstLen;
-      out[14] = columns(text, firstStart, firstLen, secondStart, secondLen, false) / (float) firstLen;
+    if (set == FeatureSet.ARITHMETIC) {
+      out[9] = digits == 0 ? 0f : (float) high / digits;
+      out[10] = digits == 0 ? 0f : (float) nines / digits;
+      out[11] = digits == 0 ? 0f : (float) zeros / digits;
+      out[12] = mulOps / (mulOps + 1f);
+      if (secondLen > 0) {
+        out[13] = columns(text, firstStart, firstLen, secondStart, secondLen, true) / (float) firstLen;
+        out[14] = columns(text, firstStart, firstLen, secondStart, secondLen, false) / (float) firstLen;
+      }
+    } else {
+      out[9] = brackets / (brackets + 2f);
+      out[10] = Math.min(1f, maxDepth / 4f);
+      out[11] = numbers == 0 ? 0f : Math.min(1f, digits / (float) numbers / 8f);
+      out[12] = sentences / (sentences + 2f);
+      out[13] = words == 0 ? 0f : Math.min(1f, letters / (float) words / 10f);
+      out[14] = mulOps / (mulOps + 1f);
     }
     float scale = tokens == 0 ? 0f : (float) (1.0 / Math.sqrt(tokens));
     for (int j = 0; j < hashed.length; j++) {
@@ -149,28 +180,36 @@ public final class TextFeatures {
     hashed[bucket] += (h & 0x40000000) != 0 ? 1f : -1f;
   }
 
+  /** The {@link FeatureSet#GENERAL} table of a pool (see {@link #table(QuestionPool, FeatureSet)}). */
+  public static byte[] table(QuestionPool pool) {
+    return table(pool, FeatureSet.GENERAL);
+  }
+
   /**
    * The quantised feature table of a pool: question {@code i}'s features are bytes
-   * {@code [i * DIM, (i + 1) * DIM)}, value = byte / 127. Computed once per pool and cached.
+   * {@code [i * DIM, (i + 1) * DIM)}, value = byte / 127. Computed once per pool and set, and
+   * cached.
    */
-  public static byte[] table(QuestionPool pool) {
+  public static byte[] table(QuestionPool pool, FeatureSet set) {
     Objects.requireNonNull(pool, "pool");
-    byte[] t = TABLES.get(pool);
+    Objects.requireNonNull(set, "set");
+    Map<QuestionPool, byte[]> tables = set == FeatureSet.GENERAL ? GENERAL_TABLES : ARITHMETIC_TABLES;
+    byte[] t = tables.get(pool);
     if (t != null) {
       return t;
     }
     synchronized (TextFeatures.class) {
-      t = TABLES.get(pool);
+      t = tables.get(pool);
       if (t == null) {
         byte[] table = new byte[Math.multiplyExact(pool.size(), DIM)];
         IntStream.range(0, pool.size()).parallel().forEach(i -> {
           float[] f = new float[DIM];
-          compute(pool.text(i), f);
+          compute(pool.text(i), set, f);
           for (int j = 0; j < DIM; j++) {
             table[i * DIM + j] = (byte) Math.round(f[j] * 127f);
           }
         });
-        TABLES.put(pool, table);
+        tables.put(pool, table);
         t = table;
       }
     }

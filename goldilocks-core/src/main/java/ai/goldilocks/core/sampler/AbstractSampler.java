@@ -76,6 +76,12 @@ abstract class AbstractSampler implements Sampler {
   /** Learns from accepted feedback; called under {@link #lock}. */
   abstract void learn(int index, double utility, double successRate, int groupSize);
 
+  /**
+   * Called under {@link #lock} after {@link #learn}, once the feedback is fully counted; may
+   * {@code lock.wait()} (a teacher bounding its lag). Default: nothing.
+   */
+  void afterLearn() {}
+
   /** Writes the subclass state; called under {@link #lock}. */
   abstract void writeExtra(DataOutputStream out) throws IOException;
 
@@ -221,6 +227,7 @@ abstract class AbstractSampler implements Sampler {
       observedSum += utility;
       bands[band(success)]++;
       learn(index, utility, success, feedback.groupSize());
+      afterLearn();
       return FeedbackStatus.ACCEPTED;
     }
   }
@@ -253,6 +260,21 @@ abstract class AbstractSampler implements Sampler {
     return 0;
   }
 
+  /** Accepted samples the serving teacher has not trained on; 0 for samplers without a teacher. */
+  long teacherLag() {
+    return 0;
+  }
+
+  /** Due teacher updates merged into a queued one; 0 for samplers without a teacher. */
+  long teacherMergedCount() {
+    return 0;
+  }
+
+  /** Feedback calls that waited for the teacher; 0 for samplers without a teacher. */
+  long teacherWaitCount() {
+    return 0;
+  }
+
   /** Throws {@link IllegalStateException} once the sampler is closed; called under {@link #lock}. */
   void checkOpen() {}
 
@@ -267,7 +289,7 @@ abstract class AbstractSampler implements Sampler {
           accepted == 0 ? Double.NaN : (double) zeroVariance / accepted,
           predictedCount == 0 ? Double.NaN : predictedSum / predictedCount,
           accepted == 0 ? Double.NaN : observedSum / accepted,
-          teacherMae(), teacherUpdateCount(), teacherFailureCount(), b);
+          teacherMae(), teacherUpdateCount(), teacherFailureCount(), teacherLag(), teacherMergedCount(), teacherWaitCount(), b);
     }
   }
 

@@ -3,6 +3,7 @@ package ai.goldilocks.core.sampler;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.SamplerMetrics;
 import ai.goldilocks.core.Selection;
 import ai.goldilocks.core.spi.TrainingExamples;
 import ai.goldilocks.core.spi.UtilityPredictor;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>In {@link UpdateMode#ASYNCHRONOUS} mode (the default) the update runs on a background thread
  * and {@link #next} never waits for it; which teacher version serves a pick then depends on
- * timing. {@link UpdateMode#SYNCHRONOUS} trains inside the {@code feedback} call that completes
+ * timing. {@link SamplerMetrics#teacherLagSamples} says how far the teacher is behind; a host that
+ * feeds samples faster than the teacher trains waits in {@code feedback} once the lag exceeds
+ * {@link Builder#maxTeacherLag} (default two updates' worth). {@link UpdateMode#SYNCHRONOUS} trains inside the {@code feedback} call that completes
  * the batch of new samples, which makes runs exactly reproducible.
  */
 public final class GoldilocksSampler extends AbstractSampler {
@@ -68,6 +71,7 @@ public final class GoldilocksSampler extends AbstractSampler {
   private final int epochs;
   private final UpdateMode mode;
   private final Exploration exploration;
+  private final int maxLag;
 
   // replay buffer: ring of (index, target, success rate, group size), chronological from head
   private final int[] bufIndex;
@@ -90,6 +94,10 @@ public final class GoldilocksSampler extends AbstractSampler {
   private long updates;
   private long failures;
   private boolean closed;
+  // samples taken by the update in flight (asynchronous), merged due updates, feedback calls that waited
+  private int inFlight;
+  private long merged;
+  private long waits;
 
   private final int[] cand;
   private final double[] scores;
@@ -109,6 +117,7 @@ public final class GoldilocksSampler extends AbstractSampler {
     this.epochs = b.epochs;
     this.mode = b.mode;
     this.exploration = b.exploration;
+    this.maxLag = b.maxLag == 0 ? 2 * b.updateEvery : b.maxLag;
     this.bufIndex = new int[window];
     this.bufTarget = new double[window];
     this.bufSuccess = new double[window];
@@ -190,6 +199,12 @@ public final class GoldilocksSampler extends AbstractSampler {
 
   @Override
   void learn(int index, double utility, double successRate, int groupSize) {
+    if (bounded() && newCount == updateEvery - 1 && updateQueued) {
+      // this sample makes an update due while the previous one has not started: wait for it to take
+      // its samples, so that no due update is merged (the sample is appended after the wait, so a
+      // second host thread arriving meanwhile waits here too)
+      awaitTeacher(() -> newCount == updateEvery - 1 && updateQueued);
+    }
     newIndex[newCount] = index;
     newTarget[newCount] = utility;
     newSuccess[newCount] = successRate;
@@ -227,11 +242,55 @@ public final class GoldilocksSampler extends AbstractSampler {
     } else if (!updateQueued) {
       updateQueued = true;
       executor.execute(this::trainInBackground);
+    } else {
+      merged++;
+    }
+  }
+
+  /** Samples the serving teacher has not trained on; caller holds {@link #lock}. */
+  private long lag() {
+    return (long) newCount + untrained + inFlight;
+  }
+
+  /**
+   * After accepted feedback (asynchronous mode): waits, releasing {@link #lock}, while the lag
+   * exceeds the bound and an update is queued or running that will shrink it. Called under
+   * {@link #lock} by {@link AbstractSampler#feedback} after {@link #learn}.
+   */
+  @Override
+  void afterLearn() {
+    if (bounded() && lag() > maxLag) {
+      awaitTeacher(() -> lag() > maxLag && (updateQueued || inFlight > 0));
+    }
+  }
+
+  private boolean bounded() {
+    return mode == UpdateMode.ASYNCHRONOUS && maxLag != Integer.MAX_VALUE;
+  }
+
+  /**
+   * Waits, releasing {@link #lock}, while {@code condition} holds and the sampler is open; counts
+   * one wait if it waited at all. The teacher thread notifies when an update takes its samples and when it ends.
+   */
+  private void awaitTeacher(java.util.function.BooleanSupplier condition) {
+    boolean counted = false;
+    while (condition.getAsBoolean() && !closed) {
+      if (!counted) {
+        waits++;
+        counted = true;
+      }
+      try {
+        lock.wait();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 
   /** Trains on the current window; caller holds {@link #lock} (synchronous mode). */
   private void trainNow() {
+    int fresh = untrained;
     TrainingExamples examples = snapshot();
     try {
       predictor.train(pool, examples, epochs);
@@ -239,6 +298,7 @@ public final class GoldilocksSampler extends AbstractSampler {
     } catch (RuntimeException e) {
       // the feedback that triggered this update was valid and is kept; the update is what failed
       failures++;
+      untrained = Math.min(bufSize, untrained + fresh);
       LOG.error("teacher update failed; the teacher keeps its previous weights and retries at the next update", e);
     }
   }
@@ -267,15 +327,22 @@ public final class GoldilocksSampler extends AbstractSampler {
       TrainingExamples examples;
       synchronized (lock) {
         updateQueued = false;
+        inFlight = untrained;
         examples = snapshot();
+        lock.notifyAll();
       }
       predictor.train(pool, examples, epochs);
       synchronized (lock) {
         updates++;
+        inFlight = 0;
+        lock.notifyAll();
       }
     } catch (RuntimeException e) {
       synchronized (lock) {
         failures++;
+        untrained = Math.min(bufSize, untrained + inFlight);
+        inFlight = 0;
+        lock.notifyAll();
       }
       LOG.error("teacher update failed; the teacher keeps its previous weights and retries at the next update", e);
     } finally {
@@ -317,6 +384,21 @@ public final class GoldilocksSampler extends AbstractSampler {
     return updates;
   }
 
+  @Override
+  long teacherLag() {
+    return lag();
+  }
+
+  @Override
+  long teacherMergedCount() {
+    return merged;
+  }
+
+  @Override
+  long teacherWaitCount() {
+    return waits;
+  }
+
   /**
    * Teacher MAE on unseen samples over the run: rows of (samples received, MAE), one per update.
    */
@@ -353,6 +435,8 @@ public final class GoldilocksSampler extends AbstractSampler {
     out.writeDouble(lastMae);
     out.writeLong(samplesReceived);
     out.writeLong(updates);
+    out.writeLong(merged);
+    out.writeLong(waits);
     out.writeInt(maeHistory.size());
     for (double[] r : maeHistory) {
       out.writeDouble(r[0]);
@@ -408,6 +492,11 @@ public final class GoldilocksSampler extends AbstractSampler {
     double mae = in.readDouble();
     long received = in.readLong();
     long upd = in.readLong();
+    long mergedCount = in.readLong();
+    long waitCount = in.readLong();
+    if (upd < 0 || mergedCount < 0 || waitCount < 0) {
+      throw new IOException("corrupt sampler state: negative update counters " + upd + ", " + mergedCount + ", " + waitCount);
+    }
     int h = in.readInt();
     if (h < 0 || h > in.available() / 16) {
       throw new IOException("corrupt sampler state: MAE history of " + h + " rows");
@@ -434,6 +523,9 @@ public final class GoldilocksSampler extends AbstractSampler {
       lastMae = mae;
       samplesReceived = received;
       updates = upd;
+      merged = mergedCount;
+      waits = waitCount;
+      inFlight = 0;
       maeHistory.clear();
       maeHistory.addAll(hist);
     };
@@ -487,6 +579,7 @@ public final class GoldilocksSampler extends AbstractSampler {
   public void close() {
     synchronized (lock) {
       closed = true;
+      lock.notifyAll();
     }
     if (executor != null) {
       executor.shutdown();
@@ -501,7 +594,9 @@ public final class GoldilocksSampler extends AbstractSampler {
   @Override
   public String toString() {
     return "GoldilocksSampler[K=" + candidates + ", epsilon=" + epsilon + ", window=" + window
-        + ", updateEvery=" + updateEvery + ", epochs=" + epochs + ", mode=" + mode + ", exploration=" + exploration
+        + ", updateEvery=" + updateEvery + ", epochs=" + epochs + ", mode=" + mode
+        + (mode == UpdateMode.ASYNCHRONOUS ? ", maxTeacherLag=" + (maxLag == Integer.MAX_VALUE ? "unbounded" : maxLag) : "")
+        + ", exploration=" + exploration
         + ", predictor=" + predictor.name() + ", " + super.toString() + "]";
   }
 
@@ -515,6 +610,7 @@ public final class GoldilocksSampler extends AbstractSampler {
     private int epochs = 3;
     private UpdateMode mode = UpdateMode.ASYNCHRONOUS;
     private Exploration exploration = Exploration.PROPORTIONAL;
+    private int maxLag;
 
     private Builder(QuestionPool pool) {
       super(pool);
@@ -574,6 +670,22 @@ public final class GoldilocksSampler extends AbstractSampler {
       return this;
     }
 
+    /**
+     * With asynchronous updates: the most accepted samples the serving teacher may not have trained
+     * on before {@code feedback} waits for the update in flight (default {@code 2 * updateEvery}:
+     * the host runs at most one update ahead of the teacher, and a due update is rarely merged).
+     * A host loop slower than a teacher update never waits; a faster one is slowed to the
+     * teacher's pace and gets about the teacher it would get synchronously.
+     * {@code Integer.MAX_VALUE} never waits (the teacher may fall far behind a fast loop;
+     * {@link SamplerMetrics#teacherLagSamples} says how far). Must be at least {@code updateEvery};
+     * ignored with synchronous updates.
+     */
+    public Builder maxTeacherLag(int samples) {
+      checkArgument(samples >= 1, "maxTeacherLag must be >= 1 (and >= updateEvery), got %s", samples);
+      this.maxLag = samples;
+      return this;
+    }
+
     /** Synchronous (reproducible) or asynchronous (default) teacher updates. */
     public Builder updateMode(UpdateMode mode) {
       this.mode = Objects.requireNonNull(mode, "mode");
@@ -584,6 +696,10 @@ public final class GoldilocksSampler extends AbstractSampler {
     public GoldilocksSampler build() {
       if (updateEvery > window) {
         throw new IllegalStateException("updateEvery (" + updateEvery + ") must not exceed window (" + window + ")");
+      }
+      if (maxLag != 0 && maxLag < updateEvery) {
+        throw new IllegalStateException("maxTeacherLag (" + maxLag + ") must be at least updateEvery (" + updateEvery
+            + "): below it feedback would wait for an update that is not due yet");
       }
       return new GoldilocksSampler(this);
     }

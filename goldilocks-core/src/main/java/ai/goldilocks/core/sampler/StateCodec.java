@@ -17,7 +17,7 @@ import java.util.zip.CRC32;
 final class StateCodec {
   static final int MAGIC = 0x474C444B; // "GLDK"
   /** 2: sampler states carry the pool's id fingerprint and the reward range. */
-  static final int FORMAT_VERSION = 3;
+  static final int FORMAT_VERSION = 4;
 
   private StateCodec() {}
 

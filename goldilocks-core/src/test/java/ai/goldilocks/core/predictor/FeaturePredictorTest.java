@@ -186,4 +186,114 @@ class FeaturePredictorTest {
     }
     return s / idx.length;
   }
+
+  @Test
+  void theDefaultFeaturesReadAnyTextAndTheArithmeticOnesAreOptIn() {
+    float[] a = new float[TextFeatures.DIM];
+    float[] b = new float[TextFeatures.DIM];
+    // same shape, different digits: one addition carries in both columns, the other in none
+    TextFeatures.compute("Compute 58+67.", a);
+    TextFeatures.compute("Compute 51+12.", b);
+    assertTrue(Arrays.equals(a, b), "general features see the shape, not digit arithmetic: " + Arrays.toString(a) + " vs "
+        + Arrays.toString(b));
+    TextFeatures.compute("Compute 58+67.", FeatureSet.ARITHMETIC, a);
+    TextFeatures.compute("Compute 51+12.", FeatureSet.ARITHMETIC, b);
+    assertTrue(a[13] > b[13], "the arithmetic set counts carrying columns");
+    // general structure: brackets and their nesting
+    TextFeatures.compute("Evaluate ((3 + 4) * 2).", a);
+    TextFeatures.compute("Evaluate 3 + 4 * 2.", b);
+    assertTrue(a[9] > b[9] && a[10] > b[10], "brackets and nesting depth");
+  }
+
+  /** Questions "Compute a+b. Mind the w." whose success rate is set by a rare word w's hidden weight. */
+  private static Data rareWords(int n, int words, long seed) {
+    Rng rng = new Rng(seed);
+    String[] vocab = new String[words];
+    double[] weight = new double[words];
+    for (int k = 0; k < words; k++) {
+      vocab[k] = "w" + Integer.toString(k * 7919 + 1000, 36).replaceAll("[0-9]", "x") + "q" + (char) ('a' + k % 26)
+          + (char) ('a' + k / 26 % 26);
+      weight[k] = 1.5 * rng.nextGaussian();
+    }
+    List<Question> qs = new ArrayList<>();
+    double[] p = new double[n];
+    for (int i = 0; i < n; i++) {
+      int k = rng.nextInt(words);
+      qs.add(new Question("q" + i, "Compute " + (10 + rng.nextInt(90)) + "+" + (10 + rng.nextInt(90)) + ". Mind the " + vocab[k]
+          + "."));
+      p[i] = 1 / (1 + Math.exp(-weight[k]));
+    }
+    return new Data(QuestionPool.of(qs), p);
+  }
+
+  @Test
+  void wordsWithHiddenWeightsAreLearnedForQuestionsNeverSeen() {
+    Data d = rareWords(6000, 300, 21);
+    double[] truth = new double[6000];
+    for (int i = 0; i < 6000; i++) {
+      truth[i] = utility(d.p[i]);
+    }
+    int[] test = new int[1500];
+    for (int i = 0; i < 1500; i++) {
+      test[i] = 4500 + i;
+    }
+    TrainingExamples groups = rollouts(d.p, 4500, new Rng(6));
+    FeaturePredictor sparse = FeaturePredictor.builder().seed(3).build();
+    FeaturePredictor dense = FeaturePredictor.builder().seed(3).sparseText(false).build();
+    sparse.train(d.pool, groups, 5);
+    dense.train(d.pool, groups, 5);
+    double withWords = mae(sparse, d.pool, test, truth);
+    double without = mae(dense, d.pool, test, truth);
+    assertTrue(withWords < 0.055 && withWords < 0.75 * without, "MAE on unseen questions: sparse words " + withWords
+        + ", dense features only " + without);
+  }
+
+  @Test
+  void questionsStatingTheSameNumbersShareMemoryAcrossWordings() {
+    Rng rng = new Rng(4);
+    List<Question> qs = new ArrayList<>();
+    int bases = 200;
+    double[] p = new double[2 * bases];
+    for (int b = 0; b < bases; b++) {
+      long x = 100 + rng.nextInt(900);
+      long y = 100 + rng.nextInt(900);
+      qs.add(new Question("a" + b, "What is " + x + " + " + y + "?"));
+      qs.add(new Question("b" + b, "For the drill, compute " + x + " + " + y + " exactly."));
+      // the success rate is hidden: the text says nothing about it
+      p[2 * b] = p[2 * b + 1] = rng.nextDouble() < 0.5 ? 0.97 : 0.03;
+    }
+    QuestionPool pool = QuestionPool.of(qs);
+    // three groups of the first wording of each question, none of the second
+    int n = 3 * bases;
+    int[] idx = new int[n];
+    double[] ph = new double[n];
+    double[] u = new double[n];
+    int[] g = new int[n];
+    Rng draws = new Rng(9);
+    for (int i = 0; i < n; i++) {
+      idx[i] = 2 * (i % bases);
+      int k = 0;
+      for (int j = 0; j < 8; j++) {
+        k += draws.nextDouble() < p[idx[i]] ? 1 : 0;
+      }
+      ph[i] = k / 8.0;
+      u[i] = utility(ph[i]);
+      g[i] = 8;
+    }
+    TrainingExamples ex = new TrainingExamples(idx, u, ph, g, n, n);
+    int[] unseen = new int[bases];
+    double[] truth = new double[2 * bases];
+    for (int b = 0; b < bases; b++) {
+      unseen[b] = 2 * b + 1;
+      truth[2 * b] = truth[2 * b + 1] = utility(p[2 * b]);
+    }
+    FeaturePredictor shared = FeaturePredictor.builder().seed(1).build();
+    FeaturePredictor own = FeaturePredictor.builder().seed(1).sparseText(false).build();
+    shared.train(pool, ex, 3);
+    own.train(pool, ex, 3);
+    double withClusters = mae(shared, pool, unseen, truth);
+    double perQuestion = mae(own, pool, unseen, truth);
+    assertTrue(withClusters < 0.12 && withClusters < 0.5 * perQuestion, "MAE on the unseen wordings: clusters " + withClusters
+        + ", per-question memory " + perQuestion);
+  }
 }

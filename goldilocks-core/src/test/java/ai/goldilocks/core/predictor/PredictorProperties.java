@@ -29,6 +29,8 @@ class PredictorProperties {
     return switch (kind) {
       case "features" -> FeaturePredictor.builder().seed(seed).build();
       case "features-utility" -> FeaturePredictor.builder().seed(seed).target(TeacherTarget.UTILITY).build();
+      case "features-arithmetic-dense" -> FeaturePredictor.builder().seed(seed).features(FeatureSet.ARITHMETIC).sparseText(false)
+          .build();
       case "tracker" -> new TrackerPredictor();
       default -> new BlendPredictor(FeaturePredictor.builder().seed(seed).build());
     };
@@ -36,7 +38,7 @@ class PredictorProperties {
 
   @Provide
   Arbitrary<String> kinds() {
-    return Arbitraries.of("features", "features-utility", "tracker", "blend");
+    return Arbitraries.of("features", "features-utility", "features-arithmetic-dense", "tracker", "blend");
   }
 
   /**

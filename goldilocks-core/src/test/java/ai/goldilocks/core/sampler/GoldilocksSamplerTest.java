@@ -205,4 +205,109 @@ class GoldilocksSamplerTest extends SamplerContract {
       }
     }
   }
+
+  /** A teacher whose training blocks until released; counts and signals its updates. */
+  private static final class GatedTeacher implements ai.goldilocks.core.spi.UtilityPredictor {
+    final java.util.concurrent.Semaphore entered = new java.util.concurrent.Semaphore(0);
+    final java.util.concurrent.Semaphore release = new java.util.concurrent.Semaphore(0);
+    final java.util.List<Integer> fresh = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+    @Override
+    public String name() {
+      return "gated";
+    }
+
+    @Override
+    public void predict(QuestionPool p, int[] candidates, int count, double[] out) {
+      java.util.Arrays.fill(out, 0, count, 0.25);
+    }
+
+    @Override
+    public void train(QuestionPool p, TrainingExamples examples, int epochs) {
+      fresh.add(examples.fresh());
+      entered.release();
+      release.acquireUninterruptibly();
+    }
+
+    @Override
+    public void writeState(java.io.DataOutput out) {}
+
+    @Override
+    public void readState(java.io.DataInput in) {}
+  }
+
+  @Test
+  void aTeacherFallingBehindIsVisibleInTheMetrics() throws Exception {
+    QuestionPool pool = pool(500);
+    GatedTeacher teacher = new GatedTeacher();
+    try (GoldilocksSampler s = GoldilocksSampler.builder(pool).predictor(teacher).updateEvery(8).window(64)
+        .maxTeacherLag(Integer.MAX_VALUE).build()) {
+      feed(s, 8, 0);
+      assertTrue(teacher.entered.tryAcquire(1, java.util.concurrent.TimeUnit.MINUTES)); // update 1 runs, blocked
+      feed(s, 8, 1); // update 2 due: queued
+      feed(s, 8, 2); // update 3 due: merged into update 2
+      feed(s, 3, 3); // not due yet
+      var m = s.metrics();
+      assertEquals(27, m.teacherLagSamples(), "8 in flight, 16 queued, 3 pending");
+      assertEquals(1, m.teacherUpdatesMerged());
+      assertEquals(0, m.teacherUpdates());
+      assertEquals(0, m.teacherWaits());
+      teacher.release.release(2);
+      s.awaitUpdates();
+      m = s.metrics();
+      assertEquals(2, m.teacherUpdates());
+      assertEquals(3, m.teacherLagSamples(), "only the samples of no due update are left");
+      assertEquals(List.of(8, 16), teacher.fresh, "the merged update trained on both batches");
+    }
+  }
+
+  @Test
+  void aBoundedLagMakesAFastHostWaitForTheTeacherAndMergesNothing() throws Exception {
+    QuestionPool pool = pool(500);
+    GatedTeacher teacher = new GatedTeacher();
+    try (GoldilocksSampler s = GoldilocksSampler.builder(pool).predictor(teacher).updateEvery(8).window(64).build()) {
+      // the default bound is 2 * updateEvery = 16; a second host thread feeds 40 samples as fast as it can
+      java.util.concurrent.atomic.AtomicLong maxLag = new java.util.concurrent.atomic.AtomicLong();
+      Thread host = new Thread(() -> {
+        for (int round = 0; round < 5; round++) {
+          feed(s, 8, round);
+          maxLag.accumulateAndGet(s.metrics().teacherLagSamples(), Math::max);
+        }
+      });
+      host.start();
+      for (int update = 0; update < 5; update++) {
+        assertTrue(teacher.entered.tryAcquire(1, java.util.concurrent.TimeUnit.MINUTES), "update " + update + " started");
+        // while this update is blocked, the host can run at most one update ahead
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (s.metrics().teacherLagSamples() < Math.min(16, 40 - 8L * update) && System.nanoTime() < deadline) {
+          Thread.sleep(1);
+        }
+        assertTrue(s.metrics().teacherLagSamples() <= 17, "lag " + s.metrics().teacherLagSamples());
+        teacher.release.release();
+      }
+      host.join(60_000);
+      s.awaitUpdates();
+      var m = s.metrics();
+      assertEquals(5, m.teacherUpdates(), "every due update ran");
+      assertEquals(0, m.teacherUpdatesMerged());
+      assertTrue(m.teacherWaits() >= 1, "the host waited");
+      assertTrue(maxLag.get() <= 16, "lag after a feedback returned: " + maxLag.get());
+      assertEquals(List.of(8, 8, 8, 8, 8), teacher.fresh);
+    }
+  }
+
+  @Test
+  void aLagBoundBelowUpdateEveryIsRefused() {
+    QuestionPool pool = pool(50);
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> GoldilocksSampler.builder(pool).updateEvery(16).maxTeacherLag(8).build());
+    assertTrue(e.getMessage().contains("maxTeacherLag (8)") && e.getMessage().contains("updateEvery (16)"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> GoldilocksSampler.builder(pool).maxTeacherLag(0));
+  }
+
+  private static void feed(GoldilocksSampler s, int n, int round) {
+    for (Selection sel : s.next(n)) {
+      s.feedback(new RolloutFeedback(sel.question().id(), rewards(sel, round, 8), round));
+    }
+  }
 }

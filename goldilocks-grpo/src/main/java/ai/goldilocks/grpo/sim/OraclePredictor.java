@@ -13,10 +13,10 @@ import java.util.Objects;
  * Only possible in simulation. Stateless: training does nothing.
  */
 public final class OraclePredictor implements UtilityPredictor {
-  private final SimulatedStudent student;
+  private final Student student;
 
   /** An oracle over {@code student}. */
-  public OraclePredictor(SimulatedStudent student) {
+  public OraclePredictor(Student student) {
     this.student = Objects.requireNonNull(student, "student");
   }
 

@@ -1,6 +1,5 @@
 package ai.goldilocks.grpo.sim;
 
-import ai.goldilocks.core.Rng;
 import java.util.Objects;
 
 /**
@@ -12,7 +11,7 @@ import java.util.Objects;
  *
  * <p>Not thread-safe.
  */
-public final class SimulatedStudent {
+public final class SimulatedStudent implements Student {
   private final double[] difficulty;
   private final double slope;
   private final double learningRate;
@@ -39,25 +38,15 @@ public final class SimulatedStudent {
     return skill;
   }
 
-  /** True success probability on question {@code index}. */
+  @Override
   public double successProbability(int index) {
     return 1.0 / (1.0 + Math.exp(-slope * (skill - difficulty[index])));
   }
 
-  /** True utility sqrt(p (1 - p)) of question {@code index}. */
-  public double utility(int index) {
-    double p = successProbability(index);
-    return Math.sqrt(p * (1 - p));
-  }
-
-  /** Rolls out {@code g} attempts: 1 for success, 0 for failure. */
-  public double[] rollout(int index, int g, Rng rng) {
-    double p = successProbability(index);
-    double[] r = new double[g];
-    for (int j = 0; j < g; j++) {
-      r[j] = rng.nextDouble() < p ? 1 : 0;
-    }
-    return r;
+  /** The skill moves with the mean spread of all groups, whatever questions they were. */
+  @Override
+  public void train(int[] indices, double[] groupStds) {
+    train(groupStds);
   }
 
   /** One GRPO update on groups whose population reward standard deviations are given. */
@@ -70,14 +59,5 @@ public final class SimulatedStudent {
       s += x;
     }
     skill += learningRate * s / groupStds.length;
-  }
-
-  /** Expected accuracy (mean success probability) over the given questions. */
-  public double expectedAccuracy(int[] indices) {
-    double s = 0;
-    for (int i : indices) {
-      s += successProbability(i);
-    }
-    return s / indices.length;
   }
 }

@@ -41,7 +41,7 @@ public final class Simulation {
    * @param structuralDifficulty a question's difficulty as its text shows it (without the hidden
    *     noise), by pool index
    */
-  public record Context(QuestionPool pool, SimulatedStudent student, SimulationConfig config, long seed,
+  public record Context(QuestionPool pool, Student student, SimulationConfig config, long seed,
       java.util.function.IntToDoubleFunction structuralDifficulty) {}
 
   /**
@@ -90,8 +90,13 @@ public final class Simulation {
     register("dynamic-filter", Arm.of(c -> UniformSampler.builder(c.pool()).seed(c.seed()).build()).withDynamicFilter(2.0, 8));
     register("beta-thompson", c -> BetaThompsonSampler.builder(c.pool()).candidates(c.config().candidates()).seed(c.seed()).build());
     register("oracle", c -> goldilocks(c, new OraclePredictor(c.student()), 0.0));
-    register("text-oracle", c -> goldilocks(c, new TextOraclePredictor(c.student(), c.structuralDifficulty(),
-        c.config().difficultyNoise(), c.config().slope()), 0.1));
+    register("text-oracle", c -> {
+      if (!(c.student() instanceof SimulatedStudent s) || c.structuralDifficulty() == null) {
+        throw new IllegalArgumentException("text-oracle knows the arithmetic scenario's structural difficulty only; it has no "
+            + "counterpart in the world family");
+      }
+      return goldilocks(c, new TextOraclePredictor(s, c.structuralDifficulty(), c.config().difficultyNoise(), c.config().slope()), 0.1);
+    });
   }
 
   /** A Goldilocks sampler with the given teacher, synchronous updates, the config's K. */
@@ -142,15 +147,35 @@ public final class Simulation {
     return new Scenario(b.build(), difficulty, structural, validation);
   }
 
-  /** Runs one sampler for one seed. */
+  /** Runs one sampler for one seed on the arithmetic scenario of {@link SimulationConfig}. */
   public SimulationResult run(String samplerName, long seed) {
+    Arm arm = arm(samplerName);
+    Scenario sc = scenario(seed);
+    SimulatedStudent student = new SimulatedStudent(sc.difficulty, config.initialSkill(), config.slope(), config.learningRate());
+    return run(samplerName, arm, sc.pool, student, sc.validation, i -> sc.structural[i], seed);
+  }
+
+  /**
+   * Runs one sampler for one seed on a world of the family ({@link Worlds}); the world's pool and
+   * student replace the arithmetic scenario, the budget, B, G and K are this simulation's.
+   */
+  public SimulationResult run(String samplerName, Worlds.Spec world, long seed) {
+    Arm arm = arm(samplerName);
+    World w = Worlds.build(world, seed, config.steps());
+    return run(samplerName, arm, w.pool(), w.student(), w.validation(), null, seed);
+  }
+
+  private Arm arm(String samplerName) {
     Arm arm = factories.get(samplerName);
     if (arm == null) {
       throw new IllegalArgumentException("unknown sampler '" + samplerName + "'; known: " + factories.keySet());
     }
-    Scenario sc = scenario(seed);
-    SimulatedStudent student = new SimulatedStudent(sc.difficulty, config.initialSkill(), config.slope(), config.learningRate());
-    double initialAccuracy = student.expectedAccuracy(sc.validation);
+    return arm;
+  }
+
+  private SimulationResult run(String samplerName, Arm arm, QuestionPool pool, Student student, int[] validation,
+      java.util.function.IntToDoubleFunction structural, long seed) {
+    double initialAccuracy = student.expectedAccuracy(validation);
     long start = System.nanoTime();
     Rng rollouts = new Rng(seed * 1_000_003L + 17);
     Rng oracleDraws = new Rng(seed * 7_919L + 3);
@@ -166,10 +191,12 @@ public final class Simulation {
     double oracleUtility = 0;
     double maeSum = 0;
     int maeCount = 0;
-    try (Sampler sampler = arm.sampler().apply(new Context(sc.pool, student, config, seed, i -> sc.structural[i]))) {
+    long teacherUpdates = 0;
+    try (Sampler sampler = arm.sampler().apply(new Context(pool, student, config, seed, structural))) {
       DynamicFilter filter = arm.filtered() ? new DynamicFilter(sampler, arm.filterOverSample(), arm.filterMaxRounds()) : null;
       while (spent < budget) {
         double[] stds;
+        int[] trained;
         List<Selection> picks = new ArrayList<>();
         if (filter != null) {
           final long version = updates;
@@ -181,32 +208,40 @@ public final class Simulation {
           groups += batch.groupsRolledOut();
           zeroGroups += batch.groupsDropped();
           stds = new double[batch.groups().size()];
+          trained = new int[stds.length];
           for (int i = 0; i < stds.length; i++) {
             stds[i] = new RolloutFeedback("x", batch.groups().get(i).rewards(), 0).rewardStd();
+            trained[i] = batch.groups().get(i).selection().poolIndex();
           }
           for (Selection s : picks) {
             // utilities were measured before this step's update, like the other samplers'
             pickedUtility += student.utility(s.poolIndex());
-            oracleUtility += bestOfK(student, sc.pool.size(), k, oracleDraws);
+            oracleUtility += bestOfK(student, pool.size(), k, oracleDraws);
           }
         } else {
           List<Selection> sel = sampler.next(b);
           stds = new double[sel.size()];
+          trained = new int[sel.size()];
           for (int i = 0; i < sel.size(); i++) {
             Selection s = sel.get(i);
             pickedUtility += student.utility(s.poolIndex());
-            oracleUtility += bestOfK(student, sc.pool.size(), k, oracleDraws);
+            oracleUtility += bestOfK(student, pool.size(), k, oracleDraws);
             double[] r = student.rollout(s.poolIndex(), g, rollouts);
             RolloutFeedback fb = new RolloutFeedback(s.question().id(), r, updates);
             sampler.feedback(fb);
             stds[i] = fb.rewardStd();
+            trained[i] = s.poolIndex();
             groups++;
             zeroGroups += fb.isZeroVariance() ? 1 : 0;
             spent += g;
           }
         }
-        student.train(stds);
+        student.train(trained, stds);
         updates++;
+      }
+      if (sampler instanceof GoldilocksSampler gs) {
+        gs.awaitUpdates();
+        teacherUpdates = gs.metrics().teacherUpdates();
       }
       if (sampler instanceof GoldilocksSampler gs && !(gs.predictor() instanceof OraclePredictor)) {
         for (double[] row : gs.maeHistory()) {
@@ -217,8 +252,8 @@ public final class Simulation {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     SimulationResult r = new SimulationResult(samplerName, seed, pickedUtility / oracleUtility, (double) zeroGroups / groups,
-        student.expectedAccuracy(sc.validation), initialAccuracy, spent, updates, maeCount == 0 ? Double.NaN : maeSum / maeCount,
-        seconds);
+        student.expectedAccuracy(validation), initialAccuracy, spent, updates, maeCount == 0 ? Double.NaN : maeSum / maeCount,
+        seconds, teacherUpdates);
     LOG.info("{} seed {}: ratio {} zeroVar {} acc {} -> {} ({} rollouts, {} updates, {} s)", samplerName, seed,
         fmt(r.oracleUtilityRatio()), fmt(r.zeroVarianceFraction()), fmt(initialAccuracy), fmt(r.finalAccuracy()), spent, updates,
         fmt(seconds));
@@ -229,7 +264,7 @@ public final class Simulation {
     return String.format("%.3f", v);
   }
 
-  private static double bestOfK(SimulatedStudent student, int n, int k, Rng rng) {
+  private static double bestOfK(Student student, int n, int k, Rng rng) {
     double best = 0;
     for (int j = 0; j < k; j++) {
       best = Math.max(best, student.utility(rng.nextInt(n)));

@@ -15,6 +15,8 @@ package ai.goldilocks.grpo.sim;
  * @param teacherMaeUnseen mean over the run of the teacher's MAE on not-yet-trained-on samples
  *     (NaN without a learning teacher)
  * @param seconds wall-clock time of the run
+ * @param teacherUpdates teacher updates completed during the run (0 without a learning teacher)
  */
 public record SimulationResult(String sampler, long seed, double oracleUtilityRatio, double zeroVarianceFraction,
-    double finalAccuracy, double initialAccuracy, long rolloutsSpent, long updates, double teacherMaeUnseen, double seconds) {}
+    double finalAccuracy, double initialAccuracy, long rolloutsSpent, long updates, double teacherMaeUnseen, double seconds,
+    long teacherUpdates) {}

@@ -1,0 +1,65 @@
+package ai.goldilocks.core.predictor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.goldilocks.core.Question;
+import ai.goldilocks.core.QuestionPool;
+import java.util.ArrayList;
+import java.util.List;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+
+class SparseTextProperties {
+  private static final String[] WORDS = {"apple", "velmar", "compute", "the", "drill", "quorn", "sum", "evaluate"};
+
+  /** Texts from a few words and numbers, so that many share their numbers. */
+  private static QuestionPool pool(List<@IntRange(min = 0, max = 63) Integer> codes) {
+    List<Question> qs = new ArrayList<>();
+    for (int i = 0; i < codes.size(); i++) {
+      int c = codes.get(i);
+      qs.add(new Question("q" + i, WORDS[c % 8] + " " + (100 + c / 8 % 4) + " and " + (7 + c / 32) + " " + WORDS[(c / 4) % 8] + "."));
+    }
+    return QuestionPool.of(qs);
+  }
+
+  @Property(tries = 50)
+  void clustersAreTheSmallestIndexStatingTheSameNumbers(@ForAll @Size(min = 1, max = 60) List<@IntRange(min = 0, max = 63) Integer> codes) {
+    QuestionPool pool = pool(codes);
+    SparseText t = SparseText.of(pool);
+    for (int i = 0; i < pool.size(); i++) {
+      int c = t.cluster[i];
+      assertTrue(c <= i, "the cluster is its smallest member");
+      assertEquals(c, t.cluster[c], "a cluster's representative is in its own cluster");
+      for (int j = 0; j < i; j++) {
+        boolean sameNumbers = pool.text(i).replaceAll("[^0-9 ]", "").trim().equals(pool.text(j).replaceAll("[^0-9 ]", "").trim());
+        assertEquals(sameNumbers, t.cluster[i] == t.cluster[j], pool.text(i) + " / " + pool.text(j));
+      }
+    }
+  }
+
+  @Property(tries = 50)
+  void everyQuestionKeepsItsDistinctWordsUpToTheSlotsAndNoEmptySlotBeforeAFullOne(
+      @ForAll @Size(min = 1, max = 60) List<@IntRange(min = 0, max = 63) Integer> codes) {
+    QuestionPool pool = pool(codes);
+    SparseText t = SparseText.of(pool);
+    for (int i = 0; i < pool.size(); i++) {
+      long distinct = java.util.Arrays.stream(pool.text(i).toLowerCase().split("[^a-z]+")).filter(w -> !w.isEmpty()).distinct().count();
+      int words = 0;
+      boolean gap = false;
+      for (int s = 0; s < SparseText.WORDS; s++) {
+        char id = t.ids[i * SparseText.SLOTS + s];
+        if (id == 0) {
+          gap = true;
+        } else {
+          assertTrue(!gap, "words fill the first slots");
+          words++;
+        }
+      }
+      // "and" is a word too; distinct hashes can collide only by chance (65,535 buckets)
+      assertTrue(words <= distinct && words >= Math.min(SparseText.WORDS, distinct) - 1, pool.text(i) + ": " + words + " of " + distinct);
+    }
+  }
+}
