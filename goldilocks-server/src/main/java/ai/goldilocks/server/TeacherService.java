@@ -703,6 +703,10 @@ final class TeacherService implements AutoCloseable {
     }
     t.counter("goldilocks_teacher_updates_total", "teacher updates", teacher.updates.get());
     t.counter("goldilocks_teacher_failures_total", "teacher updates that failed", m.teacherFailures());
+    t.gauge("goldilocks_teacher_lag_samples", "accepted samples the teacher serving picks has not trained on yet",
+        m.teacherLagSamples());
+    t.counter("goldilocks_teacher_updates_merged_total", "due teacher updates merged into one already queued",
+        m.teacherUpdatesMerged());
     t.family("goldilocks_teacher_update_seconds", "time spent in teacher updates", "summary");
     t.sample("goldilocks_teacher_update_seconds_sum", teacher.nanos.get() / 1e9);
     t.sample("goldilocks_teacher_update_seconds_count", teacher.updates.get());

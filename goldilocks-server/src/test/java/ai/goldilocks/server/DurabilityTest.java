@@ -73,6 +73,22 @@ class DurabilityTest {
   }
 
   @Test
+  void theTeachersLagIsInTheMetrics(@TempDir Path dir) throws Exception {
+    QuestionPool pool = TeacherServerTest.pool(300);
+    try (TeacherServer s = start(builder(pool, dir))) {
+      assertEquals(0, metric(s, "goldilocks_teacher_lag_samples"));
+      List<String> step0 = TeacherServerTest.ids(picks(s, 0, 4).json());
+      for (int i = 0; i < 3; i++) {
+        assertEquals(200, TeacherServerTest.post(s.url(), "/v1/rewards",
+            TeacherServerTest.rewards(0, step0.get(i), new double[] {1, 0, 1, 0}, null), null).status());
+      }
+      // three groups accepted, fewer than one update's worth (64): the teacher has trained on none of them
+      assertEquals(3, metric(s, "goldilocks_teacher_lag_samples"));
+      assertEquals(0, metric(s, "goldilocks_teacher_updates_merged_total"));
+    }
+  }
+
+  @Test
   void aFullDiskChangesNothingAnswers503AndLeavesNoTornRecord(@TempDir Path dir) throws Exception {
     QuestionPool pool = TeacherServerTest.pool(300);
     FillingDisk disk = new FillingDisk();
