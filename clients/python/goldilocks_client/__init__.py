@@ -11,6 +11,7 @@ from .client import (
     GoldilocksError,
     InvalidRequestError,
     NotReadyError,
+    RunMismatchError,
 )
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "ConflictError",
     "InvalidRequestError",
     "NotReadyError",
+    "RunMismatchError",
 ]
 __version__ = "0.1.0"

@@ -17,7 +17,34 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence
 
-from .client import GoldilocksClient, GoldilocksError, IssuedSteps, results_by_question
+import collections
+import threading
+
+from .client import GoldilocksClient, GoldilocksError, results_by_question
+
+
+class IssuedSteps:
+    """The steps a process has asked the service for (to be replaced: issue 31 carries the step
+    with each row instead of looking it up by ids)."""
+
+    def __init__(self, keep: int = 64):
+        self._steps: "collections.deque" = collections.deque(maxlen=keep)
+        self._lock = threading.Lock()
+
+    def add(self, step: int, ids: Sequence[str]) -> None:
+        with self._lock:
+            self._steps.append((step, set(ids)))
+
+    def step_of(self, ids: Sequence[str]) -> int:
+        """The oldest remembered step whose picks hold all ``ids``; older steps are forgotten."""
+        wanted = set(ids)
+        with self._lock:
+            for i, (step, picked) in enumerate(self._steps):
+                if wanted <= picked:
+                    for _ in range(i):
+                        self._steps.popleft()
+                    return step
+        raise GoldilocksError(f"rewards for questions {sorted(wanted)[:5]} that no remembered step handed out")
 
 try:
     from verl.experimental.dataset.sampler import AbstractCurriculumSampler as _Base  # verl <= 0.7

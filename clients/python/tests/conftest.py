@@ -31,6 +31,7 @@ class Server:
     def __init__(self, pool: Path, state: Path, token=None, port: int = 0, group_size: int = 4, extra=()):
         if not JAR.is_file():
             raise RuntimeError(f"{JAR} is missing: build it first (./mvnw -B package)")
+        self.pool, self.state, self.token, self.group_size, self.extra = pool, state, token, group_size, tuple(extra)
         env = dict(os.environ, DJL_OFFLINE="true")
         env.pop("GOLDILOCKS_TOKEN", None)
         if token:

@@ -9,23 +9,11 @@ trl = pytest.importorskip("trl")
 
 from conftest import Server  # noqa: E402
 from datasets import Dataset  # noqa: E402
-from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers  # noqa: E402
-from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM  # noqa: E402
+from transformers import Qwen2Config, Qwen2ForCausalLM  # noqa: E402
+from trl_driver import char_tokenizer  # noqa: E402
 
-from goldilocks_client import GoldilocksClient  # noqa: E402
+from goldilocks_client import GoldilocksClient, RunMismatchError  # noqa: E402
 from goldilocks_client.trl import GoldilocksGRPOTrainer, goldilocks_reward  # noqa: E402
-
-
-def char_tokenizer():
-    """A character tokenizer built here (nothing downloaded)."""
-    vocab = {"<pad>": 0, "<eos>": 1, "<bos>": 2, "<unk>": 3}
-    for ch in "0123456789+-=?. Whatis":
-        vocab.setdefault(ch, len(vocab))
-    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
-    tok.decoder = decoders.Fuse()
-    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="<eos>", bos_token="<bos>",
-                                   unk_token="<unk>")
 
 
 def test_grpo_trainer_trains_on_the_services_picks_and_reports_rewards(tmp_path):
@@ -67,5 +55,15 @@ def test_grpo_trainer_trains_on_the_services_picks_and_reports_rewards(tmp_path)
         metrics = client.metrics()
         assert "goldilocks_groups_completed_total 6" in metrics
         assert 'goldilocks_feedback_total{status="rejected"} 0' in metrics
+
+        # a new run (a new trainer, its own run id) against the same state: refused before it trains
+        second = GoldilocksGRPOTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                                       reward_funcs=goldilocks_reward(reward_digits, GoldilocksClient(server.url),
+                                                                      num_generations=4),
+                                       goldilocks_client=GoldilocksClient(server.url))
+        with pytest.raises(RunMismatchError, match=client.run_id):
+            second.train()
+        assert len(trained) == 3, "the refused run trained nothing"
+        assert "goldilocks_groups_completed_total 6" in client.metrics()
     finally:
         server.stop()

@@ -76,6 +76,11 @@ public final class ServerMain implements Callable<Integer> {
   @Option(names = "--reward-range", split = ",", description = "LOW,HIGH: the range rewards lie in (default: 0,1).")
   List<Double> rewardRange;
 
+  @Option(names = "--run-id",
+      description = "Binds the state to this training run at start; requests naming another run in their "
+          + "Goldilocks-Run header get 409 (default: the first request that names one binds it).")
+  String runId;
+
   @Override
   public Integer call() throws Exception {
     if (!teacher.equals("features") && !teacher.equals("djl")) {
@@ -87,6 +92,13 @@ public final class ServerMain implements Callable<Integer> {
         .token(System.getenv("GOLDILOCKS_TOKEN"));
     if (teacher.equals("djl")) {
       b.teacher(p -> DjlTeacher.create(p, seed));
+    }
+    if (runId != null) {
+      if (!RunBinding.isValid(runId)) {
+        throw new CommandLine.ParameterException(new CommandLine(this),
+            "--run-id must be 1-128 characters of [A-Za-z0-9._:-], got '" + runId + "'");
+      }
+      b.runId(runId);
     }
     if (maxStepLag != null) {
       b.maxStepLag(maxStepLag);
@@ -100,7 +112,13 @@ public final class ServerMain implements Callable<Integer> {
       }
       b.rewardRange(rewardRange.get(0), rewardRange.get(1));
     }
-    TeacherServer server = b.start();
+    TeacherServer server;
+    try {
+      server = b.start();
+    } catch (java.io.IOException e) {
+      LOG.error("the server could not start: {}", e.getMessage());
+      return 1;
+    }
     System.out.println("listening on " + server.url());
     System.out.flush();
     CountDownLatch stopped = new CountDownLatch(1);

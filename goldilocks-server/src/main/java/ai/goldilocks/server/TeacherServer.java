@@ -51,6 +51,13 @@ import org.slf4j.LoggerFactory;
  * Errors are {@code {"error": {"type", "message"}}} with status 400 (malformed), 401 (token),
  * 404, 405, 409 (conflict), 413 (body too large), 422 (invalid value) or 503 (not ready).
  *
+ * <h2>One run per server</h2>
+ * Every request but {@code /health} may carry {@code Goldilocks-Run: <run id>} (1-128 characters
+ * of {@code [A-Za-z0-9._:-]}, else 400 {@code invalid_request}). The first request that carries
+ * one, or {@link Builder#runId}, binds the state to that run, durably with a state directory
+ * ({@code run.json}); a request naming another run is 409 {@code run_mismatch} and changes
+ * nothing. Requests without the header are accepted. {@code /ready} reports the bound run.
+ *
  * <h2>Durability</h2>
  * With a state directory, every change is appended to a journal and fsynced before it is
  * acknowledged (concurrent requests share fsyncs); checkpoints are written atomically. On start the
@@ -73,6 +80,7 @@ public final class TeacherServer implements AutoCloseable {
   }
 
   private final Builder config;
+  private final RunBinding run;
   private final HttpServer http;
   private final ExecutorService executor;
   private volatile TeacherService service;
@@ -81,6 +89,7 @@ public final class TeacherServer implements AutoCloseable {
 
   private TeacherServer(Builder b) throws IOException {
     this.config = b;
+    this.run = RunBinding.open(b.stateDir, b.runId);
     AtomicInteger n = new AtomicInteger();
     this.executor = Executors.newFixedThreadPool(b.threads, r -> {
       Thread t = new Thread(r, "goldilocks-http-" + n.incrementAndGet());
@@ -177,6 +186,7 @@ public final class TeacherServer implements AutoCloseable {
           return;
         }
         authorize(ex);
+        checkRun(ex);
         switch (path) {
           case "/ready" -> {
             requireMethod(method, "GET");
@@ -190,6 +200,7 @@ public final class TeacherServer implements AutoCloseable {
             o.addProperty("ready", true);
             o.addProperty("questions", service.pool().size());
             o.addProperty("groupSize", service.groupSize());
+            o.addProperty("run", run.bound());
             sendJson(ex, 200, o);
           }
           case "/metrics" -> {
@@ -247,6 +258,23 @@ public final class TeacherServer implements AutoCloseable {
       ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"goldilocks\"");
       throw new ApiException(401, "unauthorized", h == null ? "missing Authorization: Bearer <token>" : "wrong token");
     }
+  }
+
+  /** The {@code Goldilocks-Run} header: malformed is 400; once the state is loaded, binds or must match. */
+  private void checkRun(HttpExchange ex) {
+    String h = ex.getRequestHeaders().getFirst(RunBinding.HEADER);
+    if (h == null) {
+      return;
+    }
+    RunBinding.validate(h.trim(), RunBinding.HEADER + " header");
+    if (service != null) {
+      run.check(h);
+    }
+  }
+
+  /** The run this server's state is bound to, or null while no request or option has named one. */
+  public String runId() {
+    return run.bound();
   }
 
   private static void requireMethod(String method, String expected) {
@@ -360,8 +388,22 @@ public final class TeacherServer implements AutoCloseable {
     private double rewardLow = 0;
     private double rewardHigh = 1;
     private int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    private String runId;
 
     private Builder() {}
+
+    /**
+     * Binds the state to this training run at start (default none: the first request with a
+     * {@code Goldilocks-Run} header binds it). {@link #start} fails if the state directory
+     * belongs to another run.
+     */
+    public Builder runId(String runId) {
+      if (runId != null && !RunBinding.isValid(runId)) {
+        throw new IllegalArgumentException("runId must be 1-128 characters of [A-Za-z0-9._:-], got '" + runId + "'");
+      }
+      this.runId = runId;
+      return this;
+    }
 
     /** The questions (required, or {@link #poolLoader}). */
     public Builder pool(QuestionPool pool) {

@@ -265,7 +265,8 @@ class TeacherServerTest {
     int acknowledged = 0;
     List<String> picks0;
     try {
-      picks0 = ids(post(url, "/v1/picks", "{\"step\": 0, \"n\": 10}", null).json());
+      // the trainer names its run: the binding is on disk before this answer, so it survives the kill
+      picks0 = ids(RunBindingTest.send(url, "/v1/picks", "{\"step\": 0, \"n\": 10}", "kill-run").json());
       for (String id : picks0) {
         Reply r = post(url, "/v1/rewards", rewards(0, id, new double[] {1, 0, 0, 1}, null), null);
         assertEquals(200, r.status);
@@ -288,6 +289,8 @@ class TeacherServerTest {
       assertEquals(picks0, ids(post(url2, "/v1/picks", "{\"step\": 0, \"n\": 10}", null).json()));
       JsonObject again = post(url2, "/v1/rewards", rewards(0, picks0.get(0), new double[] {1, 0, 0, 1}, null), null).json();
       assertEquals(1, again.get("duplicate").getAsInt(), "a retry after the restart is a duplicate");
+      assertEquals(409, RunBindingTest.send(url2, "/v1/picks", "{\"step\": 2, \"n\": 10}", "another-run").status());
+      assertEquals("kill-run", get(url2, "/ready", null).json().get("run").getAsString());
     } finally {
       q.destroy(); // SIGTERM: the server writes a checkpoint before it exits
       assertTrue(q.waitFor(60, TimeUnit.SECONDS), "the server exits on SIGTERM");
