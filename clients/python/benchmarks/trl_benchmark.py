@@ -508,7 +508,8 @@ class OracleGRPOTrainer(trl.GRPOTrainer):
 class Measure(TrainerCallback):
     """Evaluation every `every` steps, the zero-variance share TRL logs, and TRL's step time."""
 
-    def __init__(self, arm, model, codec, heldout, manifest, every, steps, batch_rows, out: Path):
+    def __init__(self, arm, model, codec, heldout, manifest, every, steps, batch_rows, out: Path, service=None):
+        self.service = service  # the service seconds so far (None without a service)
         self.arm, self.model, self.codec, self.heldout, self.manifest = arm, model, codec, heldout, manifest
         self.every, self.steps, self.batch_rows, self.out = every, steps, batch_rows, out
         self.curve: List[Dict[str, Any]] = []
@@ -533,6 +534,7 @@ class Measure(TrainerCallback):
 
     def on_train_begin(self, args, state, control, **kw):
         self.first = self.record(0, True)
+        self.first_eval_seconds = self.eval_seconds
         self.t_train = time.perf_counter()
 
     def on_step_begin(self, args, state, control, **kw):
@@ -551,7 +553,10 @@ class Measure(TrainerCallback):
     def on_log(self, args, state, control, logs=None, **kw):
         if logs and "frac_reward_zero_std" in logs:
             row = {"step": state.global_step, "reward": logs.get("reward"), "zeroVarianceFraction": logs["frac_reward_zero_std"],
-                   "stepSeconds": round(self.step_seconds[-1], 4) if self.step_seconds else None}
+                   "stepSeconds": round(self.step_seconds[-1], 4) if self.step_seconds else None,
+                   # cumulative: the training loop's wall time without evaluations, and the service calls'
+                   "trainSeconds": round(time.perf_counter() - self.t_train - self.eval_seconds + self.first_eval_seconds, 3),
+                   "serviceSeconds": round(self.service(), 4) if self.service else None}
             self.step_rows.append(row)
             if is_main():
                 with open(self.out / "metrics.jsonl", "a", encoding="utf-8") as f:
@@ -617,7 +622,8 @@ def run_arm(arm: str, seed: int, manifest, codec, pool_rows, heldout, weights: P
             raise SystemExit(f"unknown arm {arm!r}; known: {ARMS}")
         for cb in (PrinterCallback, ProgressCallback):
             trainer.remove_callback(cb)
-        measure = Measure(arm, model, codec, heldout, manifest, every, steps, rows_per_step, out)
+        measure = Measure(arm, model, codec, heldout, manifest, every, steps, rows_per_step, out,
+                          service=(lambda: client.seconds) if client is not None else None)
         trainer.add_callback(measure)
         t0 = time.perf_counter()
         trainer.train()
@@ -641,6 +647,7 @@ def run_arm(arm: str, seed: int, manifest, codec, pool_rows, heldout, weights: P
     rewards = [r["reward"] for r in measure.step_rows if r["reward"] is not None]
     trl_seconds = train_seconds - eval_in_train  # TRL's steps and the service calls, evaluations left out
     result = {
+        "arm": arm, "complete": True,
         "initialMeanP": round(measure.first["meanP"], 5), "finalMeanP": round(final["meanP"], 5),
         "finalHardMeanP": round(final["hardMeanP"], 5), "finalMeanPByBand": final["meanPByBand"],
         "easyBandFinal": round(final["easyBandMin"], 5), "initialGreedy": measure.first["greedyAccuracy"],
@@ -672,6 +679,46 @@ def run_arm(arm: str, seed: int, manifest, codec, pool_rows, heldout, weights: P
 
 
 # ----------------------------------------------------------------------------- summaries and plots
+
+def _from_curve(arm: str, curve: List[Dict[str, Any]], steps: List[Dict[str, Any]], rows_per_step: int,
+                base: Dict[str, Any]) -> Dict[str, Any]:
+    """An arm's result as of its last evaluation in `curve` (final greedy and mean@8 are unknown then)."""
+    last = curve[-1]
+    steps = [r for r in steps if r["step"] <= last["updates"]]
+    zero = [r["zeroVarianceFraction"] for r in steps]
+    rewards = [r["reward"] for r in steps if r.get("reward") is not None]
+    r = dict(base)
+    r.update({"initialMeanP": curve[0]["meanP"], "finalMeanP": last["meanP"], "finalHardMeanP": last["hardMeanP"],
+              "finalMeanPByBand": {k[4:]: v for k, v in last.items() if k.startswith("band")},
+              "easyBandFinal": last["easyBandMin"], "finalGreedy": None, "finalMeanAt8": None,
+              "zeroVarianceFraction": round(sum(zero) / len(zero), 4) if zero else None,
+              "updates": last["updates"], "rolloutsSpent": last["updates"] * rows_per_step,
+              "meanTrainingReward": round(sum(rewards) / len(rewards), 4) if rewards else None,
+              "upperBound": arm == "oracle", "curve": curve, "complete": False})
+    if steps and steps[-1].get("trainSeconds"):
+        t, svc = steps[-1]["trainSeconds"], steps[-1].get("serviceSeconds")
+        r["trainingSeconds"] = round(t, 1)
+        r["trlStepSeconds"] = round(t / max(1, steps[-1]["step"]), 4)
+        r["serviceSeconds"] = svc
+        r["serviceShareOfStep"] = round(svc / t, 5) if svc is not None and arm.startswith("goldilocks") else None
+    return r
+
+
+def partial_result(arm: str, arm_out: Path, manifest: Dict[str, Any]) -> Dict[str, Any]:
+    """What an arm that was stopped before its budget logged: its curve and its steps so far."""
+    g = manifest["grpo"]
+    return _from_curve(arm, read_jsonl(arm_out / "validation.jsonl"), read_jsonl(arm_out / "metrics.jsonl"),
+                       g["batch"] * g["groupSize"], {"initialGreedy": None, "initialMeanAt8": None})
+
+
+def truncate(arm: str, result: Dict[str, Any], updates: int, steps: List[Dict[str, Any]], manifest: Dict[str, Any]) -> Dict[str, Any]:
+    """An arm's result cut at `updates` (an evaluated step), so that arms stopped early compare at one budget."""
+    g = manifest["grpo"]
+    curve = [c for c in result["curve"] if c["updates"] <= updates]
+    keep = {k: result.get(k) for k in ("initialGreedy", "initialMeanAt8", "ranks", "torchThreads")}
+    return _from_curve(arm, curve, steps, g["batch"] * g["groupSize"], keep) | \
+        {"upperBound": result.get("upperBound", False), "completeRun": result.get("complete", True)}
+
 
 def updates_to_reach(curve: List[Dict[str, Any]], target: float) -> Optional[int]:
     for row in curve:
@@ -734,8 +781,8 @@ def targets(per_seed: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
                             "zeroVarianceVsUniform": a.get("zeroVarianceVsUniform"),
                             "zeroVarianceAtMost0.6x": a.get("zeroVarianceVsUniform") is not None
                             and a["zeroVarianceVsUniform"] <= 0.6,
-                            "serviceShareOfStep": a["serviceShareOfStep"],
-                            "serviceAtMost2Percent": a["serviceShareOfStep"] is not None and a["serviceShareOfStep"] <= 0.02}
+                            "serviceShareOfStep": a.get("serviceShareOfStep"),
+                            "serviceAtMost2Percent": a.get("serviceShareOfStep") is not None and a["serviceShareOfStep"] <= 0.02}
         t[seed] = row
     return t
 
@@ -857,10 +904,12 @@ def main(argv=None) -> int:
                 weights = str(weights)
             weights, warm = broadcast((weights, warm))
             warm["weights"] = weights
-        if a.warm_start_only:
-            log(f"seed {seed}: warm start {weights}")
-            continue
         warm_model = load_model(manifest, Path(weights), seed)
+        earlier = seed_out / "warm-start.json"
+        if "heldOut" not in warm and earlier.is_file():
+            before = json.loads(earlier.read_text())
+            if before.get("weights") == weights and before.get("cacheKey") == warm.get("cacheKey") and "heldOut" in before:
+                warm["heldOut"], warm["frontier"] = before["heldOut"], before["frontier"]
         if "heldOut" not in warm:
             warm["heldOut"] = {k: (round(v, 5) if isinstance(v, float) else v)
                                for k, v in evaluate(warm_model, codec, heldout, manifest, True).items()}
@@ -870,14 +919,20 @@ def main(argv=None) -> int:
                 (seed_out / "warm-start.json").write_text(json.dumps(warm, indent=1))
         log(f"seed {seed}: warm start meanP {warm['heldOut']['meanP']} by band {warm['heldOut']['meanPByBand']}; "
             f"frontier mixed@16 {warm['frontier']['mixedFraction']}")
+        if a.warm_start_only:
+            continue
         results: Dict[str, Dict[str, Any]] = {}
         step_rows: Dict[str, List] = {}
         for arm in arms:
             arm_out = seed_out / arm
             if a.aggregate_only:
-                if not (arm_out / "result.json").is_file():
-                    raise SystemExit(f"{arm_out}/result.json is missing: run that arm first")
-                results[arm] = json.loads((arm_out / "result.json").read_text())
+                if (arm_out / "result.json").is_file():
+                    results[arm] = json.loads((arm_out / "result.json").read_text())
+                elif (arm_out / "validation.jsonl").is_file():
+                    log(f"seed {seed}: {arm} did not finish: summarising its curve and steps so far")
+                    results[arm] = partial_result(arm, arm_out, manifest)
+                else:
+                    raise SystemExit(f"{arm_out} holds no run of {arm}: run that arm first")
             else:
                 log(f"seed {seed}: arm {arm}, {steps} steps x {manifest['grpo']['batch']} x {manifest['grpo']['groupSize']} "
                     f"on {world()} rank(s)")
@@ -889,7 +944,12 @@ def main(argv=None) -> int:
             r = results[arm]
             steps = r["updates"] if a.aggregate_only else steps
             log(f"seed {seed}: {arm}: meanP {r['initialMeanP']} -> {r['finalMeanP']}, zeroVar {r['zeroVarianceFraction']}, "
-                f"{r['seconds']} s, service share {r['serviceShareOfStep']}")
+                f"{r.get('seconds')} s, service share {r.get('serviceShareOfStep')}")
+        truncated = None
+        if any(not r.get("complete", True) for r in results.values()):
+            truncated = min(r["curve"][-1]["updates"] for r in results.values())
+            results = {arm: truncate(arm, r, truncated, step_rows[arm], manifest) for arm, r in results.items()}
+            steps = truncated
         g = manifest["grpo"]
         summary = {
             "config": {"seed": seed, "quick": a.quick, "ranks": world(), "torchThreads": torch.get_num_threads(),
@@ -903,6 +963,7 @@ def main(argv=None) -> int:
                        "evalEvery": every, "versions": {"trl": trl.__version__, "torch": torch.__version__,
                                                         "transformers": __import__("transformers").__version__}},
             "warmStart": warm,
+            "truncatedAtUpdates": truncated,
             "arms": arm_summary(results),
         }
         per_seed[str(seed)] = summary
