@@ -10,6 +10,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 # --retries 0: an index that cannot be reached (no network) is skipped at once, not retried for minutes
 "$VENV/bin/pip" install -q --disable-pip-version-check --retries 0 --timeout 20 \
-  "torch==2.13.0" "trl>=1.13" datasets torchdata pytest
+  "torch==2.13.0" "trl>=1.13" datasets torchdata pytest matplotlib
 GOLDILOCKS_SERVER_JAR="$PWD/goldilocks-server/target/goldilocks-server.jar" \
+GOLDILOCKS_EXAMPLES_JAR="$PWD/examples/target/goldilocks-examples.jar" \
   "$VENV/bin/python" -m pytest -q -p no:cacheprovider clients/python/tests

@@ -77,6 +77,8 @@ final class BenchmarkCommand implements Callable<Integer> {
   private static final String WARM_START_RECIPE_PADDED = "two-stage-v2-padded";
   static final int MAX_DIGITS = 6;
   static final int EASY_BANDS = 3;
+  /** Positions of the policy: prompt, answer and end marker of the longest question fit. */
+  static final int MAX_LENGTH = 32;
 
   @Option(names = "--seeds", split = ",", defaultValue = "1",
       description = "Seeds to run, comma-separated, e.g. 1,2,3; results are aggregated over them (default: ${DEFAULT-VALUE}).")
@@ -161,7 +163,7 @@ final class BenchmarkCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--workers must be >= 1, got " + workers);
     }
     Files.createDirectories(out);
-    modelConfig = TransformerConfig.small(tok.vocabSize(), 32);
+    modelConfig = TransformerConfig.small(tok.vocabSize(), MAX_LENGTH);
     Map<String, Object> perSeed = new LinkedHashMap<>();
     Map<Long, Map<String, ArmRun.Result>> results = new LinkedHashMap<>();
     for (long seed : seeds) {
@@ -215,10 +217,8 @@ final class BenchmarkCommand implements Callable<Integer> {
     int every = evalEvery != null ? evalEvery : quick ? 10 : 20;
     Files.createDirectories(dir);
 
-    List<ArithmeticTask> validation = bands(heldOutSize, seed * 7 + 2, "v", Set.of(), !noZeroPad);
-    Set<String> heldOutPrompts = new HashSet<>();
-    validation.forEach(t -> heldOutPrompts.add(t.prompt()));
-    List<ArithmeticTask> train = bands(quick ? 3000 : 12_000, seed * 7 + 1, "t", heldOutPrompts, !noZeroPad);
+    List<ArithmeticTask> validation = heldOutSet(heldOutSize, seed, !noZeroPad);
+    List<ArithmeticTask> train = poolSet(quick ? 3000 : 12_000, seed, validation, !noZeroPad);
     Map<String, ArithmeticTask> byId = new java.util.HashMap<>();
     train.forEach(t -> byId.put(t.id(), t));
     QuestionPool pool = QuestionPool.of(train.stream().map(ArithmeticTask::toQuestion).toList());
@@ -303,6 +303,28 @@ final class BenchmarkCommand implements Callable<Integer> {
     return summary;
   }
 
+  /** The held-out questions of a seed: {@code n} spread evenly over the digit bands. */
+  static List<ArithmeticTask> heldOutSet(int n, long seed, boolean zeroPad) {
+    return bands(n, seed * 7 + 2, "v", Set.of(), zeroPad);
+  }
+
+  /** The training pool of a seed: {@code n} questions spread over the bands, none with a prompt of {@code heldOut}. */
+  static List<ArithmeticTask> poolSet(int n, long seed, List<ArithmeticTask> heldOut, boolean zeroPad) {
+    Set<String> heldOutPrompts = new HashSet<>();
+    heldOut.forEach(t -> heldOutPrompts.add(t.prompt()));
+    return bands(n, seed * 7 + 1, "t", heldOutPrompts, zeroPad);
+  }
+
+  /** The fresh questions stage 2 of the warm start probes to decide when to stop. */
+  static List<ArithmeticTask> probeSet(long seed, boolean zeroPad) {
+    return bands(PROBE_SIZE, seed * 7 + 3, "probe", Set.of(), zeroPad);
+  }
+
+  /** The random stream of warm-start stage 1 ({@code stage} 1) or 2 of a seed. */
+  static Rng warmRng(long seed, int stage) {
+    return new Rng(seed * 13 + (stage == 1 ? 5 : 6));
+  }
+
   /** {@code n} tasks spread evenly over the digit bands 1..6, skipping prompts in {@code exclude}. */
   static List<ArithmeticTask> bands(int n, long seed, String prefix, Set<String> exclude, boolean zeroPad) {
     Rng rng = new Rng(seed);
@@ -344,12 +366,12 @@ final class BenchmarkCommand implements Callable<Integer> {
     String second = first + "|stage2=" + stage2 + ",hardShare=" + STAGE2_HARD + ",lr=" + STAGE2_LR + ">1e-4"
         + "|stop=hardP>=" + STAGE2_STOP_HARD_P + ",nearer-of-last-two,probe=" + PROBE_SIZE + ",every=" + PROBE_EVERY;
     Path stage1Dir = cached(first, info, "stage1", p -> {
-      Rng rng = new Rng(seed * 13 + 5);
-      return Map.of("skippedSteps", ArmRun.warmStart(p, stage1, 1e-3, s -> warmBatch(rng, STAGE1_HARD)));
+      Rng rng = warmRng(seed, 1);
+      return Map.of("skippedSteps", ArmRun.warmStart(p, stage1, STAGE1_LR, s -> warmBatch(rng, STAGE1_HARD)));
     }, seed, null);
     return cached(second, info, "stage2", p -> {
-      Rng rng = new Rng(seed * 13 + 6);
-      List<ArithmeticTask> probe = bands(PROBE_SIZE, seed * 7 + 3, "probe", Set.of(), !noZeroPad);
+      Rng rng = warmRng(seed, 2);
+      List<ArithmeticTask> probe = probeSet(seed, !noZeroPad);
       List<Map<String, Object>> trajectory = new ArrayList<>();
       Path previous = Files.createTempDirectory(cache, ".stage2-previous");
       int[] kept = {0};
@@ -397,14 +419,16 @@ final class BenchmarkCommand implements Callable<Integer> {
     }, seed, stage1Dir);
   }
 
-  private static final double STAGE1_HARD = 0.03;
-  private static final double STAGE2_HARD = 0.35;
-  private static final double STAGE2_LR = 5e-4;
-  private static final int PROBE_SIZE = 600;
-  private static final int PROBE_GROUP = 8;
-  private static final int PROBE_EVERY = 20;
+  static final double STAGE1_HARD = 0.03;
+  static final double STAGE2_HARD = 0.35;
+  static final double STAGE2_LR = 5e-4;
+  static final double STAGE1_LR = 1e-3;
+  static final int WARM_BATCH = 64;
+  static final int PROBE_SIZE = 600;
+  static final int PROBE_GROUP = 8;
+  static final int PROBE_EVERY = 20;
   /** Stage 2 stops once the probe's hard bands (4-6 digits) reach this mean p (the prototype stopped at 0.17). */
-  private static final double STAGE2_STOP_HARD_P = 0.15;
+  static final double STAGE2_STOP_HARD_P = 0.15;
 
   /** The chance that a group of {@code g} rollouts of a question with success rate {@code p} is mixed: 1 - p^g - (1-p)^g. */
   private static double mixedChance(double p, int g) {
@@ -501,10 +525,19 @@ final class BenchmarkCommand implements Callable<Integer> {
 
   /** 64 supervised items: a hard band (4-6 digits) with probability {@code hardShare}, else an easy one. */
   private List<Sequence> warmBatch(Rng rng, double hardShare) {
-    List<Sequence> b = new ArrayList<>(64);
-    for (int i = 0; i < 64; i++) {
+    List<Sequence> b = new ArrayList<>(WARM_BATCH);
+    for (ArithmeticTask t : warmTasks(rng, hardShare, !noZeroPad)) {
+      b.add(sequence(t));
+    }
+    return b;
+  }
+
+  /** The questions of one warm-start batch, drawn from {@code rng}: what {@code benchmark-export} writes, step by step. */
+  static List<ArithmeticTask> warmTasks(Rng rng, double hardShare, boolean zeroPad) {
+    List<ArithmeticTask> b = new ArrayList<>(WARM_BATCH);
+    for (int i = 0; i < WARM_BATCH; i++) {
       int digits = rng.nextDouble() < hardShare ? EASY_BANDS + 1 + rng.nextInt(MAX_DIGITS - EASY_BANDS) : 1 + rng.nextInt(EASY_BANDS);
-      b.add(sequence(ArithmeticTasks.addOrSubtract(rng, digits, "warm", !noZeroPad)));
+      b.add(ArithmeticTasks.addOrSubtract(rng, digits, "warm", zeroPad));
     }
     return b;
   }

@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code goldilocks-examples.jar}. */
 @Command(name = "goldilocks-examples", mixinStandardHelpOptions = true,
     description = "Goldilocks programs: sampler simulation and performance measurements.",
-    subcommands = {BenchmarkCommand.class, OmrCommand.class, SimulateCommand.class, PerfCommand.class, DjlBenchCommand.class,
-        DataBenchCommand.class, HfBenchCommand.class, ServiceBenchCommand.class, RandomCheckpointCommand.class, MathBenchCommand.class})
+    subcommands = {BenchmarkCommand.class, BenchmarkExportCommand.class, OmrCommand.class, SimulateCommand.class,
+        PerfCommand.class, DjlBenchCommand.class, DataBenchCommand.class, HfBenchCommand.class, ServiceBenchCommand.class,
+        RandomCheckpointCommand.class, MathBenchCommand.class})
 public final class Main implements Runnable {
 
   /** Runs the command line. */
