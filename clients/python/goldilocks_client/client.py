@@ -326,3 +326,17 @@ def results_by_question(ids: Sequence[str], rewards: Sequence[float], group_size
             item["rollouts"] = list(range(len(rs)))
         out.append(item)
     return out
+
+
+def post_step_rewards(client: GoldilocksClient, step: int, ids: Sequence[str], rewards: Sequence[float],
+                      group_size: int, reward_range: Optional[Sequence[float]] = None) -> Dict[str, Any]:
+    """Posts the rewards of one service step's rollouts (parallel lists, any order) grouped by
+    question, after mapping ``reward_range=(low, high)`` onto [0, 1]; raises
+    :class:`GoldilocksError` if the service rejects any item. The adapters' one way to post."""
+    if reward_range is not None:
+        low, high = reward_range
+        rewards = [(float(r) - low) / (high - low) for r in rewards]
+    answer = client.rewards(step, results_by_question(ids, rewards, group_size))
+    if answer.get("rejected"):
+        raise GoldilocksError(f"the service rejected rewards of step {step}: {answer['rejected'][:3]}")
+    return answer

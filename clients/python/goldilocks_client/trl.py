@@ -37,7 +37,7 @@ import os
 import uuid
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from .client import GoldilocksClient, GoldilocksError, results_by_question
+from .client import GoldilocksClient, GoldilocksError, post_step_rewards
 
 try:  # TRL and torch are optional: only this module needs them
     import torch
@@ -268,9 +268,12 @@ class GoldilocksGRPOTrainer(GRPOTrainer):
             client.run_id = _same_on_every_rank(uuid.uuid4().hex)
         return super().train(resume_from_checkpoint, *args, **kwargs)
 
+    def _goldilocks_picks_per_step(self) -> int:
+        return self.args.generation_batch_size // self.num_generations
+
     def get_train_dataloader(self):
         base = self.train_dataset
-        self.train_dataset = _ServiceRows(base, self.args.generation_batch_size // self.num_generations)
+        self.train_dataset = _ServiceRows(base, self._goldilocks_picks_per_step())
         try:
             return super().get_train_dataloader()
         finally:
@@ -278,7 +281,7 @@ class GoldilocksGRPOTrainer(GRPOTrainer):
 
     def _get_train_sampler(self, dataset=None) -> Sampler:
         rows = dataset if isinstance(dataset, _ServiceRows) else _ServiceRows(
-            self.train_dataset if dataset is None else dataset, self.args.generation_batch_size // self.num_generations)
+            self.train_dataset if dataset is None else dataset, self._goldilocks_picks_per_step())
         sampler = ServiceSampler(
             self.goldilocks_client,
             rows.base[self.goldilocks_id_column],
@@ -319,8 +322,6 @@ def goldilocks_reward(reward_func: Callable[..., List[float]], client: Goldilock
         if not (len(rewards) == len(ids) == len(steps)):
             raise GoldilocksError(f"{len(rewards)} rewards for {len(ids)} ids and {len(steps)} steps")
         values = [float("nan") if r is None else float(r) for r in rewards]
-        if reward_range is not None:
-            values = [(v - low) / (high - low) for v in values]
         rows = [(int(s), str(q), v) for s, q, v in zip(steps, ids, values)]
         if torch.distributed.is_available() and torch.distributed.is_initialized() and torch.distributed.get_world_size() > 1:
             gathered: List[Any] = [None] * torch.distributed.get_world_size()
@@ -333,10 +334,7 @@ def goldilocks_reward(reward_func: Callable[..., List[float]], client: Goldilock
             by_step.setdefault(step, []).append((qid, v))
         for step in sorted(by_step):
             pairs = by_step[step]
-            results = results_by_question([q for q, _ in pairs], [v for _, v in pairs], num_generations)
-            answer = client.rewards(step, results)
-            if answer.get("rejected"):
-                raise GoldilocksError(f"the service rejected rewards of step {step}: {answer['rejected'][:3]}")
+            post_step_rewards(client, step, [q for q, _ in pairs], [v for _, v in pairs], num_generations, reward_range)
         return rewards
 
     wrapped.__name__ = getattr(reward_func, "__name__", "reward")

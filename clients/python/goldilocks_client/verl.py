@@ -30,7 +30,7 @@ import os
 import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .client import GoldilocksClient, GoldilocksError, results_by_question
+from .client import GoldilocksClient, GoldilocksError, post_step_rewards
 
 try:
     from verl.experimental.dataset.sampler import AbstractCurriculumSampler as _SamplerBase  # verl 0.5-0.7.x
@@ -168,15 +168,9 @@ def _sequence_rewards(batch: Any, n: int) -> List[float]:
 
 def _post(client: GoldilocksClient, step: int, ids: List[str], rewards: List[float], group_size: Optional[int],
           reward_range: Optional[Tuple[float, float]]) -> Dict[str, Any]:
-    if reward_range is not None:
-        low, high = reward_range
-        rewards = [(r - low) / (high - low) for r in rewards]
     if group_size is None:  # verl repeats each prompt rollout.n times: the batch says what n is
         group_size = max(collections.Counter(ids).values())
-    answer = client.rewards(step, results_by_question(ids, rewards, group_size))
-    if answer.get("rejected"):
-        raise GoldilocksError(f"the service rejected rewards of step {step}: {answer['rejected'][:3]}")
-    return answer
+    return post_step_rewards(client, step, ids, rewards, group_size, reward_range)
 
 
 def _checkpointed_step(checkpoint_dir: str) -> int:
