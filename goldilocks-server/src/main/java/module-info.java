@@ -7,7 +7,6 @@
 @SuppressWarnings({"requires-transitive-automatic", "requires-automatic"})
 module ai.goldilocks.server {
   requires transitive ai.goldilocks.core;
-  requires ai.goldilocks.grpo;
   requires com.google.gson;
   requires info.picocli;
   requires org.eclipse.jetty.server;
@@ -16,6 +15,8 @@ module ai.goldilocks.server {
   exports ai.goldilocks.server;
   // teachers other than the built-in feature teacher (e.g. goldilocks-djl's) are found by name
   uses ai.goldilocks.core.spi.TeacherProvider;
+  // pool formats other than JSONL with id and text (e.g. goldilocks-grpo's OpenMathReasoning reader)
+  uses ai.goldilocks.core.spi.PoolReader;
   // picocli sets the command line's options by reflection
   opens ai.goldilocks.server to info.picocli;
 }

@@ -49,6 +49,22 @@ public interface Sampler extends AutoCloseable {
   /** A snapshot of the counters. */
   SamplerMetrics metrics();
 
+  /**
+   * Marks questions as handed out without drawing them, exactly as if {@link #next} had returned
+   * them, so that their feedback is then expected: what a host needs that restores an older state
+   * and replays a journal of the hand-outs made since (the teacher service does). All-or-nothing:
+   * an id not in the pool throws {@link IllegalArgumentException} and nothing is marked.
+   *
+   * <p>The default throws {@link UnsupportedOperationException} naming the sampler's class; the
+   * samplers of {@code ai.goldilocks.core.sampler} implement it.
+   *
+   * @throws UnsupportedOperationException if this sampler cannot replay hand-outs
+   */
+  default void markHandedOut(List<String> ids) {
+    throw new UnsupportedOperationException(getClass().getName() + " cannot mark questions as handed out (it does not "
+        + "implement Sampler.markHandedOut), so it cannot replay a journal of hand-outs");
+  }
+
   /** Writes the complete state. */
   void saveState(OutputStream out) throws IOException;
 

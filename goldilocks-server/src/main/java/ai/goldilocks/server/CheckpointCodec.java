@@ -23,9 +23,8 @@ final class CheckpointCodec {
   static final int VERSION = 2;
 
   /** Everything a checkpoint holds. */
-  record Snapshot(long seq, RunConfig config, int groupSize, TreeMap<Long, TeacherService.Issued> steps,
-      Map<TeacherService.GroupKey, TeacherService.Partial> groups, long acceptedParts, long staleGroups,
-      long completedGroups, byte[] samplerState) {}
+  record Snapshot(long seq, RunConfig config, int groupSize, TreeMap<Long, Ledger.Picks> steps,
+      Map<Ledger.GroupKey, Ledger.Group> groups, Ledger.Counters counters, byte[] samplerState) {}
 
   private CheckpointCodec() {}
 
@@ -38,28 +37,29 @@ final class CheckpointCodec {
     out.writeUTF(s.config.toJson().toString());
     out.writeInt(s.groupSize);
     out.writeInt(s.steps.size());
-    for (Map.Entry<Long, TeacherService.Issued> e : s.steps.entrySet()) {
+    for (Map.Entry<Long, Ledger.Picks> e : s.steps.entrySet()) {
+      Ledger.Picks p = e.getValue();
       out.writeLong(e.getKey());
-      out.writeInt(e.getValue().ids.length);
-      for (int i = 0; i < e.getValue().ids.length; i++) {
-        out.writeUTF(e.getValue().ids[i]);
-        out.writeDouble(e.getValue().utilities[i]);
+      out.writeInt(p.size());
+      for (int i = 0; i < p.size(); i++) {
+        out.writeUTF(p.id(i));
+        out.writeDouble(p.utility(i));
       }
     }
     out.writeInt(s.groups.size());
-    for (Map.Entry<TeacherService.GroupKey, TeacherService.Partial> e : s.groups.entrySet()) {
+    for (Map.Entry<Ledger.GroupKey, Ledger.Group> e : s.groups.entrySet()) {
       out.writeLong(e.getKey().step());
       out.writeUTF(e.getKey().id());
-      TeacherService.Partial p = e.getValue();
+      Ledger.Group p = e.getValue();
       out.writeBoolean(p.done);
       for (int k = 0; k < s.groupSize; k++) {
         out.writeBoolean(p.got[k]);
         out.writeDouble(p.rewards[k]);
       }
     }
-    out.writeLong(s.acceptedParts);
-    out.writeLong(s.staleGroups);
-    out.writeLong(s.completedGroups);
+    out.writeLong(s.counters.acceptedParts());
+    out.writeLong(s.counters.staleGroups());
+    out.writeLong(s.counters.completedGroups());
     out.writeInt(s.samplerState.length);
     out.write(s.samplerState);
     out.flush();
@@ -94,7 +94,7 @@ final class CheckpointCodec {
     if (groupSize != config.groupSize()) {
       throw new IOException("group size " + groupSize + " differs from the configuration's " + config.groupSize());
     }
-    TreeMap<Long, TeacherService.Issued> steps = new TreeMap<>();
+    TreeMap<Long, Ledger.Picks> steps = new TreeMap<>();
     int ns = in.readInt();
     for (int i = 0; i < ns; i++) {
       long step = in.readLong();
@@ -105,27 +105,27 @@ final class CheckpointCodec {
         ids[j] = in.readUTF();
         u[j] = in.readDouble();
       }
-      steps.put(step, new TeacherService.Issued(ids, u));
+      steps.put(step, new Ledger.Picks(step, ids, u));
     }
-    Map<TeacherService.GroupKey, TeacherService.Partial> groups = new HashMap<>();
+    Map<Ledger.GroupKey, Ledger.Group> groups = new HashMap<>();
     int ng = in.readInt();
     for (int i = 0; i < ng; i++) {
       long step = in.readLong();
       String id = in.readUTF();
-      TeacherService.Partial p = new TeacherService.Partial(groupSize);
+      Ledger.Group p = new Ledger.Group(groupSize);
       p.done = in.readBoolean();
       for (int k = 0; k < groupSize; k++) {
         p.got[k] = in.readBoolean();
         p.rewards[k] = in.readDouble();
         p.count += p.got[k] ? 1 : 0;
       }
-      groups.put(new TeacherService.GroupKey(step, id), p);
+      groups.put(new Ledger.GroupKey(step, id), p);
     }
     long accepted = in.readLong();
     long stale = in.readLong();
     long completed = in.readLong();
     byte[] samplerState = new byte[in.readInt()];
     in.readFully(samplerState);
-    return new Snapshot(seq, config, groupSize, steps, groups, accepted, stale, completed, samplerState);
+    return new Snapshot(seq, config, groupSize, steps, groups, new Ledger.Counters(accepted, stale, completed), samplerState);
   }
 }

@@ -1,12 +1,8 @@
 package ai.goldilocks.server;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -17,16 +13,13 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An append-only journal in segments {@code journal-<first seq>.log}. Each line is one record,
- * framed as {@code <length> <crc32c> <json>\n}: the JSON's length in bytes (decimal) and its
- * CRC-32C (8 hex digits). The first record of every segment is a header, {@code {"type":
- * "segment", "format": 2, "firstSeq": N, "config": {...}}}, holding the options the state was
- * written with ({@link RunConfig}).
+ * The journal's files: an append-only log in segments {@code journal-<first seq>.log}, one record
+ * per line in {@link JournalCodec}'s framing; the first record of every segment is a
+ * {@link JournalCodec.Header} holding the options the state was written with ({@link RunConfig}).
  *
  * <p>Records are appended under the caller's lock and made durable by {@link #sync}, which many
  * callers share (group commit): a request is acknowledged only after the fsync that covers its
@@ -36,10 +29,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Journal implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
-  static final int FORMAT = 2;
   private static final Pattern SEGMENT = Pattern.compile("journal-(\\d{12})\\.log");
   private static final Pattern OLD_SEGMENT = Pattern.compile("journal-\\d{12}\\.jsonl");
-  private static final Pattern FRAME = Pattern.compile("(\\d{1,10}) ([0-9a-f]{8}) ");
 
   private final Path dir;
   private final Disk disk;
@@ -59,6 +50,11 @@ final class Journal implements AutoCloseable {
   /** Opens a journal in {@code dir}; {@link #roll} must be called before the first append. */
   static Journal open(Path dir, Disk disk, RunConfig config) {
     return new Journal(dir, disk, config);
+  }
+
+  /** The end of the last record appended: what {@link #sync} must reach for everything appended so far. */
+  synchronized long written() {
+    return written;
   }
 
   /** The write or fsync that failed the journal, or null while it works. */
@@ -86,12 +82,7 @@ final class Journal implements AutoCloseable {
       written = size;
       synced = size;
       if (size == 0) {
-        JsonObject h = new JsonObject();
-        h.addProperty("type", "segment");
-        h.addProperty("format", FORMAT);
-        h.addProperty("firstSeq", firstSeq);
-        h.add("config", config.toJson());
-        long end = appendFramed(h);
+        long end = appendFramed(new JournalCodec.Header(firstSeq, config));
         disk.force(channel, false);
         synced = end;
       }
@@ -106,13 +97,13 @@ final class Journal implements AutoCloseable {
    * Appends one record; returns the position to {@link #sync} to. On failure the file is cut back
    * to its last whole record and the journal fails for good.
    */
-  synchronized long append(JsonObject record) throws IOException {
+  synchronized long append(JournalCodec.Entry record) throws IOException {
     checkWorking();
     return appendFramed(record);
   }
 
-  private long appendFramed(JsonObject record) throws IOException {
-    byte[] line = frame(record);
+  private long appendFramed(JournalCodec.Entry record) throws IOException {
+    byte[] line = JournalCodec.encode(record);
     try {
       disk.write(channel, ByteBuffer.wrap(line));
     } catch (IOException e) {
@@ -121,19 +112,6 @@ final class Journal implements AutoCloseable {
     }
     written += line.length;
     return written;
-  }
-
-  /** One framed line: {@code <length> <crc32c> <json>\n}. */
-  static byte[] frame(JsonObject record) {
-    byte[] json = record.toString().getBytes(StandardCharsets.UTF_8);
-    CRC32C crc = new CRC32C();
-    crc.update(json);
-    byte[] prefix = String.format(Locale.ROOT, "%d %08x ", json.length, crc.getValue()).getBytes(StandardCharsets.US_ASCII);
-    byte[] line = new byte[prefix.length + json.length + 1];
-    System.arraycopy(prefix, 0, line, 0, prefix.length);
-    System.arraycopy(json, 0, line, prefix.length, json.length);
-    line[line.length - 1] = '\n';
-    return line;
   }
 
   /** Returns once everything up to {@code position} is on disk. */
@@ -216,7 +194,7 @@ final class Journal implements AutoCloseable {
    * gap in the sequence numbers) may have been acknowledged and is an {@link IOException} naming
    * the file, line and what to do. Returns the last sequence number seen.
    */
-  static long replay(Path dir, long after, RunConfig config, Consumer<JsonObject> apply) throws IOException {
+  static long replay(Path dir, long after, RunConfig config, Consumer<JournalCodec.Entry> apply) throws IOException {
     long last = after;
     List<Long> segs = segments(dir);
     for (int s = 0; s < segs.size(); s++) {
@@ -237,15 +215,19 @@ final class Journal implements AutoCloseable {
           truncate(file, pos);
           break;
         }
-        JsonObject rec = unframe(file, line, pos, all, nl);
+        JournalCodec.Entry rec;
+        try {
+          rec = JournalCodec.decode(all, pos, nl);
+        } catch (JournalCodec.Damage d) {
+          throw damaged(file, line, pos, d.getMessage());
+        }
         if (line == 1) {
           checkHeader(file, rec, segs.get(s), config);
         } else {
-          long seq;
-          try {
-            seq = rec.get("seq").getAsLong();
-          } catch (RuntimeException e) {
-            throw damaged(file, line, pos, "the record has no sequence number");
+          long seq = rec instanceof JournalCodec.PicksEntry p ? p.seq()
+              : rec instanceof JournalCodec.RewardsEntry r ? r.seq() : -1;
+          if (seq < 0) {
+            throw damaged(file, line, pos, "a segment header in the middle of a segment");
           }
           if (seq > after) {
             if (seq != last + 1) {
@@ -268,42 +250,11 @@ final class Journal implements AutoCloseable {
     return last;
   }
 
-  private static JsonObject unframe(Path file, int line, int pos, byte[] all, int nl) throws IOException {
-    String head = new String(all, pos, Math.min(20, nl - pos), StandardCharsets.US_ASCII);
-    Matcher m = FRAME.matcher(head);
-    if (!m.lookingAt()) {
-      throw damaged(file, line, pos, "the line does not start with <length> <crc32c>");
+  private static void checkHeader(Path file, JournalCodec.Entry rec, long firstSeq, RunConfig config) throws IOException {
+    if (!(rec instanceof JournalCodec.Header h) || h.firstSeq() != firstSeq) {
+      throw damaged(file, 1, 0, "the segment header is not valid (not the header of segment " + firstSeq + ")");
     }
-    int start = pos + m.end();
-    long length = Long.parseLong(m.group(1));
-    if (start + length != nl) {
-      throw damaged(file, line, pos, "the record holds " + (nl - start) + " bytes, its frame says " + length);
-    }
-    CRC32C crc = new CRC32C();
-    crc.update(all, start, (int) length);
-    if (crc.getValue() != Long.parseLong(m.group(2), 16)) {
-      throw damaged(file, line, pos, "checksum mismatch");
-    }
-    try {
-      JsonElement e = JsonParser.parseString(new String(all, start, (int) length, StandardCharsets.UTF_8));
-      return e.getAsJsonObject();
-    } catch (RuntimeException e) {
-      throw damaged(file, line, pos, "the record is not a JSON object (" + e.getMessage() + ")");
-    }
-  }
-
-  private static void checkHeader(Path file, JsonObject h, long firstSeq, RunConfig config) throws IOException {
-    RunConfig stored;
-    try {
-      if (!"segment".equals(h.get("type").getAsString()) || h.get("format").getAsInt() != FORMAT
-          || h.get("firstSeq").getAsLong() != firstSeq) {
-        throw new IllegalStateException("not the header of segment " + firstSeq + " in format " + FORMAT);
-      }
-      stored = RunConfig.fromJson(h.getAsJsonObject("config"));
-    } catch (RuntimeException e) {
-      throw damaged(file, 1, 0, "the segment header is not valid (" + e.getMessage() + ")");
-    }
-    List<String> diff = config.differencesFrom(stored);
+    List<String> diff = config.differencesFrom(h.config());
     if (!diff.isEmpty()) {
       throw new IOException(file + " was written with other options: " + String.join("; ", diff)
           + ". Restart with the options the state was written with, or use a fresh --state-dir for a new run");

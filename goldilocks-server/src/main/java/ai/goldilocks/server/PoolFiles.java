@@ -1,106 +1,62 @@
 package ai.goldilocks.server;
 
-import ai.goldilocks.core.Question;
+import ai.goldilocks.core.JsonlPool;
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.grpo.data.OmrReader;
-import ai.goldilocks.grpo.data.ReadReport;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.BufferedReader;
+import ai.goldilocks.core.spi.PoolReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads a question pool: JSONL rows with {@code id} and {@code text} (other fields ignored), or
- * OpenMathReasoning parquet / JSONL through {@link OmrReader} (rows with {@code problem}).
- * Malformed JSONL rows are skipped, counted and reported; a file where no row is usable is an error.
+ * Reads the pool the server serves: JSON Lines rows with {@code id} and {@code text} through the
+ * core's {@link JsonlPool} (malformed rows skipped, counted and reported), or any other format
+ * through a {@link PoolReader} on the class path (goldilocks-grpo's reads OpenMathReasoning parquet
+ * and JSONL rows with {@code problem}).
  */
 public final class PoolFiles {
   private static final Logger LOG = LoggerFactory.getLogger(PoolFiles.class);
 
   private PoolFiles() {}
 
-  /** Loads the pool at {@code source} (a file, a directory or a glob for OpenMathReasoning). */
+  /** Loads the pool at {@code source}: a JSONL file, or a file, directory or glob another reader takes. */
   public static QuestionPool load(String source) throws IOException {
-    Path p = Path.of(source);
-    if (Files.isRegularFile(p) && source.endsWith(".jsonl") && firstRowHasText(p)) {
-      return idText(p);
-    }
-    OmrReader reader = OmrReader.builder(source).build();
-    QuestionPool.Builder b = QuestionPool.builder();
-    ReadReport report = reader.read(mp -> b.add(mp.toQuestion()));
-    LOG.info("read {}: {}", source, report);
-    if (b.size() == 0) {
-      throw new IOException("no usable question in " + source);
-    }
-    return b.build();
+    return load(source, ServiceLoader.load(PoolReader.class, PoolFiles.class.getClassLoader()));
   }
 
-  private static boolean firstRowHasText(Path file) throws IOException {
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (!line.isBlank()) {
-          try {
-            JsonElement e = JsonParser.parseString(line);
-            return e.isJsonObject() && e.getAsJsonObject().has("text") && !e.getAsJsonObject().has("problem");
-          } catch (RuntimeException e) {
-            return true; // let the id/text reader report it
-          }
-        }
+  /** {@link #load(String)} with the given readers (tests). */
+  static QuestionPool load(String source, Iterable<PoolReader> readers) throws IOException {
+    Path p;
+    try {
+      p = Path.of(source);
+    } catch (RuntimeException e) {
+      p = null; // a glob: only a reader can take it
+    }
+    if (p != null && Files.isRegularFile(p) && source.endsWith(".jsonl") && JsonlPool.looksLikeIdText(p)) {
+      JsonlPool.Result r = JsonlPool.read(p, true);
+      LOG.info("read {}: {} questions, {} malformed rows skipped", source, r.pool().size(), r.skipped());
+      return r.pool();
+    }
+    List<String> names = new ArrayList<>();
+    for (PoolReader reader : readers) {
+      names.add(reader.name());
+      if (reader.accepts(source)) {
+        return reader.read(source);
       }
     }
-    return false;
-  }
-
-  private static QuestionPool idText(Path file) throws IOException {
-    QuestionPool.Builder b = QuestionPool.builder();
-    java.util.Set<String> ids = new java.util.HashSet<>();
-    long skipped = 0;
-    long lineNo = 0;
-    String firstProblem = null;
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        lineNo++;
-        if (line.isBlank()) {
-          continue;
-        }
-        String problem = null;
-        try {
-          JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-          JsonElement id = o.get("id");
-          JsonElement text = o.get("text");
-          if (id == null || !id.isJsonPrimitive() || text == null || !text.isJsonPrimitive()) {
-            problem = "needs string fields \"id\" and \"text\"";
-          } else if (!ids.add(id.getAsString())) {
-            problem = "duplicate id '" + id.getAsString() + "'";
-          } else {
-            b.add(new Question(id.getAsString(), text.getAsString()));
-          }
-        } catch (RuntimeException e) {
-          problem = "not a JSON object (" + e.getMessage() + ")";
-        }
-        if (problem != null) {
-          skipped++;
-          if (firstProblem == null) {
-            firstProblem = "line " + lineNo + ": " + problem;
-          }
-        }
-      }
+    if (p != null && !Files.exists(p) && !source.contains("*")) {
+      throw new IOException("no pool at " + source + ": no such file or directory");
     }
-    if (skipped > 0) {
-      LOG.warn("{}: skipped {} malformed rows (first: {})", file, skipped, firstProblem);
-    }
-    if (b.size() == 0) {
-      throw new IOException("no usable row in " + file + (firstProblem == null ? "" : " (first problem: " + firstProblem + ")"));
-    }
-    LOG.info("read {}: {} questions, {} rows skipped", file, b.size(), skipped);
-    return b.build();
+    throw new IOException(source + " is not JSONL with \"id\" and \"text\" rows, and "
+        + (names.isEmpty() ? "no other pool reader is on the class path" : "no reader on the class path takes it ("
+            + String.join(", ", names) + ")")
+        + ". For OpenMathReasoning parquet shards or JSONL rows with \"problem\", add goldilocks-grpo's jar and "
+        + "parquet-floor's to the class path (e.g. java -cp 'examples/target/goldilocks-examples.jar:"
+        + "examples/target/lib/*' ai.goldilocks.server.ServerMain ...); or convert the pool to JSONL rows with "
+        + "\"id\" and \"text\"");
   }
 }

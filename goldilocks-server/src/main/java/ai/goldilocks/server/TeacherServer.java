@@ -1,42 +1,24 @@
 package ai.goldilocks.server;
 
 import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
 import ai.goldilocks.core.spi.UtilityPredictor;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.Locale;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Connection;
-import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,7 +78,6 @@ public final class TeacherServer implements AutoCloseable {
   private final RunBinding run;
   private final Server http;
   private final ServerConnector connector;
-  private final boolean checkHost;
   private volatile TeacherService service;
   private volatile Throwable startFailure;
   private final Thread loader;
@@ -105,7 +86,7 @@ public final class TeacherServer implements AutoCloseable {
     this.config = b;
     this.run = RunBinding.open(b.stateDir, b.runId);
     InetAddress bound = InetAddress.getByName(b.host);
-    this.checkHost = b.token == null && bound.isLoopbackAddress();
+    boolean checkHost = b.token == null && bound.isLoopbackAddress();
     if (b.token == null && !bound.isLoopbackAddress()) {
       LOG.warn("serving {} without a token: anyone who can reach this address can post rewards; set GOLDILOCKS_TOKEN",
           b.host);
@@ -129,7 +110,22 @@ public final class TeacherServer implements AutoCloseable {
     connector.addBean(new PerClientLimit(b.maxConnectionsPerClient));
     http.addConnector(connector);
     http.addBean(new NetworkConnectionLimit(b.maxConnections, connector));
-    http.setHandler(new Api());
+    http.setHandler(new HttpApi(new HttpApi.Host() {
+      @Override
+      public TeacherService service() {
+        return service;
+      }
+
+      @Override
+      public Throwable startFailure() {
+        return startFailure;
+      }
+
+      @Override
+      public int port() {
+        return TeacherServer.this.port();
+      }
+    }, b.token, b.host, checkHost, b.maxBodyBytes, b.idleTimeout.toMillis(), run));
     try {
       http.start();
     } catch (IOException e) {
@@ -140,6 +136,15 @@ public final class TeacherServer implements AutoCloseable {
     this.loader = new Thread(this::load, "goldilocks-loader");
     loader.setDaemon(true);
     loader.start();
+  }
+
+  /** Whether {@code s} overrides {@link Sampler#markHandedOut}'s default (which throws). */
+  private static boolean canReplay(Sampler s) {
+    try {
+      return s.getClass().getMethod("markHandedOut", List.class).getDeclaringClass() != Sampler.class;
+    } catch (NoSuchMethodException e) {
+      return false;
+    }
   }
 
   /** A builder; the pool (or a loader of it) is required. */
@@ -186,20 +191,49 @@ public final class TeacherServer implements AutoCloseable {
     return s.checkpoint();
   }
 
+  /** The run this server's state is bound to, or null while no request or option has named one. */
+  public String runId() {
+    return run.bound();
+  }
+
+  /** A value as a message may quote it: at most {@value #ECHO} characters. */
+  static String echo(String s) {
+    if (s == null || s.length() <= ECHO) {
+      return s;
+    }
+    return s.substring(0, ECHO) + "... (" + s.length() + " characters)";
+  }
+
   private void load() {
     try {
       long t0 = System.nanoTime();
       QuestionPool pool = config.poolLoader.call();
-      UtilityPredictor base = config.teacher == null ? FeaturePredictor.builder().seed(config.seed).build()
-          : config.teacher.apply(pool);
-      TimedPredictor teacher = new TimedPredictor(base);
-      GoldilocksSampler sampler = GoldilocksSampler.builder(pool).predictor(teacher).candidates(config.candidates)
-          .epsilon(config.epsilon).seed(config.seed).rewardRange(config.rewardLow, config.rewardHigh)
-          .maxPolicyLag(config.maxStepLag)
-          // a request never waits for teacher training (it would hold the service's lock); the lag is in the metrics
-          .maxTeacherLag(Integer.MAX_VALUE).build();
+      Sampler sampler;
+      TimedPredictor teacher = null;
+      String teacherName;
+      if (config.sampler != null) {
+        sampler = Objects.requireNonNull(config.sampler.apply(pool), "the sampler factory returned null");
+        if (sampler.pool() != pool) {
+          throw new IllegalArgumentException("the sampler factory must build its sampler on the pool it is given");
+        }
+        if (config.stateDir != null && !canReplay(sampler)) {
+          throw new IllegalArgumentException(sampler.getClass().getName() + " does not implement "
+              + "Sampler.markHandedOut, which replaying the journal needs: serve it without a state directory");
+        }
+        teacherName = "sampler:" + sampler.getClass().getName();
+      } else {
+        UtilityPredictor base = config.teacher == null ? FeaturePredictor.builder().seed(config.seed).build()
+            : config.teacher.apply(pool);
+        teacher = new TimedPredictor(base);
+        sampler = GoldilocksSampler.builder(pool).predictor(teacher).candidates(config.candidates)
+            .epsilon(config.epsilon).seed(config.seed).rewardRange(config.rewardLow, config.rewardHigh)
+            .maxPolicyLag(config.maxStepLag)
+            // a request never waits for teacher training (it would hold the service's lock); the lag is in the metrics
+            .maxTeacherLag(Integer.MAX_VALUE).build();
+        teacherName = base.name();
+      }
       RunConfig runConfig = new RunConfig(RunConfig.poolFingerprint(pool), config.groupSize, config.candidates,
-          config.epsilon, config.seed, base.name(), config.rewardLow, config.rewardHigh);
+          config.epsilon, config.seed, teacherName, config.rewardLow, config.rewardHigh);
       TeacherService s = new TeacherService(pool, sampler, teacher, config.groupSize, config.keepSteps,
           config.checkpointEvery, config.stateDir, runConfig, config.disk);
       s.start();
@@ -211,366 +245,6 @@ public final class TeacherServer implements AutoCloseable {
     } catch (Throwable e) {
       startFailure = e;
       LOG.error("the server could not start", e);
-    }
-  }
-
-  // ---------------------------------------------------------------- HTTP
-
-  /** One request: Jetty's request, response and completion callback. */
-  private record Exchange(Request request, Response response, Callback callback) {}
-
-  private final class Api extends Handler.Abstract {
-    Api() {
-      super(InvocationType.BLOCKING);
-    }
-
-    @Override
-    public boolean handle(Request request, Response response, Callback callback) {
-      Exchange ex = new Exchange(request, response, callback);
-      try {
-        route(ex);
-      } catch (Throwable e) {
-        fail(ex, e);
-      }
-      return true;
-    }
-  }
-
-  private void route(Exchange ex) {
-    String path = ex.request.getHttpURI().getPath();
-    String method = ex.request.getMethod();
-    if ("/health".equals(path)) {
-      requireMethod(ex, method, "GET");
-      sendText(ex, 200, "ok\n", "text/plain");
-      return;
-    }
-    authorize(ex);
-    checkOrigin(ex);
-    checkRun(ex);
-    switch (path == null ? "" : path) {
-      case "/ready" -> {
-        requireMethod(ex, method, "GET");
-        TeacherService s = ready();
-        JsonObject o = new JsonObject();
-        o.addProperty("ready", true);
-        o.addProperty("questions", s.pool().size());
-        o.addProperty("groupSize", s.groupSize());
-        o.addProperty("run", run.bound());
-        sendJson(ex, 200, o);
-      }
-      case "/metrics" -> {
-        requireMethod(ex, method, "GET");
-        sendText(ex, 200, ready().metrics(), "text/plain; version=0.0.4");
-      }
-      case "/v1/picks" -> {
-        requireMethod(ex, method, "POST");
-        readBody(ex, body -> {
-          JsonObject o = json(body);
-          return ready().picks(longField(o, "step"), longField(o, "n"));
-        });
-      }
-      case "/v1/rewards" -> {
-        requireMethod(ex, method, "POST");
-        readBody(ex, body -> {
-          JsonObject o = json(body);
-          JsonElement results = o.get("results");
-          if (results == null || !results.isJsonArray()) {
-            throw ApiException.badRequest("\"results\" must be an array");
-          }
-          return ready().rewards(longField(o, "step"), results.getAsJsonArray()).toString();
-        });
-      }
-      case "/v1/checkpoint" -> {
-        requireMethod(ex, method, "POST");
-        // the body, if any, is ignored; read it (within the limit) so the connection stays usable
-        readBody(ex, body -> {
-          JsonObject o = new JsonObject();
-          o.addProperty("checkpoint", ready().checkpoint());
-          return o.toString();
-        });
-      }
-      default -> throw new ApiException(404, "not_found", "no endpoint " + echo(path));
-    }
-  }
-
-  /** What a POST does with its body (returns the JSON answer); runs on a worker thread once the whole body has arrived. */
-  @FunctionalInterface
-  private interface BodyAction {
-    String apply(byte[] body) throws IOException;
-  }
-
-  /**
-   * Reads the body without holding a thread while bytes are awaited (a slow client costs its own
-   * connection only), within the body limit, then runs {@code action} and answers.
-   */
-  private void readBody(Exchange ex, BodyAction action) {
-    long declared = ex.request.getLength();
-    if (declared > config.maxBodyBytes) {
-      throw new ApiException(413, "too_large", "body of " + declared + " bytes exceeds the limit of "
-          + config.maxBodyBytes + " bytes (--max-body-bytes)");
-    }
-    new BodyReader(ex, action, declared > 0 ? (int) declared : 1024).run();
-  }
-
-  private final class BodyReader implements Runnable {
-    private final Exchange ex;
-    private final BodyAction action;
-    private final ByteArrayOutputStream bytes;
-
-    BodyReader(Exchange ex, BodyAction action, int expected) {
-      this.ex = ex;
-      this.action = action;
-      this.bytes = new ByteArrayOutputStream(expected);
-    }
-
-    @Override
-    public void run() {
-      try {
-        while (true) {
-          Content.Chunk chunk = ex.request.read();
-          if (chunk == null) {
-            ex.request.demand(this); // called back on a worker thread when more bytes arrive
-            return;
-          }
-          if (Content.Chunk.isFailure(chunk)) {
-            Throwable f = chunk.getFailure();
-            if (chunk.isLast()) {
-              ex.callback.failed(f); // the client went away: nobody to answer
-            } else {
-              // the idle timeout passed while the body was awaited: answer, and close the connection
-              ex.response.getHeaders().put(HttpHeader.CONNECTION, "close");
-              sendError(ex, 408, "timeout", "the request body did not arrive within the idle timeout of "
-                  + config.idleTimeout.toMillis() + " ms");
-            }
-            return;
-          }
-          ByteBuffer b = chunk.getByteBuffer();
-          int len = b.remaining();
-          if (bytes.size() + (long) len > config.maxBodyBytes) {
-            chunk.release();
-            throw new ApiException(413, "too_large", "body exceeds the limit of " + config.maxBodyBytes
-                + " bytes (--max-body-bytes)");
-          }
-          byte[] part = new byte[len];
-          b.get(part);
-          bytes.write(part, 0, len);
-          boolean last = chunk.isLast();
-          chunk.release();
-          if (last) {
-            sendText(ex, 200, action.apply(bytes.toByteArray()), "application/json");
-            return;
-          }
-        }
-      } catch (Throwable e) {
-        fail(ex, e);
-      }
-    }
-  }
-
-  private void fail(Exchange ex, Throwable e) {
-    if (e instanceof ApiException a) {
-      sendError(ex, a.status, a.type, a.getMessage());
-    } else {
-      LOG.error("internal error on {} {}", ex.request.getMethod(), ex.request.getHttpURI().getPath(), e);
-      sendError(ex, 500, "internal", e.getClass().getSimpleName() + ": " + e.getMessage());
-    }
-  }
-
-  private TeacherService ready() {
-    TeacherService s = service;
-    if (s == null) {
-      throw new ApiException(503, startFailure == null ? "not_ready" : "failed",
-          startFailure == null ? "loading the pool and restoring the state" : "the server could not start: " + startFailure.getMessage());
-    }
-    return s;
-  }
-
-  /** {@code Authorization: Bearer <token>}; the scheme's case does not matter (RFC 9110, 11.1). */
-  private void authorize(Exchange ex) {
-    if (config.token == null) {
-      return;
-    }
-    String h = ex.request.getHeaders().get(HttpHeader.AUTHORIZATION);
-    String given = null;
-    if (h != null) {
-      String t = h.strip();
-      int sp = t.indexOf(' ');
-      if (sp > 0 && t.substring(0, sp).equalsIgnoreCase("Bearer")) {
-        given = t.substring(sp + 1).strip();
-      }
-    }
-    byte[] expected = config.token.getBytes(StandardCharsets.UTF_8);
-    byte[] got = given == null ? new byte[0] : given.getBytes(StandardCharsets.UTF_8);
-    if (given == null || !MessageDigest.isEqual(expected, got)) {
-      ex.response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"goldilocks\"");
-      throw new ApiException(401, "unauthorized", h == null ? "missing Authorization: Bearer <token>"
-          : given == null ? "the Authorization header must be Bearer <token>" : "wrong token");
-    }
-  }
-
-  /**
-   * Without a token, a web page must not drive the server: requests carrying {@code Origin} (sent by
-   * browsers) are refused, and on a loopback address the {@code Host} must name the loopback (so a
-   * rebound DNS name cannot reach it).
-   */
-  private void checkOrigin(Exchange ex) {
-    if (config.token != null) {
-      return;
-    }
-    String origin = ex.request.getHeaders().get(HttpHeader.ORIGIN);
-    if (origin != null) {
-      throw new ApiException(403, "forbidden", "requests from web pages (Origin: " + echo(origin)
-          + ") are refused by a server without a token; set GOLDILOCKS_TOKEN to allow them");
-    }
-    if (checkHost) {
-      String host = ex.request.getHttpURI().getHost();
-      if (host != null && !isLoopbackName(host)) {
-        throw new ApiException(403, "forbidden", "Host '" + echo(host) + "' is not this server's loopback address; "
-            + "use http://127.0.0.1:" + port() + " (or set GOLDILOCKS_TOKEN)");
-      }
-    }
-  }
-
-  private boolean isLoopbackName(String host) {
-    String h = host.toLowerCase(Locale.ROOT);
-    if (h.startsWith("[") && h.endsWith("]")) {
-      h = h.substring(1, h.length() - 1);
-    }
-    return h.equals("localhost") || h.endsWith(".localhost") || h.equals(config.host.toLowerCase(Locale.ROOT))
-        || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
-  }
-
-  /** The {@code Goldilocks-Run} header: malformed is 400; once the state is loaded, binds or must match. */
-  private void checkRun(Exchange ex) {
-    String h = ex.request.getHeaders().get(RunBinding.HEADER);
-    if (h == null) {
-      return;
-    }
-    RunBinding.validate(h.trim(), RunBinding.HEADER + " header");
-    if (service != null) {
-      run.check(h);
-    }
-  }
-
-  /** The run this server's state is bound to, or null while no request or option has named one. */
-  public String runId() {
-    return run.bound();
-  }
-
-  private static void requireMethod(Exchange ex, String method, String expected) {
-    if (method.equals(expected) || (expected.equals("GET") && method.equals("HEAD"))) {
-      return;
-    }
-    ex.response.getHeaders().put(HttpHeader.ALLOW, expected.equals("GET") ? "GET, HEAD" : expected);
-    throw new ApiException(405, "method_not_allowed", "use " + expected);
-  }
-
-  private static JsonObject json(byte[] bytes) {
-    JsonElement e;
-    try {
-      e = JsonParser.parseString(new String(bytes, StandardCharsets.UTF_8));
-    } catch (JsonParseException | IllegalStateException e2) {
-      throw ApiException.badRequest("malformed JSON: " + e2.getMessage());
-    }
-    if (!e.isJsonObject()) {
-      throw ApiException.badRequest("the body must be a JSON object");
-    }
-    return e.getAsJsonObject();
-  }
-
-  /**
-   * An integer field, within the JSON-safe range |x| <= 2^53 (larger numbers lose digits as
-   * doubles); the service checks the tighter bounds of each field.
-   */
-  static long longField(JsonObject o, String field) {
-    JsonElement e = o.get(field);
-    if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-      throw ApiException.badRequest("\"" + field + "\" must be an integer");
-    }
-    double d = e.getAsDouble();
-    if (d != Math.rint(d)) {
-      throw ApiException.badRequest("\"" + field + "\" must be an integer, got " + echo(e.toString()));
-    }
-    if (Math.abs(d) > TeacherService.MAX_SAFE_INTEGER) {
-      throw ApiException.unprocessable("\"" + field + "\" = " + echo(e.toString()) + " is beyond the limit of "
-          + TeacherService.MAX_SAFE_INTEGER + " (2^53)");
-    }
-    return (long) d;
-  }
-
-  /** A value as a message may quote it: at most {@value #ECHO} characters. */
-  static String echo(String s) {
-    if (s == null || s.length() <= ECHO) {
-      return s;
-    }
-    return s.substring(0, ECHO) + "... (" + s.length() + " characters)";
-  }
-
-  private static void sendJson(Exchange ex, int status, JsonObject body) {
-    sendText(ex, status, body.toString(), "application/json");
-  }
-
-  private static void sendError(Exchange ex, int status, String type, String message) {
-    JsonObject err = new JsonObject();
-    err.addProperty("type", type);
-    err.addProperty("message", message);
-    JsonObject o = new JsonObject();
-    o.add("error", err);
-    sendJson(ex, status, o);
-  }
-
-  private static void sendText(Exchange ex, int status, String body, String contentType) {
-    byte[] b = body.getBytes(StandardCharsets.UTF_8);
-    ex.response.setStatus(status);
-    ex.response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
-    ex.response.getHeaders().put(HttpHeader.CONTENT_LENGTH, b.length);
-    ex.response.write(true, ByteBuffer.wrap(b), ex.callback);
-  }
-
-  /**
-   * Closes a client's connections beyond the per-client bound as they open, so that one client
-   * (or attacker) cannot take every connection the server allows.
-   */
-  private static final class PerClientLimit implements Connection.Listener {
-    private final int limit;
-    private final ConcurrentHashMap<InetAddress, AtomicInteger> open = new ConcurrentHashMap<>();
-    // the address of each counted connection (a closed socket no longer tells it)
-    private final ConcurrentHashMap<Connection, InetAddress> counted = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong lastWarning =
-        new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - 20_000_000_000L);
-
-    PerClientLimit(int limit) {
-      this.limit = limit;
-    }
-
-    @Override
-    public void onOpened(Connection c) {
-      SocketAddress sa = c.getEndPoint().getRemoteSocketAddress();
-      if (!(sa instanceof InetSocketAddress isa)) {
-        return;
-      }
-      InetAddress a = isa.getAddress();
-      counted.put(c, a);
-      int n = open.computeIfAbsent(a, k -> new AtomicInteger()).incrementAndGet();
-      if (n > limit) {
-        long refused = this.refused.incrementAndGet();
-        long now = System.nanoTime();
-        long last = lastWarning.get();
-        if (now - last > 10_000_000_000L && lastWarning.compareAndSet(last, now)) { // one line per 10 s at most
-          LOG.warn("closing a connection from {}: it has {} open, the limit is {} (--max-connections-per-client); "
-              + "{} refused so far", a.getHostAddress(), n - 1, limit, refused);
-        }
-        c.getEndPoint().close();
-      }
-    }
-
-    @Override
-    public void onClosed(Connection c) {
-      InetAddress a = counted.remove(c);
-      if (a != null) {
-        open.computeIfPresent(a, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
-      }
     }
   }
 
@@ -604,6 +278,7 @@ public final class TeacherServer implements AutoCloseable {
   public static final class Builder {
     private Callable<QuestionPool> poolLoader;
     private Function<QuestionPool, UtilityPredictor> teacher;
+    private Function<QuestionPool, Sampler> sampler;
     private String host = "127.0.0.1";
     private int port = 0;
     private Path stateDir;
@@ -656,6 +331,18 @@ public final class TeacherServer implements AutoCloseable {
     /** The teacher for the loaded pool (default: {@link FeaturePredictor} with the seed). */
     public Builder teacher(Function<QuestionPool, UtilityPredictor> teacher) {
       this.teacher = Objects.requireNonNull(teacher, "teacher");
+      return this;
+    }
+
+    /**
+     * The sampler to serve instead of the default {@code GoldilocksSampler} (built with the
+     * teacher, candidates, epsilon, seed, reward range and step lag set here), e.g. a
+     * {@code UniformSampler} as a baseline. The factory builds it on the loaded pool; with a state
+     * directory it must implement {@link Sampler#markHandedOut} (the journal's replay needs it),
+     * and its own configuration must stay the same across restarts (its class name is checked).
+     */
+    public Builder sampler(Function<QuestionPool, Sampler> factory) {
+      this.sampler = Objects.requireNonNull(factory, "factory");
       return this;
     }
 

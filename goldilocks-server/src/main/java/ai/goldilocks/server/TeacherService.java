@@ -1,120 +1,70 @@
 package ai.goldilocks.server;
 
-import ai.goldilocks.core.FeedbackStatus;
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.RolloutFeedback;
+import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.SamplerMetrics;
-import ai.goldilocks.core.Selection;
-import ai.goldilocks.core.sampler.GoldilocksSampler;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.channels.FileChannel;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The service's state and rules, without HTTP: picks per step (idempotent), reward groups that may
- * arrive in parts, the journal and checkpoints. Thread-safe: one lock orders every change, and
- * each change is journaled before it is acknowledged.
+ * The service without HTTP: checks typed requests against the run's options, orders every change
+ * under one lock, journals it before the {@link Ledger} applies it, and answers only once the
+ * journal's fsync covers what the answer reports (group commit: concurrent requests share an
+ * fsync). Restores the newest usable checkpoint and replays the journal on start; writes
+ * checkpoints. Thread-safe.
  */
 final class TeacherService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TeacherService.class);
   /** The largest step: a step counter beyond 2^31 - 1 is a trainer's bug, not a long run. */
   static final long MAX_STEP = Integer.MAX_VALUE;
-  /** Integers beyond 2^53 lose digits as JSON numbers (doubles). */
-  static final long MAX_SAFE_INTEGER = 1L << 53;
-  private static final Pattern CHECKPOINT = Pattern.compile("checkpoint-(\\d{12})\\.bin");
-  private static final int KEEP_CHECKPOINTS = 2;
-
-  /** The picks of one step. */
-  static final class Issued {
-    final String[] ids;
-    final double[] utilities;
-    /** The JSON answer, built on the first request after the picks (every rank asks for the same step). */
-    volatile String answer;
-
-    Issued(String[] ids, double[] utilities) {
-      this.ids = ids;
-      this.utilities = utilities;
-    }
-  }
-
-  record GroupKey(long step, String id) {}
-
-  /** A group whose rewards arrive in parts. */
-  static final class Partial {
-    final double[] rewards;
-    final boolean[] got;
-    int count;
-    boolean done;
-
-    Partial(int g) {
-      rewards = new double[g];
-      got = new boolean[g];
-    }
-  }
 
   private final QuestionPool pool;
-  private final GoldilocksSampler sampler;
+  private final Sampler sampler;
   private final TimedPredictor teacher;
+  private final Ledger ledger;
   private final int groupSize;
-  private final int keepSteps;
   private final int checkpointEvery;
   private final double rewardLow;
   private final double rewardHigh;
   private final Path stateDir;
+  private final Checkpoints checkpointFiles;
   private final RunConfig config;
   private final Disk disk;
 
   private final Object lock = new Object();
-  private final TreeMap<Long, Issued> steps = new TreeMap<>();
-  private final Map<GroupKey, Partial> groups = new HashMap<>();
-  /** The groups of each step, so that dropping an old step does not scan every group. */
-  private final Map<Long, List<GroupKey>> groupsOfStep = new HashMap<>();
   private Journal journal;
   private long seq;
   private long lastCheckpointSeq = -1;
-  // counters
+  // this process's counters (the ledger holds the run's)
   private long pickRequests;
-  private long acceptedParts;
   private long duplicateParts;
-  private long staleGroups;
   private long rejectedItems;
-  private long completedGroups;
   private long checkpoints;
 
-  TeacherService(QuestionPool pool, GoldilocksSampler sampler, TimedPredictor teacher, int groupSize, int keepSteps,
+  /**
+   * @param teacher the sampler's teacher, for its metrics; null if the sampler has none
+   */
+  TeacherService(QuestionPool pool, Sampler sampler, TimedPredictor teacher, int groupSize, int keepSteps,
       int checkpointEvery, Path stateDir, RunConfig config, Disk disk) {
     this.pool = pool;
     this.sampler = sampler;
     this.teacher = teacher;
+    this.ledger = new Ledger(sampler, groupSize, keepSteps);
     this.groupSize = groupSize;
-    this.keepSteps = keepSteps;
     this.checkpointEvery = checkpointEvery;
     this.rewardLow = config.rewardLow();
     this.rewardHigh = config.rewardHigh();
     this.stateDir = stateDir;
+    this.checkpointFiles = stateDir == null ? null : new Checkpoints(stateDir, disk);
     this.config = config;
     this.disk = disk;
   }
@@ -136,11 +86,11 @@ final class TeacherService implements AutoCloseable {
     }
     Files.createDirectories(stateDir);
     synchronized (lock) {
-      removeLeftovers();
-      List<Long> found = checkpointSeqs();
+      checkpointFiles.removeLeftovers();
+      List<Long> found = checkpointFiles.seqs();
       long restored = 0;
       for (int i = found.size() - 1; i >= 0; i--) {
-        Path file = checkpointFile(found.get(i));
+        Path file = checkpointFiles.file(found.get(i));
         try {
           readCheckpoint(file);
           restored = found.get(i);
@@ -160,7 +110,12 @@ final class TeacherService implements AutoCloseable {
       seq = restored;
       lastCheckpointSeq = restored;
       long before = seq;
-      seq = Journal.replay(stateDir, restored, config, this::replay);
+      try {
+        seq = Journal.replay(stateDir, restored, config, this::replay);
+      } catch (UnsupportedOperationException e) {
+        throw new IOException("the journal in " + stateDir + " holds picks to replay, and " + e.getMessage()
+            + "; serve this state with a sampler that implements Sampler.markHandedOut", e);
+      }
       if (seq > before) {
         LOG.info("replayed journal records {}..{}", before + 1, seq);
       }
@@ -178,16 +133,16 @@ final class TeacherService implements AutoCloseable {
     }
   }
 
-  /** Temporary files of writes a crash or a full disk interrupted: never renamed, so never used. */
-  private void removeLeftovers() throws IOException {
-    try (Stream<Path> files = Files.list(stateDir)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        String name = p.getFileName().toString();
-        if (name.endsWith(".tmp") && name.startsWith("checkpoint-")) {
-          LOG.warn("removing {}: a checkpoint whose writing was interrupted", name);
-          Files.deleteIfExists(p);
-        }
+  private void replay(JournalCodec.Entry e) {
+    if (e instanceof JournalCodec.PicksEntry p) {
+      ledger.replay(p.picks());
+      seq = p.seq();
+    } else if (e instanceof JournalCodec.RewardsEntry r) {
+      for (Ledger.Part part : r.parts()) {
+        checkPart(part.id(), part.rollouts(), part.rewards());
       }
+      ledger.apply(r.step(), r.parts());
+      seq = r.seq();
     }
   }
 
@@ -204,98 +159,60 @@ final class TeacherService implements AutoCloseable {
         + "server refuses changes until it is restarted; free the disk and restart it (nothing acknowledged is lost)");
   }
 
-  private void replay(JsonObject rec) {
-    String type = rec.get("type").getAsString();
-    long step = rec.get("step").getAsLong();
-    switch (type) {
-      case "picks" -> {
-        JsonArray ids = rec.getAsJsonArray("ids");
-        JsonArray u = rec.getAsJsonArray("u");
-        String[] idArr = new String[ids.size()];
-        double[] uArr = new double[ids.size()];
-        for (int i = 0; i < idArr.length; i++) {
-          idArr[i] = ids.get(i).getAsString();
-          uArr[i] = u.get(i).getAsDouble();
-        }
-        sampler.markHandedOut(Arrays.asList(idArr));
-        steps.put(step, new Issued(idArr, uArr));
-        trimSteps();
-      }
-      case "rewards" -> {
-        for (JsonElement e : rec.getAsJsonArray("parts")) {
-          JsonObject part = e.getAsJsonObject();
-          applyPart(step, part.get("id").getAsString(), ints(part.getAsJsonArray("rollouts")),
-              doubles(part.getAsJsonArray("rewards")));
-        }
-      }
-      default -> throw new IllegalStateException("unknown journal record type " + type);
-    }
-    seq = rec.get("seq").getAsLong();
+  private static ApiException refused(Ledger.Refused r) {
+    return r.kind == Ledger.Refused.Kind.CONFLICT ? ApiException.conflict(r.getMessage())
+        : ApiException.unprocessable(r.getMessage());
+  }
+
+  /** The end of what the journal holds now: an answer that reports this state waits until it is on disk. */
+  private long journalEnd() {
+    return journal == null ? -1 : journal.written();
   }
 
   // ---------------------------------------------------------------- picks
 
-  /** The picks of {@code step} as the JSON answer: the same for every caller, also after a restart. */
-  String picks(long step, long n) throws IOException {
+  /**
+   * The picks of {@code step}: drawn on the first request, the same for every later caller, also
+   * after a restart. Every caller is answered only once the picks are on disk.
+   */
+  Ledger.Picks picks(Messages.PicksRequest req) {
+    long step = req.step();
+    long n = req.n();
     checkStep(step);
     if (n < 1 || n > pool.size()) {
       throw ApiException.unprocessable("n must be in [1, " + pool.size() + "] (the pool's size), got " + n);
     }
-    long position = -1;
-    Issued issued;
+    long position;
+    Ledger.Picks picks;
     boolean checkpointNow = false;
     synchronized (lock) {
       checkJournal();
-      issued = steps.get(step);
-      if (issued != null) {
-        if (issued.ids.length != n) {
-          throw ApiException.conflict("step " + step + " was already picked with n = " + issued.ids.length + ", not " + n);
+      picks = ledger.picks(step);
+      if (picks != null) {
+        if (picks.size() != n) {
+          throw ApiException.conflict("step " + step + " was already picked with n = " + picks.size() + ", not " + n);
         }
-        pickRequests++;
       } else {
-        if (steps.size() >= keepSteps && step < steps.firstKey()) {
-          throw ApiException.conflict("step " + step + " is older than the oldest step the server keeps (" + steps.firstKey()
-              + "); the server keeps the last " + keepSteps + " steps");
+        try {
+          picks = ledger.draw(step, (int) n);
+        } catch (Ledger.Refused r) {
+          throw refused(r);
         }
-        if (!steps.isEmpty() && step > steps.lastKey() + keepSteps) {
-          throw ApiException.unprocessable("step " + step + " is more than " + keepSteps + " steps (--keep-steps) ahead of "
-              + "the newest step " + steps.lastKey() + "; a trainer's steps grow one at a time: check its step counter");
-        }
-        int count = (int) n;
-        List<Selection> sel = sampler.next(count);
-        String[] ids = new String[count];
-        double[] u = new double[count];
-        for (int i = 0; i < count; i++) {
-          ids[i] = sel.get(i).question().id();
-          u[i] = sel.get(i).hasPrediction() ? sel.get(i).predictedUtility() : Double.NaN;
-        }
-        issued = new Issued(ids, u);
         if (journal != null) {
-          // journaled first: a failed write leaves the steps, the counters and the sequence as they were
-          JsonObject rec = new JsonObject();
-          rec.addProperty("seq", seq + 1);
-          rec.addProperty("type", "picks");
-          rec.addProperty("step", step);
-          JsonArray ja = new JsonArray();
-          JsonArray ua = new JsonArray();
-          for (int i = 0; i < n; i++) {
-            ja.add(ids[i]);
-            ua.add(Double.isNaN(u[i]) ? 0.0 : u[i]);
-          }
-          rec.add("ids", ja);
-          rec.add("u", ua);
+          // journaled first: a failed write leaves the ledger, the counters and the sequence as they were
           try {
-            position = journal.append(rec);
+            journal.append(new JournalCodec.PicksEntry(seq + 1, picks));
           } catch (IOException e) {
             throw journalFailed(e);
           }
           seq++;
           checkpointNow = checkpointEvery > 0 && step > 0 && step % checkpointEvery == 0;
         }
-        steps.put(step, issued);
-        trimSteps();
-        pickRequests++;
+        ledger.record(picks);
       }
+      pickRequests++;
+      // a second rank asking while the first one's fsync runs waits for that fsync too
+      position = journalEnd();
     }
     sync(position);
     if (checkpointNow) {
@@ -306,212 +223,98 @@ final class TeacherService implements AutoCloseable {
         LOG.warn("the checkpoint at step {} failed ({}); the journal holds every acknowledged change", step, e.getMessage());
       }
     }
-    String answer = issued.answer;
-    if (answer == null) {
-      JsonObject out = new JsonObject();
-      out.addProperty("step", step);
-      JsonArray arr = new JsonArray();
-      for (int i = 0; i < issued.ids.length; i++) {
-        JsonObject p = new JsonObject();
-        p.addProperty("id", issued.ids[i]);
-        p.addProperty("text", pool.text(pool.requireIndex(issued.ids[i])));
-        if (!Double.isNaN(issued.utilities[i])) {
-          p.addProperty("predictedUtility", issued.utilities[i]);
-        }
-        arr.add(p);
-      }
-      out.add("picks", arr);
-      answer = out.toString();
-      issued.answer = answer;
-    }
-    return answer;
-  }
-
-  private void trimSteps() {
-    while (steps.size() > keepSteps) {
-      long old = steps.firstKey();
-      steps.remove(old);
-      List<GroupKey> gone = groupsOfStep.remove(old);
-      if (gone != null) {
-        gone.forEach(groups::remove);
-      }
-    }
+    return picks;
   }
 
   // ---------------------------------------------------------------- rewards
 
-  /** One reward item that passed the checks needing no state: its group part, in rollout order. */
-  private record Item(int index, String id, double[] rewards, int[] rollouts) {}
-
   /** Accepts the rewards of whole groups or parts of groups; see the class documentation of {@link TeacherServer}. */
-  JsonObject rewards(long step, JsonArray results) throws IOException {
+  Messages.RewardsAnswer rewards(Messages.RewardsRequest req) {
+    long step = req.step();
     checkStep(step);
     // the checks that need no state run before the lock, so bad items do not hold up other requests
-    TreeMap<Integer, JsonObject> rejections = new TreeMap<>();
-    List<Item> items = new ArrayList<>(results.size());
-    for (int i = 0; i < results.size(); i++) {
-      String id = null;
+    TreeMap<Integer, Messages.Rejection> rejections = new TreeMap<>();
+    List<Ledger.Part> parts = new ArrayList<>(req.items().size());
+    List<Messages.RewardItem> partItems = new ArrayList<>(req.items().size());
+    for (Messages.RewardItem it : req.items()) {
       try {
-        JsonObject item = results.get(i).isJsonObject() ? results.get(i).getAsJsonObject() : null;
-        if (item == null) {
-          throw ApiException.badRequest("item is not a JSON object");
+        if (it.problem() != null) {
+          throw ApiException.badRequest(it.problem());
         }
-        id = string(item, "id");
-        if (pool.indexOf(id) < 0) {
-          throw ApiException.unprocessable("unknown question id '" + TeacherServer.echo(id) + "'");
+        if (pool.indexOf(it.id()) < 0) {
+          throw ApiException.unprocessable("unknown question id '" + TeacherServer.echo(it.id()) + "'");
         }
-        items.add(new Item(i, id, rewardsOf(item), rolloutsOf(item)));
+        int[] rollouts = it.rollouts() != null ? it.rollouts() : wholeGroup(it.rewards().length);
+        checkPart(it.id(), rollouts, it.rewards());
+        parts.add(new Ledger.Part(it.id(), rollouts, it.rewards()));
+        partItems.add(it);
       } catch (ApiException e) {
-        rejections.put(i, rejection(i, id, e));
+        rejections.put(it.index(), new Messages.Rejection(it.index(), it.id(), e.getMessage()));
       }
     }
-    int accepted = 0;
-    int duplicate = 0;
-    int stale = 0;
-    int completed = 0;
-    long position = -1;
+    int duplicate;
+    Ledger.Applied applied = new Ledger.Applied(0, 0);
+    int accepted;
+    long position;
     synchronized (lock) {
       checkJournal();
-      Issued issued = steps.get(step);
-      Set<String> pickedNow = issued == null ? Set.of() : new HashSet<>(Arrays.asList(issued.ids));
-      // check every item against the state plus the parts accepted earlier in this request
-      Map<GroupKey, Map<Integer, Double>> staged = new LinkedHashMap<>();
-      JsonArray parts = new JsonArray();
-      for (Item it : items) {
-        try {
-          if (issued == null) {
-            throw ApiException.unprocessable("step " + step + " has no picks on this server (kept: "
-                + (steps.isEmpty() ? "none" : steps.firstKey() + ".." + steps.lastKey()) + ")");
-          }
-          if (!pickedNow.contains(it.id)) {
-            throw ApiException.unprocessable("question '" + it.id + "' was not handed out at step " + step);
-          }
-          GroupKey key = new GroupKey(step, it.id);
-          Partial have = groups.get(key);
-          Map<Integer, Double> st = staged.get(key);
-          List<Integer> fresh = new ArrayList<>();
-          for (int k = 0; k < it.rewards.length; k++) {
-            int ro = it.rollouts[k];
-            Double prior = have != null && have.got[ro] ? Double.valueOf(have.rewards[ro]) : st == null ? null : st.get(ro);
-            if (prior != null) {
-              if (prior != it.rewards[k]) {
-                throw ApiException.conflict("rollout " + ro + " of '" + it.id + "' at step " + step
-                    + (have != null && have.done ? " (a completed group)" : "") + " already has reward " + prior
-                    + ", not " + it.rewards[k]);
-              }
-            } else {
-              fresh.add(k);
-            }
-          }
-          if (fresh.isEmpty()) {
-            duplicate++;
-            continue;
-          }
-          Map<Integer, Double> into = staged.computeIfAbsent(key, x -> new HashMap<>());
-          JsonArray pr = new JsonArray();
-          JsonArray pv = new JsonArray();
-          for (int k : fresh) {
-            into.put(it.rollouts[k], it.rewards[k]);
-            pr.add(it.rollouts[k]);
-            pv.add(it.rewards[k]);
-          }
-          JsonObject part = new JsonObject();
-          part.addProperty("id", it.id);
-          part.add("rollouts", pr);
-          part.add("rewards", pv);
-          parts.add(part);
-          accepted++;
-        } catch (ApiException e) {
-          rejections.put(it.index, rejection(it.index, it.id, e));
-        }
+      Ledger.Staged staged = ledger.stage(step, parts);
+      for (Map.Entry<Integer, String> r : staged.refused().entrySet()) {
+        Messages.RewardItem it = partItems.get(r.getKey());
+        rejections.put(it.index(), new Messages.Rejection(it.index(), it.id(), r.getValue()));
       }
-      if (!parts.isEmpty()) {
+      if (!staged.fresh().isEmpty()) {
         if (journal != null) {
           // journaled first: a failed write changes nothing
-          JsonObject rec = new JsonObject();
-          rec.addProperty("seq", seq + 1);
-          rec.addProperty("type", "rewards");
-          rec.addProperty("step", step);
-          rec.add("parts", parts);
           try {
-            position = journal.append(rec);
+            journal.append(new JournalCodec.RewardsEntry(seq + 1, step, staged.fresh()));
           } catch (IOException e) {
             throw journalFailed(e);
           }
           seq++;
         }
-        for (JsonElement e : parts) {
-          JsonObject part = e.getAsJsonObject();
-          FeedbackStatus s = applyPart(step, part.get("id").getAsString(), ints(part.getAsJsonArray("rollouts")),
-              doubles(part.getAsJsonArray("rewards")));
-          if (s != null) {
-            completed++;
-            if (s == FeedbackStatus.IGNORED_STALE) {
-              stale++;
-            }
-          }
-        }
+        applied = ledger.apply(step, staged.fresh());
       }
+      accepted = staged.fresh().size();
+      duplicate = staged.duplicates();
       rejectedItems += rejections.size();
       duplicateParts += duplicate;
+      // a duplicate reports a part another request added: it waits until that part is on disk
+      position = journalEnd();
     }
     sync(position);
-    JsonObject out = new JsonObject();
-    out.addProperty("step", step);
-    out.addProperty("accepted", accepted);
-    out.addProperty("duplicate", duplicate);
-    out.addProperty("stale", stale);
-    out.addProperty("completed", completed);
-    JsonArray rejected = new JsonArray();
-    rejections.values().forEach(rejected::add);
-    out.add("rejected", rejected);
-    return out;
+    return new Messages.RewardsAnswer(step, accepted, duplicate, applied.stale(), applied.completed(),
+        new ArrayList<>(rejections.values()));
   }
 
-  private static JsonObject rejection(int index, String id, ApiException e) {
-    JsonObject rj = new JsonObject();
-    rj.addProperty("index", index);
-    if (id != null) {
-      rj.addProperty("id", TeacherServer.echo(id));
+  private int[] wholeGroup(int n) {
+    if (n != groupSize) {
+      throw ApiException.unprocessable(n + " rewards for a whole group of " + groupSize
+          + " (send \"rollouts\" with the indices of a part)");
     }
-    rj.addProperty("reason", e.getMessage());
-    return rj;
+    int[] ro = new int[groupSize];
+    for (int k = 0; k < groupSize; k++) {
+      ro[k] = k;
+    }
+    return ro;
   }
 
-  private double[] rewardsOf(JsonObject item) {
-    double[] r = doublesField(item, "rewards");
-    for (int k = 0; k < r.length; k++) {
-      if (!Double.isFinite(r[k]) || r[k] < rewardLow || r[k] > rewardHigh) {
-        throw ApiException.unprocessable("reward[" + k + "] = " + r[k] + " is not a finite number in [" + rewardLow + ", "
-            + rewardHigh + "]");
-      }
-    }
-    if (r.length == 0) {
+  /** A part in itself: rewards finite and in range, one per rollout, rollouts distinct and in [0, G). */
+  private void checkPart(String id, int[] rollouts, double[] rewards) {
+    if (rewards.length == 0) {
       throw ApiException.unprocessable("no rewards");
     }
-    return r;
-  }
-
-  /** The rollout indices of an item's rewards: given, or 0..G-1 for a whole group. */
-  private int[] rolloutsOf(JsonObject item) {
-    int n = item.get("rewards").getAsJsonArray().size();
-    int[] ro = item.has("rollouts") && !item.get("rollouts").isJsonNull() ? intsField(item, "rollouts") : null;
-    if (ro == null) {
-      if (n != groupSize) {
-        throw ApiException.unprocessable(n + " rewards for a whole group of " + groupSize
-            + " (send \"rollouts\" with the indices of a part)");
+    for (int k = 0; k < rewards.length; k++) {
+      if (!Double.isFinite(rewards[k]) || rewards[k] < rewardLow || rewards[k] > rewardHigh) {
+        throw ApiException.unprocessable("reward[" + k + "] = " + rewards[k] + " is not a finite number in [" + rewardLow
+            + ", " + rewardHigh + "]");
       }
-      ro = new int[groupSize];
-      for (int k = 0; k < groupSize; k++) {
-        ro[k] = k;
-      }
-      return ro;
     }
-    if (ro.length != n) {
-      throw ApiException.unprocessable(n + " rewards but " + ro.length + " rollout indices");
+    if (rollouts.length != rewards.length) {
+      throw ApiException.unprocessable(rewards.length + " rewards but " + rollouts.length + " rollout indices");
     }
     boolean[] seen = new boolean[groupSize];
-    for (int x : ro) {
+    for (int x : rollouts) {
       if (x < 0 || x >= groupSize) {
         throw ApiException.unprocessable("rollout index " + x + " outside [0, " + groupSize + ")");
       }
@@ -520,7 +323,6 @@ final class TeacherService implements AutoCloseable {
       }
       seen[x] = true;
     }
-    return ro;
   }
 
   private static void checkStep(long step) {
@@ -541,35 +343,6 @@ final class TeacherService implements AutoCloseable {
     }
   }
 
-  /** Applies a validated part; returns the sampler's status when it completes the group, else null. */
-  private FeedbackStatus applyPart(long step, String id, int[] rollouts, double[] rewards) {
-    GroupKey key = new GroupKey(step, id);
-    Partial p = groups.get(key);
-    if (p == null) {
-      p = new Partial(groupSize);
-      groups.put(key, p);
-      groupsOfStep.computeIfAbsent(step, x -> new ArrayList<>()).add(key);
-    }
-    for (int k = 0; k < rollouts.length; k++) {
-      if (!p.got[rollouts[k]]) {
-        p.got[rollouts[k]] = true;
-        p.rewards[rollouts[k]] = rewards[k];
-        p.count++;
-      }
-    }
-    acceptedParts++;
-    if (p.count < groupSize || p.done) {
-      return null;
-    }
-    p.done = true;
-    completedGroups++;
-    FeedbackStatus s = sampler.feedback(new RolloutFeedback(id, p.rewards.clone(), step));
-    if (s == FeedbackStatus.IGNORED_STALE) {
-      staleGroups++;
-    }
-    return s;
-  }
-
   // ---------------------------------------------------------------- checkpoints
 
   /** Writes the whole state atomically to the state dir; returns the file name. */
@@ -579,34 +352,22 @@ final class TeacherService implements AutoCloseable {
     }
     synchronized (lock) {
       checkJournal();
-      if (seq == lastCheckpointSeq && Files.exists(checkpointFile(seq))) {
-        return checkpointFile(seq).getFileName().toString();
+      Path file = checkpointFiles.file(seq);
+      if (seq == lastCheckpointSeq && Files.exists(file)) {
+        return file.getFileName().toString();
       }
       ByteArrayOutputStream samplerState = new ByteArrayOutputStream();
       sampler.saveState(samplerState);
-      byte[] content = CheckpointCodec.encode(new CheckpointCodec.Snapshot(seq, config, groupSize, steps, groups,
-          acceptedParts, staleGroups, completedGroups, samplerState.toByteArray()));
-      Path file = checkpointFile(seq);
-      Path tmp = stateDir.resolve(file.getFileName() + ".tmp");
+      byte[] content = CheckpointCodec.encode(new CheckpointCodec.Snapshot(seq, config, groupSize, ledger.steps(),
+          ledger.groups(), ledger.counters(), samplerState.toByteArray()));
       try {
-        try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-          disk.write(c, java.nio.ByteBuffer.wrap(content));
-          disk.force(c, true);
-        }
-        try {
-          Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        checkpointFiles.write(seq, content);
       } catch (IOException e) {
         // the state is unchanged and the journal still holds everything: only this checkpoint is lost
-        Files.deleteIfExists(tmp);
         LOG.warn("checkpoint {} could not be written: {}", file.getFileName(), e.toString());
         throw new ApiException(503, "unavailable", "the checkpoint could not be written (" + e.getMessage()
             + "); nothing changed and the journal holds every acknowledged change");
       }
-      Journal.fsyncDirectory(stateDir);
       lastCheckpointSeq = seq;
       checkpoints++;
       try {
@@ -614,29 +375,9 @@ final class TeacherService implements AutoCloseable {
       } catch (IOException e) {
         throw journalFailed(e);
       }
-      prune();
+      checkpointFiles.prune();
       LOG.info("checkpoint {} written ({} bytes)", file.getFileName(), content.length);
       return file.getFileName().toString();
-    }
-  }
-
-  /** Keeps the newest checkpoints and the journal segments the oldest of them still needs. */
-  private void prune() throws IOException {
-    List<Long> cps = checkpointSeqs();
-    for (int i = 0; i < cps.size() - KEEP_CHECKPOINTS; i++) {
-      Files.deleteIfExists(checkpointFile(cps.get(i)));
-    }
-    cps = checkpointSeqs();
-    if (cps.isEmpty()) {
-      return;
-    }
-    long oldest = cps.get(0);
-    List<Long> segs = Journal.segments(stateDir);
-    for (int i = 0; i + 1 < segs.size(); i++) {
-      // segment i holds sequences [segs[i], segs[i+1]); drop it when the oldest checkpoint covers them all
-      if (segs.get(i + 1) <= oldest + 1) {
-        Files.deleteIfExists(Journal.segmentFile(stateDir, segs.get(i)));
-      }
     }
   }
 
@@ -647,36 +388,8 @@ final class TeacherService implements AutoCloseable {
       throw new OtherOptions(String.join("; ", diff));
     }
     sampler.restoreState(new ByteArrayInputStream(c.samplerState())); // all-or-nothing; throws before we change anything
-    steps.clear();
-    steps.putAll(c.steps());
-    groups.clear();
-    groups.putAll(c.groups());
-    groupsOfStep.clear();
-    for (GroupKey k : c.groups().keySet()) {
-      groupsOfStep.computeIfAbsent(k.step, x -> new ArrayList<>()).add(k);
-    }
-    acceptedParts = c.acceptedParts();
-    staleGroups = c.staleGroups();
-    completedGroups = c.completedGroups();
+    ledger.restore(c.steps(), c.groups(), c.counters());
     seq = c.seq();
-  }
-
-  private List<Long> checkpointSeqs() throws IOException {
-    List<Long> out = new ArrayList<>();
-    try (Stream<Path> files = Files.list(stateDir)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        Matcher m = CHECKPOINT.matcher(p.getFileName().toString());
-        if (m.matches()) {
-          out.add(Long.parseLong(m.group(1)));
-        }
-      }
-    }
-    out.sort(null);
-    return out;
-  }
-
-  private Path checkpointFile(long s) {
-    return stateDir.resolve(String.format("checkpoint-%012d.bin", s));
   }
 
   // ---------------------------------------------------------------- metrics
@@ -686,102 +399,37 @@ final class TeacherService implements AutoCloseable {
     SamplerMetrics m = sampler.metrics();
     PrometheusText t = new PrometheusText();
     synchronized (lock) {
+      Ledger.Counters c = ledger.counters();
       // accepted, stale and completed are the state's (restored by checkpoints and the journal);
       // requests, duplicates and rejections are this process's (they are not journaled)
       t.counter("goldilocks_pick_requests_total", "POST /v1/picks requests answered by this process", pickRequests);
       t.counter("goldilocks_picks_total", "questions handed out", m.selections());
       t.family("goldilocks_feedback_total", "reward items by outcome (accepted and stale: the run's; duplicate and "
           + "rejected: this process's)", "counter");
-      t.sample("goldilocks_feedback_total{status=\"accepted\"}", acceptedParts);
+      t.sample("goldilocks_feedback_total{status=\"accepted\"}", c.acceptedParts());
       t.sample("goldilocks_feedback_total{status=\"duplicate\"}", duplicateParts);
-      t.sample("goldilocks_feedback_total{status=\"stale\"}", staleGroups);
+      t.sample("goldilocks_feedback_total{status=\"stale\"}", c.staleGroups());
       t.sample("goldilocks_feedback_total{status=\"rejected\"}", rejectedItems);
-      t.counter("goldilocks_groups_completed_total", "reward groups completed and passed to the teacher", completedGroups);
-      t.gauge("goldilocks_latest_step", "newest step with picks", steps.isEmpty() ? -1 : steps.lastKey());
+      t.counter("goldilocks_groups_completed_total", "reward groups completed and passed to the teacher",
+          c.completedGroups());
+      t.gauge("goldilocks_latest_step", "newest step with picks", ledger.latestStep());
       t.gauge("goldilocks_journal_sequence", "last journal record", seq);
       t.counter("goldilocks_checkpoints_total", "checkpoints written by this process", checkpoints);
     }
-    t.counter("goldilocks_teacher_updates_total", "teacher updates", teacher.updates.get());
+    long updates = teacher == null ? 0 : teacher.updates.get();
+    t.counter("goldilocks_teacher_updates_total", "teacher updates", updates);
     t.counter("goldilocks_teacher_failures_total", "teacher updates that failed", m.teacherFailures());
     t.gauge("goldilocks_teacher_lag_samples", "accepted samples the teacher serving picks has not trained on yet",
         m.teacherLagSamples());
     t.counter("goldilocks_teacher_updates_merged_total", "due teacher updates merged into one already queued",
         m.teacherUpdatesMerged());
     t.family("goldilocks_teacher_update_seconds", "time spent in teacher updates", "summary");
-    t.sample("goldilocks_teacher_update_seconds_sum", teacher.nanos.get() / 1e9);
-    t.sample("goldilocks_teacher_update_seconds_count", teacher.updates.get());
+    t.sample("goldilocks_teacher_update_seconds_sum", teacher == null ? 0 : teacher.nanos.get() / 1e9);
+    t.sample("goldilocks_teacher_update_seconds_count", updates);
     t.gauge("goldilocks_zero_variance_fraction", "share of accepted groups with equal rewards", m.zeroVarianceFraction());
     t.gauge("goldilocks_teacher_mae_unseen", "teacher MAE on samples before training on them", m.teacherMaeUnseen());
     t.gauge("goldilocks_pool_questions", "questions in the pool", pool.size());
     return t.toString();
-  }
-
-  // ---------------------------------------------------------------- JSON helpers
-
-  static String string(JsonObject o, String field) {
-    JsonElement e = o.get(field);
-    if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-      throw ApiException.badRequest("\"" + field + "\" must be a string");
-    }
-    return e.getAsString();
-  }
-
-  static double[] doublesField(JsonObject o, String field) {
-    JsonElement e = o.get(field);
-    if (e == null || !e.isJsonArray()) {
-      throw ApiException.badRequest("\"" + field + "\" must be an array of numbers");
-    }
-    JsonArray a = e.getAsJsonArray();
-    double[] out = new double[a.size()];
-    for (int i = 0; i < out.length; i++) {
-      JsonElement x = a.get(i);
-      if (x.isJsonPrimitive() && x.getAsJsonPrimitive().isNumber()) {
-        out[i] = x.getAsDouble();
-      } else if (x.isJsonPrimitive() && x.getAsJsonPrimitive().isString()
-          && Set.of("NaN", "Infinity", "-Infinity").contains(x.getAsString())) {
-        out[i] = Double.parseDouble(x.getAsString());
-      } else {
-        throw ApiException.badRequest("\"" + field + "\"[" + i + "] is not a number: " + x);
-      }
-    }
-    return out;
-  }
-
-  static int[] intsField(JsonObject o, String field) {
-    JsonElement e = o.get(field);
-    if (e == null || !e.isJsonArray()) {
-      throw ApiException.badRequest("\"" + field + "\" must be an array of integers");
-    }
-    JsonArray a = e.getAsJsonArray();
-    int[] out = new int[a.size()];
-    for (int i = 0; i < out.length; i++) {
-      JsonElement x = a.get(i);
-      if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()) {
-        throw ApiException.badRequest("\"" + field + "\"[" + i + "] is not an integer: " + x);
-      }
-      double d = x.getAsDouble();
-      if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
-        throw ApiException.badRequest("\"" + field + "\"[" + i + "] is not an integer: " + x);
-      }
-      out[i] = (int) d;
-    }
-    return out;
-  }
-
-  private static int[] ints(JsonArray a) {
-    int[] out = new int[a.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a.get(i).getAsInt();
-    }
-    return out;
-  }
-
-  private static double[] doubles(JsonArray a) {
-    double[] out = new double[a.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = a.get(i).getAsDouble();
-    }
-    return out;
   }
 
   @Override

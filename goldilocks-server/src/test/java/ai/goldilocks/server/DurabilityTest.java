@@ -213,10 +213,7 @@ class DurabilityTest {
     writeState(pool, c);
     Path segC = files(c, ".log").get(0);
     edit(segC, lines -> {
-      com.google.gson.JsonObject rec = new com.google.gson.JsonObject();
-      rec.addProperty("seq", 7);
-      rec.addProperty("type", "rewards");
-      lines.add(new String(Journal.frame(rec), StandardCharsets.UTF_8).strip());
+      lines.add(new String(JournalCodec.frame("{\"seq\":7,\"type\":\"rewards\"}"), StandardCharsets.UTF_8).strip());
       return lines;
     });
     m = startFailure(pool, c);
