@@ -1,12 +1,18 @@
 package ai.goldilocks.server;
 
+import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.predictor.FeaturePredictor;
+import ai.goldilocks.core.predictor.TeacherTarget;
+import ai.goldilocks.core.spi.TeacherOptions;
 import ai.goldilocks.core.spi.TeacherProvider;
+import ai.goldilocks.core.spi.UtilityPredictor;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -51,10 +57,24 @@ public final class ServerMain implements Callable<Integer> {
   int groupSize;
 
   @Option(names = "--teacher", defaultValue = "features",
-      description = "features (default), or the name of a teacher on the class path (djl: goldilocks-djl and its "
-          + "dependencies, e.g. java -cp 'examples/target/goldilocks-examples.jar:examples/target/lib/*' "
-          + "ai.goldilocks.server.ServerMain ...).")
+      description = "features (default: the CPU feature MLP), or the name of a teacher on the class path (djl: a "
+          + "transformer encoder, from scratch or --teacher-model; needs goldilocks-djl and its dependencies, e.g. "
+          + "java -cp 'examples/target/goldilocks-examples.jar:examples/target/lib/*' ai.goldilocks.server.ServerMain ...).")
   String teacher;
+
+  @Option(names = "--teacher-head",
+      description = "What the teacher learns: success-rate (the default of features and djl, as in benchmark and omr) or "
+          + "utility (the paper's head).")
+  String teacherHead;
+
+  @Option(names = "--teacher-text-length",
+      description = "Characters of each question a djl teacher trained from scratch reads (default: 256).")
+  Integer teacherTextLength;
+
+  @Option(names = "--teacher-model",
+      description = "With --teacher djl: a local Hugging Face checkpoint directory (Llama / Qwen2, with tokenizer.json) "
+          + "whose encoder, with a new head, is the teacher (no download, ever).")
+  Path teacherModel;
 
   @Option(names = "--candidates", defaultValue = "16", description = "Candidates per pick, K (default: ${DEFAULT-VALUE}).")
   int candidates;
@@ -103,23 +123,15 @@ public final class ServerMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    TeacherProvider provider = null;
-    if (!teacher.equals("features")) {
-      List<String> names = new java.util.ArrayList<>(List.of("features"));
-      for (TeacherProvider p : ServiceLoader.load(TeacherProvider.class)) {
-        names.add(p.name());
-        if (p.name().equals(teacher) && provider == null) {
-          provider = p;
-        }
-      }
-      if (provider == null) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "unknown --teacher '" + teacher + "'; on the "
-            + "class path: " + String.join(", ", names) + " (djl needs goldilocks-djl and its dependencies on the class path)");
-      }
+    Function<QuestionPool, UtilityPredictor> teacherFactory;
+    try {
+      teacherFactory = teacher(teacher, teacherOptions(), ServiceLoader.load(TeacherProvider.class));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     TeacherServer.Builder b;
     try {
-      b = builder(provider);
+      b = builder(teacherFactory);
     } catch (IllegalArgumentException e) {
       // a value out of its bounds: the message names the option and the limit
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -157,15 +169,56 @@ public final class ServerMain implements Callable<Integer> {
     return 0;
   }
 
-  private TeacherServer.Builder builder(TeacherProvider provider) {
+  private TeacherOptions teacherOptions() {
+    TeacherTarget head = teacherHead == null ? null : switch (teacherHead) {
+      case "success-rate" -> TeacherTarget.SUCCESS_RATE;
+      case "utility" -> TeacherTarget.UTILITY;
+      default -> throw new IllegalArgumentException("--teacher-head must be success-rate or utility, got '" + teacherHead + "'");
+    };
+    if (teacherTextLength != null && (teacherTextLength < 2 || teacherTextLength > 1 << 16)) {
+      throw new IllegalArgumentException("--teacher-text-length must be in [2, 65536], got " + teacherTextLength);
+    }
+    return new TeacherOptions(seed, head, teacherTextLength == null ? 0 : teacherTextLength, teacherModel);
+  }
+
+  /**
+   * The teacher named {@code name} with {@code options}: {@code features} (built in; the head is its
+   * only choice), or a {@link TeacherProvider} of that name among {@code providers}.
+   *
+   * @throws IllegalArgumentException naming the teachers on the class path, or the choice the teacher does not offer
+   */
+  static Function<QuestionPool, UtilityPredictor> teacher(String name, TeacherOptions options,
+      Iterable<TeacherProvider> providers) {
+    if (name.equals("features")) {
+      if (options.textLength() != 0 || options.model() != null) {
+        throw new IllegalArgumentException("--teacher-text-length and --teacher-model apply to --teacher djl; the "
+            + "features teacher reads every question whole");
+      }
+      return pool -> FeaturePredictor.builder().seed(options.seed())
+          .target(options.head() == null ? TeacherTarget.SUCCESS_RATE : options.head()).build();
+    }
+    List<String> names = new java.util.ArrayList<>(List.of("features"));
+    for (TeacherProvider p : providers) {
+      names.add(p.name());
+      if (p.name().equals(name)) {
+        return pool -> p.create(pool, options);
+      }
+    }
+    throw new IllegalArgumentException("unknown --teacher '" + name + "'; on the class path: " + String.join(", ", names)
+        + " (djl needs goldilocks-djl and its dependencies on the class path)");
+  }
+
+  private TeacherServer.Builder builder(Function<QuestionPool, UtilityPredictor> teacherFactory) {
     TeacherServer.Builder b = TeacherServer.builder().poolLoader(() -> PoolFiles.load(pool)).host(host).port(port)
         .stateDir(stateDir).groupSize(groupSize).candidates(candidates).epsilon(epsilon).seed(seed)
         .checkpointEvery(checkpointEvery).keepSteps(keepSteps).maxBodyBytes(maxBodyBytes)
         .maxConnections(maxConnections).maxConnectionsPerClient(maxConnectionsPerClient)
         .idleTimeout(java.time.Duration.ofMillis(Math.round(idleTimeoutSeconds * 1000)))
         .token(token(System.getenv("GOLDILOCKS_TOKEN")));
-    if (provider != null) {
-      b.teacher(p -> provider.create(p, seed));
+    b.teacher(teacherFactory);
+    if (teacherTextLength != null || teacherModel != null) {
+      b.teacherChoices((teacherTextLength == null ? "" : " text-length=" + teacherTextLength)
+          + (teacherModel == null ? "" : " model=" + teacherModel.toAbsolutePath().normalize().getFileName()));
     }
     if (runId != null) {
       if (!RunBinding.isValid(runId)) {

@@ -230,7 +230,7 @@ public final class TeacherServer implements AutoCloseable {
             .maxPolicyLag(config.maxStepLag)
             // a request never waits for teacher training (it would hold the service's lock); the lag is in the metrics
             .maxTeacherLag(Integer.MAX_VALUE).build();
-        teacherName = base.name();
+        teacherName = base.name() + config.teacherChoices;
       }
       RunConfig runConfig = new RunConfig(RunConfig.poolFingerprint(pool), config.groupSize, config.candidates,
           config.epsilon, config.seed, teacherName, config.rewardLow, config.rewardHigh);
@@ -279,6 +279,7 @@ public final class TeacherServer implements AutoCloseable {
     private Callable<QuestionPool> poolLoader;
     private Function<QuestionPool, UtilityPredictor> teacher;
     private Function<QuestionPool, Sampler> sampler;
+    private String teacherChoices = "";
     private String host = "127.0.0.1";
     private int port = 0;
     private Path stateDir;
@@ -343,6 +344,15 @@ public final class TeacherServer implements AutoCloseable {
      */
     public Builder sampler(Function<QuestionPool, Sampler> factory) {
       this.sampler = Objects.requireNonNull(factory, "factory");
+      return this;
+    }
+
+    /**
+     * The teacher's choices that its name does not tell (e.g. {@code " text-length=128"}): added to
+     * the name that the journal and checkpoints record, so a restart with other choices is refused.
+     */
+    Builder teacherChoices(String choices) {
+      this.teacherChoices = Objects.requireNonNull(choices, "choices");
       return this;
     }
 

@@ -15,4 +15,18 @@ public interface TeacherProvider {
 
   /** A new, untrained teacher for {@code pool}, seeded with {@code seed}. */
   UtilityPredictor create(QuestionPool pool, long seed);
+
+  /**
+   * A new teacher for {@code pool} with the host's choices of head, text length and model. The
+   * default takes the seed only and refuses any other choice.
+   *
+   * @throws IllegalArgumentException if the provider does not offer a choice made in {@code options}
+   */
+  default UtilityPredictor create(QuestionPool pool, TeacherOptions options) {
+    if (options.hasChoices()) {
+      throw new IllegalArgumentException("the teacher '" + name() + "' takes no head, text length or model; got "
+          + options);
+    }
+    return create(pool, options.seed());
+  }
 }
