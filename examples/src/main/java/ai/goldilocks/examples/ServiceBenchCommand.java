@@ -51,6 +51,9 @@ final class ServiceBenchCommand implements Callable<Integer> {
   @Option(names = "--no-journal", description = "Run without a state directory (nothing durable).")
   boolean noJournal;
 
+  @Option(names = "--threads", description = "The server's HTTP worker threads (default: the server's default).")
+  Integer serverThreads;
+
   @picocli.CommandLine.Mixin
   JsonOutput output = new JsonOutput();
 
@@ -63,13 +66,18 @@ final class ServiceBenchCommand implements Callable<Integer> {
     QuestionPool pool = QuestionPool.of(qs);
     Path state = noJournal ? null : Files.createTempDirectory("goldilocks-service-bench");
     Map<String, Object> out = new LinkedHashMap<>();
-    try (TeacherServer server = TeacherServer.builder().pool(pool).stateDir(state).groupSize(groupSize).candidates(16)
-        .checkpointEvery(0).start()) {
+    TeacherServer.Builder builder = TeacherServer.builder().pool(pool).stateDir(state).groupSize(groupSize).candidates(16)
+        .checkpointEvery(0);
+    if (serverThreads != null) {
+      builder.threads(serverThreads);
+    }
+    try (TeacherServer server = builder.start()) {
       server.awaitReady(5, TimeUnit.MINUTES);
       int port = server.port();
       long[][] pickLat = new long[clients][];
       long[][] rewardLat = new long[clients][];
       AtomicBoolean stop = new AtomicBoolean();
+      java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
       long[] stepHolder = {0};
       Object stepLock = new Object();
       CyclicBarrier barrier = new CyclicBarrier(clients, () -> {
@@ -101,6 +109,7 @@ final class ServiceBenchCommand implements Callable<Integer> {
               boolean measured = System.nanoTime() > warmupEnd;
               long t0 = System.nanoTime();
               JsonObject picks = http.post("/v1/picks", "{\"step\": " + step + ", \"n\": " + batch + "}");
+              sent.incrementAndGet();
               long t1 = System.nanoTime();
               if (measured) {
                 pl.add(t1 - t0);
@@ -121,6 +130,7 @@ final class ServiceBenchCommand implements Callable<Integer> {
                 body.add("results", results);
                 long t2 = System.nanoTime();
                 http.post("/v1/rewards", body.toString());
+                sent.incrementAndGet();
                 if (measured) {
                   rl.add(System.nanoTime() - t2);
                 }
@@ -157,6 +167,7 @@ final class ServiceBenchCommand implements Callable<Integer> {
       out.put("groupSize", groupSize);
       out.put("candidates", 16);
       out.put("journal", !noJournal);
+      out.put("serverThreads", serverThreads == null ? "default" : serverThreads);
       out.put("seconds", seconds);
       out.put("availableProcessors", Runtime.getRuntime().availableProcessors());
       out.put("requestsPerSecond", Json.round((p.length + r.length) / secs, 0));
@@ -166,6 +177,11 @@ final class ServiceBenchCommand implements Callable<Integer> {
       out.put("rewards", latency(r));
       long[] all = concat(new long[][] {p, r});
       out.put("all", latency(all));
+      if (!noJournal) {
+        // group commit's width: requests (warm-up included) per journal fsync, from the server's metrics
+        double fsyncs = fsyncs(server.url());
+        out.put("requestsPerFsync", fsyncs > 0 ? Json.round(sent.get() / fsyncs, 2) : null);
+      }
       LOG.info("{} requests/s; p50 {} us, p99 {} us", out.get("requestsPerSecond"),
           ((Map<?, ?>) out.get("all")).get("p50Micros"), ((Map<?, ?>) out.get("all")).get("p99Micros"));
     } finally {
@@ -245,6 +261,19 @@ final class ServiceBenchCommand implements Callable<Integer> {
         // closing a loopback socket at the end of a run
       }
     }
+  }
+
+  /** The server's {@code goldilocks_journal_fsyncs_total}, or -1 if it does not report one. */
+  private static double fsyncs(String url) throws Exception {
+    java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    for (String line : r.body().split("\n")) {
+      if (line.startsWith("goldilocks_journal_fsyncs_total ")) {
+        return Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+      }
+    }
+    return -1;
   }
 
   private static Map<String, Object> latency(long[] nanos) {

@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,6 +41,7 @@ final class Journal implements AutoCloseable {
   private volatile long synced;
   private volatile IOException failure;
   private final Object syncLock = new Object();
+  private final AtomicLong fsyncs = new AtomicLong();
 
   private Journal(Path dir, Disk disk, RunConfig config) {
     this.dir = dir;
@@ -55,6 +57,11 @@ final class Journal implements AutoCloseable {
   /** The end of the last record appended: what {@link #sync} must reach for everything appended so far. */
   synchronized long written() {
     return written;
+  }
+
+  /** The fsyncs {@link #sync} made (each covers every record appended before it started). */
+  long fsyncs() {
+    return fsyncs.get();
   }
 
   /** The write or fsync that failed the journal, or null while it works. */
@@ -136,6 +143,7 @@ final class Journal implements AutoCloseable {
         fail(e);
         throw e;
       }
+      fsyncs.incrementAndGet();
       synced = Math.max(synced, end);
     }
   }

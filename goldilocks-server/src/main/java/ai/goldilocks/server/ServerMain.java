@@ -98,7 +98,8 @@ public final class ServerMain implements Callable<Integer> {
   @Option(names = "--max-body-bytes", defaultValue = "8388608", description = "Largest request body (default: ${DEFAULT-VALUE}).")
   int maxBodyBytes;
 
-  @Option(names = "--threads", description = "HTTP worker threads (default: max(4, 2 x cores)).")
+  @Option(names = "--threads", description = "HTTP worker threads; a request holds one while its journal fsync runs, "
+      + "so this bounds how many requests share an fsync (default: max(16, 4 x cores)).")
   Integer threads;
 
   @Option(names = "--idle-timeout", defaultValue = "30",

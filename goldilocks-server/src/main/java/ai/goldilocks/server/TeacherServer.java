@@ -294,7 +294,7 @@ public final class TeacherServer implements AutoCloseable {
     private long maxStepLag = Long.MAX_VALUE;
     private double rewardLow = 0;
     private double rewardHigh = 1;
-    private int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    private int threads = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
     private String runId;
     private Duration idleTimeout = Duration.ofSeconds(30);
     private int maxConnections = 1024;
@@ -470,7 +470,11 @@ public final class TeacherServer implements AutoCloseable {
       return this;
     }
 
-    /** HTTP worker threads (default max(4, 2 x cores); at most 1024). */
+    /**
+     * HTTP worker threads (default max(16, 4 x cores); at most 1024). A request holds one while it
+     * waits for its journal fsync, so this bounds how many requests share one fsync (group
+     * commit); slow clients hold none (bodies are read without a thread).
+     */
     public Builder threads(int threads) {
       if (threads < 1 || threads > 1024) {
         throw new IllegalArgumentException("threads must be in [1, 1024], got " + threads);

@@ -415,6 +415,8 @@ final class TeacherService implements AutoCloseable {
       t.gauge("goldilocks_latest_step", "newest step with picks", ledger.latestStep());
       t.gauge("goldilocks_journal_sequence", "last journal record", seq);
       t.counter("goldilocks_checkpoints_total", "checkpoints written by this process", checkpoints);
+      t.counter("goldilocks_journal_fsyncs_total", "journal fsyncs by this process (each covers every request "
+          + "waiting for it: requests / fsyncs is the group commit's width)", journal == null ? 0 : journal.fsyncs());
     }
     long updates = teacher == null ? 0 : teacher.updates.get();
     t.counter("goldilocks_teacher_updates_total", "teacher updates", updates);
