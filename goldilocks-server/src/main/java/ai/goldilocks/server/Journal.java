@@ -243,6 +243,8 @@ final class Journal implements AutoCloseable {
             }
             try {
               apply.accept(rec);
+            } catch (UnsupportedOperationException e) {
+              throw e; // the sampler cannot replay: not damage, the caller says what to do
             } catch (RuntimeException e) {
               throw damaged(file, line, pos, "the record is readable but not valid (" + e + ")");
             }
