@@ -116,10 +116,10 @@ final class ApiJson {
     String literal = r.nextString();
     double d = Double.parseDouble(literal);
     if (d != Math.rint(d)) {
-      throw ApiException.badRequest("\"" + field + "\" must be an integer, got " + TeacherServer.echo(literal));
+      throw ApiException.badRequest("\"" + field + "\" must be an integer, got " + Quote.of(literal));
     }
     if (Math.abs(d) > MAX_SAFE_INTEGER) {
-      throw ApiException.unprocessable("\"" + field + "\" = " + TeacherServer.echo(literal) + " is beyond the limit of "
+      throw ApiException.unprocessable("\"" + field + "\" = " + Quote.of(literal) + " is beyond the limit of "
           + MAX_SAFE_INTEGER + " (2^53)");
     }
     return (long) d;
@@ -205,7 +205,7 @@ final class ApiJson {
                 double d = Double.parseDouble(literal);
                 if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
                   rolloutsProblem = rolloutsProblem != null ? rolloutsProblem
-                      : "\"rollouts\"[" + count + "] is not an integer: " + TeacherServer.echo(literal);
+                      : "\"rollouts\"[" + count + "] is not an integer: " + Quote.of(literal);
                 } else {
                   x = (int) d;
                 }
@@ -261,7 +261,7 @@ final class ApiJson {
       Messages.Rejection rj = a.rejected().get(i);
       b.append(i == 0 ? "{\"index\":" : ",{\"index\":").append(rj.index());
       if (rj.id() != null) {
-        string(b.append(",\"id\":"), TeacherServer.echo(rj.id()));
+        string(b.append(",\"id\":"), Quote.of(rj.id()));
       }
       string(b.append(",\"reason\":"), rj.reason()).append('}');
     }

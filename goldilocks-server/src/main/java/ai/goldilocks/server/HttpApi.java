@@ -118,7 +118,7 @@ final class HttpApi extends Handler.Abstract {
           return o.toString().getBytes(StandardCharsets.UTF_8);
         });
       }
-      default -> throw new ApiException(404, "not_found", "no endpoint " + TeacherServer.echo(path));
+      default -> throw new ApiException(404, "not_found", "no endpoint " + Quote.of(path));
     }
   }
 
@@ -265,13 +265,13 @@ final class HttpApi extends Handler.Abstract {
     }
     String origin = ex.request.getHeaders().get(HttpHeader.ORIGIN);
     if (origin != null) {
-      throw new ApiException(403, "forbidden", "requests from web pages (Origin: " + TeacherServer.echo(origin)
+      throw new ApiException(403, "forbidden", "requests from web pages (Origin: " + Quote.of(origin)
           + ") are refused by a server without a token; set GOLDILOCKS_TOKEN to allow them");
     }
     if (checkHost) {
       String h = ex.request.getHttpURI().getHost();
       if (h != null && !isLoopbackName(h)) {
-        throw new ApiException(403, "forbidden", "Host '" + TeacherServer.echo(h) + "' is not this server's loopback "
+        throw new ApiException(403, "forbidden", "Host '" + Quote.of(h) + "' is not this server's loopback "
             + "address; use http://127.0.0.1:" + host.port() + " (or set GOLDILOCKS_TOKEN)");
       }
     }

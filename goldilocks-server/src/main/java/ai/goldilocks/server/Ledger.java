@@ -205,7 +205,7 @@ final class Ledger {
         continue;
       }
       if (!picked.contains(part.id())) {
-        refused.put(i, "question '" + TeacherServer.echo(part.id()) + "' was not handed out at step " + step);
+        refused.put(i, "question '" + Quote.of(part.id()) + "' was not handed out at step " + step);
         continue;
       }
       GroupKey key = new GroupKey(step, part.id());
@@ -220,7 +220,7 @@ final class Ledger {
         if (prior == null) {
           keep[kept++] = k;
         } else if (prior != part.rewards()[k]) {
-          conflict = "rollout " + ro + " of '" + TeacherServer.echo(part.id()) + "' at step " + step
+          conflict = "rollout " + ro + " of '" + Quote.of(part.id()) + "' at step " + step
               + (have != null && have.done ? " (a completed group)" : "") + " already has reward " + prior + ", not "
               + part.rewards()[k];
         }

@@ -71,8 +71,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TeacherServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TeacherServer.class);
-  /** The longest id or value a message echoes back. */
-  private static final int ECHO = 64;
 
   private final Builder config;
   private final RunBinding run;
@@ -194,14 +192,6 @@ public final class TeacherServer implements AutoCloseable {
   /** The run this server's state is bound to, or null while no request or option has named one. */
   public String runId() {
     return run.bound();
-  }
-
-  /** A value as a message may quote it: at most {@value #ECHO} characters. */
-  static String echo(String s) {
-    if (s == null || s.length() <= ECHO) {
-      return s;
-    }
-    return s.substring(0, ECHO) + "... (" + s.length() + " characters)";
   }
 
   private void load() {

@@ -242,7 +242,7 @@ final class TeacherService implements AutoCloseable {
           throw ApiException.badRequest(it.problem());
         }
         if (pool.indexOf(it.id()) < 0) {
-          throw ApiException.unprocessable("unknown question id '" + TeacherServer.echo(it.id()) + "'");
+          throw ApiException.unprocessable("unknown question id '" + Quote.of(it.id()) + "'");
         }
         int[] rollouts = it.rollouts() != null ? it.rollouts() : wholeGroup(it.rewards().length);
         checkPart(it.id(), rollouts, it.rewards());
