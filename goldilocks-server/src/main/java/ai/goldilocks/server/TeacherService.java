@@ -44,6 +44,8 @@ final class TeacherService implements AutoCloseable {
   private Journal journal;
   private long seq;
   private long lastCheckpointSeq = -1;
+  /** The end of the newest picks record in the current segment (0: every picks record is on disk). */
+  private long picksEnd;
   // this process's counters (the ledger holds the run's)
   private long pickRequests;
   private long duplicateParts;
@@ -201,7 +203,7 @@ final class TeacherService implements AutoCloseable {
         if (journal != null) {
           // journaled first: a failed write leaves the ledger, the counters and the sequence as they were
           try {
-            journal.append(new JournalCodec.PicksEntry(seq + 1, picks));
+            picksEnd = journal.append(new JournalCodec.PicksEntry(seq + 1, picks));
           } catch (IOException e) {
             throw journalFailed(e);
           }
@@ -211,8 +213,9 @@ final class TeacherService implements AutoCloseable {
         ledger.record(picks);
       }
       pickRequests++;
-      // a second rank asking while the first one's fsync runs waits for that fsync too
-      position = journalEnd();
+      // a second rank asking while the first one's fsync runs waits for that fsync too (positions
+      // only grow within a segment, so the newest picks record's end covers every step's)
+      position = journal == null ? -1 : picksEnd;
     }
     sync(position);
     if (checkpointNow) {
@@ -371,10 +374,11 @@ final class TeacherService implements AutoCloseable {
       lastCheckpointSeq = seq;
       checkpoints++;
       try {
-        journal.roll(seq + 1);
+        journal.roll(seq + 1); // syncs the old segment: every record so far is on disk
       } catch (IOException e) {
         throw journalFailed(e);
       }
+      picksEnd = 0;
       checkpointFiles.prune();
       LOG.info("checkpoint {} written ({} bytes)", file.getFileName(), content.length);
       return file.getFileName().toString();
