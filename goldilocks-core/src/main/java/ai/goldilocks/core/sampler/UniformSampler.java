@@ -13,8 +13,32 @@ import java.util.List;
  */
 public final class UniformSampler extends AbstractSampler {
 
+  /**
+   * The settings of a uniform sampler; stored in its state and compared with {@code equals} on
+   * restore.
+   *
+   * @param seed the seed of the sampler's random generator
+   * @param rewardLow low end of the reward range
+   * @param rewardHigh high end of the reward range
+   * @param maxPolicyLag the stale-feedback lag
+   */
+  public record Config(long seed, double rewardLow, double rewardHigh, long maxPolicyLag) {}
+
+  private final Config config;
+
   private UniformSampler(Builder b) {
     super(b.pool, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag);
+    this.config = new Config(b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag);
+  }
+
+  /** The typed configuration. */
+  public Config config() {
+    return config;
+  }
+
+  @Override
+  Record configuration() {
+    return config;
   }
 
   /** A builder over {@code pool}. */
@@ -53,7 +77,7 @@ public final class UniformSampler extends AbstractSampler {
   void writeExtra(DataOutputStream out) {}
 
   @Override
-  IoAction readExtra(DataInputStream in) {
+  IoAction readExtra(DataInputStream in, int version) {
     return () -> {};
   }
 
