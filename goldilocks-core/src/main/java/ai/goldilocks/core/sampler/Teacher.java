@@ -52,6 +52,7 @@ final class Teacher {
   // updates scheduled and not finished (awaitUpdates waits for 0)
   private int busy;
   private boolean closed;
+  private boolean predictorClosed;
   private long samplesReceived;
   private long updates;
   private long failures;
@@ -344,8 +345,11 @@ final class Teacher {
         idle = busy == 0;
       }
     }
-    if (!owned) {
-      return;
+    synchronized (lock) {
+      if (!owned || predictorClosed) {
+        return;
+      }
+      predictorClosed = idle;
     }
     if (!idle) {
       LOG.warn("a teacher update is still running after a minute; the teacher {} is left open", predictor.name());
