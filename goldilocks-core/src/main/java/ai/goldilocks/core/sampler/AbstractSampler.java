@@ -25,8 +25,10 @@ import org.slf4j.LoggerFactory;
  * What every sampler of this library shares: one lock, the outstanding hand-outs, the feedback
  * rules (unknown id, never handed out, duplicate, stale, reward range), the counters, closing, and
  * the state's common part ({@link SamplerState}).
+ *
+ * @param <C> the kind's configuration record
  */
-abstract class AbstractSampler implements Sampler {
+abstract class AbstractSampler<C extends Record> implements Sampler {
   private static final Logger LOG = LoggerFactory.getLogger(AbstractSampler.class);
 
   /** Guards all mutable state of the sampler. */
@@ -38,6 +40,7 @@ abstract class AbstractSampler implements Sampler {
   final double rewardLow;
   final double rewardHigh;
   final long maxPolicyLag;
+  private final C config;
   /** The counters; under {@link #lock}. */
   final SamplerStats stats = new SamplerStats();
 
@@ -49,8 +52,9 @@ abstract class AbstractSampler implements Sampler {
   private boolean closed;
   private boolean warnedNotHandedOut;
 
-  AbstractSampler(QuestionPool pool, long seed, double rewardLow, double rewardHigh, long maxPolicyLag) {
+  AbstractSampler(QuestionPool pool, long seed, double rewardLow, double rewardHigh, long maxPolicyLag, C config) {
     this.pool = Objects.requireNonNull(pool, "pool");
+    this.config = Objects.requireNonNull(config, "config");
     if (pool.size() == 0) {
       throw new IllegalArgumentException("the question pool is empty");
     }
@@ -69,8 +73,10 @@ abstract class AbstractSampler implements Sampler {
   /** A kind name stored in the state header. */
   abstract String kind();
 
-  /** The typed configuration, stored in the state and compared on restore. */
-  abstract Record configuration();
+  /** The typed configuration: stored in the state, compared with {@code equals} on restore. */
+  public final C config() {
+    return config;
+  }
 
   /**
    * Picks {@code batchSize} distinct questions into {@code out}; called under {@link #lock}.
@@ -310,6 +316,6 @@ abstract class AbstractSampler implements Sampler {
   /** The configuration (not the state). */
   @Override
   public String toString() {
-    return kind() + "[pool=" + pool.size() + ", " + configuration() + "]";
+    return kind() + "[pool=" + pool.size() + ", " + config + "]";
   }
 }

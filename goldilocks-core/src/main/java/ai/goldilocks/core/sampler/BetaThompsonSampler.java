@@ -19,7 +19,7 @@ import java.util.List;
  * candidates, samples p from each posterior and takes the candidate closest to the target rate
  * (0.5). It knows only questions it has seen: unseen ones all look like the prior.
  */
-public final class BetaThompsonSampler extends AbstractSampler {
+public final class BetaThompsonSampler extends AbstractSampler<BetaThompsonSampler.Config> {
   /**
    * The settings of a Beta-Thompson sampler; stored in its state and compared with {@code equals}
    * on restore.
@@ -36,8 +36,6 @@ public final class BetaThompsonSampler extends AbstractSampler {
    */
   public record Config(int candidates, double decay, double priorAlpha, double priorBeta, double target, long seed,
       double rewardLow, double rewardHigh, long maxPolicyLag) {}
-
-  private final Config config;
   private final int candidates;
   private final double decay;
   private final double priorAlpha;
@@ -49,7 +47,8 @@ public final class BetaThompsonSampler extends AbstractSampler {
   private final IntSet seen = new IntSet();
 
   private BetaThompsonSampler(Builder b) {
-    super(b.pool, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag);
+    super(b.pool, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag,
+        new Config(b.candidates, b.decay, b.priorAlpha, b.priorBeta, b.target, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag));
     this.candidates = b.candidates;
     this.decay = b.decay;
     this.priorAlpha = b.priorAlpha;
@@ -60,17 +59,6 @@ public final class BetaThompsonSampler extends AbstractSampler {
     java.util.Arrays.fill(alpha, (float) priorAlpha);
     java.util.Arrays.fill(beta, (float) priorBeta);
     this.cand = new int[candidates];
-    this.config = new Config(candidates, decay, priorAlpha, priorBeta, target, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag);
-  }
-
-  /** The typed configuration. */
-  public Config config() {
-    return config;
-  }
-
-  @Override
-  Record configuration() {
-    return config;
   }
 
   /** A builder over {@code pool}. */

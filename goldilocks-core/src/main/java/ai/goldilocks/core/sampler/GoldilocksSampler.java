@@ -35,7 +35,7 @@ import java.util.concurrent.Executor;
  *
  * <p>The sampler owns its teacher: {@link #close} closes it (see {@link Builder#closeTeacher}).
  */
-public final class GoldilocksSampler extends AbstractSampler {
+public final class GoldilocksSampler extends AbstractSampler<GoldilocksSampler.Config> {
   /** What an exploring pick (probability epsilon) takes among the K candidates. */
   public enum Exploration {
     /** Any candidate with equal probability: the paper's epsilon-greedy. */
@@ -88,7 +88,6 @@ public final class GoldilocksSampler extends AbstractSampler {
    */
   public record Prediction(String questionId, double utility, double successRate) {}
 
-  private final Config config;
   private final Teacher teacher;
   private final UtilityPredictor predictor;
   private final int candidates;
@@ -101,16 +100,15 @@ public final class GoldilocksSampler extends AbstractSampler {
   private final double[] scores;
   private final IntSet seen = new IntSet();
 
-  private GoldilocksSampler(Builder b) {
-    super(b.pool, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag);
-    this.predictor = b.predictor != null ? b.predictor : FeaturePredictor.builder().seed(b.seed).build();
+  private GoldilocksSampler(Builder b, UtilityPredictor predictor) {
+    super(b.pool, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag, new Config(b.candidates, b.epsilon, b.window, b.updateEvery,
+        b.epochs, b.exploration, predictor.name(), b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag));
+    this.predictor = predictor;
     this.candidates = b.candidates;
     this.epsilon = b.epsilon;
     this.exploration = b.exploration;
     this.synchronous = b.executor == DIRECT;
     this.maxLag = b.maxLag == 0 ? 2 * b.updateEvery : b.maxLag;
-    this.config = new Config(b.candidates, b.epsilon, b.window, b.updateEvery, b.epochs, b.exploration, predictor.name(),
-        b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag);
     this.teacher = new Teacher(lock, pool, predictor, b.closeTeacher, b.window, b.updateEvery, b.epochs, maxLag, b.executor);
     this.cand = new int[candidates];
     this.scores = new double[candidates];
@@ -124,16 +122,6 @@ public final class GoldilocksSampler extends AbstractSampler {
   /** The teacher. */
   public UtilityPredictor predictor() {
     return predictor;
-  }
-
-  /** The typed configuration. */
-  public Config config() {
-    return config;
-  }
-
-  @Override
-  Record configuration() {
-    return config;
   }
 
   @Override
@@ -265,7 +253,7 @@ public final class GoldilocksSampler extends AbstractSampler {
 
   @Override
   public String toString() {
-    return "GoldilocksSampler[" + config + ", updates=" + (synchronous ? "synchronous" : "background")
+    return "GoldilocksSampler[" + config() + ", updates=" + (synchronous ? "synchronous" : "background")
         + (synchronous ? "" : ", maxTeacherLag=" + (maxLag == Integer.MAX_VALUE ? "unbounded" : maxLag))
         + ", pool=" + pool.size() + "]";
   }
@@ -396,7 +384,7 @@ public final class GoldilocksSampler extends AbstractSampler {
         throw new IllegalStateException("maxTeacherLag (" + maxLag + ") must be at least updateEvery (" + updateEvery
             + "): below it feedback would wait for an update that is not due yet");
       }
-      return new GoldilocksSampler(this);
+      return new GoldilocksSampler(this, predictor != null ? predictor : FeaturePredictor.builder().seed(seed).build());
     }
   }
 

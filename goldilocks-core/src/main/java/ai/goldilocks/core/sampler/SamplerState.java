@@ -29,11 +29,11 @@ final class SamplerState {
 
   private SamplerState() {}
 
-  static void write(AbstractSampler s, OutputStream out) throws IOException {
+  static void write(AbstractSampler<?> s, OutputStream out) throws IOException {
     Envelope.write(out, s.kind(), VERSION, data -> {
       data.writeInt(s.pool.size());
       data.writeLong(s.pool.fingerprint());
-      ConfigCodec.write(data, s.configuration());
+      ConfigCodec.write(data, s.config());
       data.writeLong(s.rng.state());
       data.writeLong(s.newestPolicyVersion);
       s.stats.write(data);
@@ -53,7 +53,7 @@ final class SamplerState {
   }
 
   /** Parses and checks a state for {@code s}; returns the action that applies it (under the lock). */
-  static AbstractSampler.IoAction read(AbstractSampler s, InputStream in) throws IOException {
+  static AbstractSampler.IoAction read(AbstractSampler<?> s, InputStream in) throws IOException {
     Envelope.Contents c = Envelope.read(in, WHAT, s.kind(), OLDEST, VERSION);
     int version = c.version();
     DataInputStream data = c.data();
@@ -69,8 +69,8 @@ final class SamplerState {
           fingerprint, s.pool.fingerprint()));
     }
     if (version >= 5) {
-      Record stored = ConfigCodec.read(data, s.configuration().getClass());
-      ConfigCodec.requireSame(stored, s.configuration());
+      Record stored = ConfigCodec.read(data, s.config().getClass());
+      ConfigCodec.requireSame(stored, s.config());
     } else {
       double low = data.readDouble();
       double high = data.readDouble();

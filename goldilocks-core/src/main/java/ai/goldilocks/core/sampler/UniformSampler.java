@@ -11,7 +11,7 @@ import java.util.List;
  * question not yet in the batch. Makes no prediction ({@link Selection#predictedUtility()} is NaN)
  * and learns nothing, but counts feedback like every sampler.
  */
-public final class UniformSampler extends AbstractSampler {
+public final class UniformSampler extends AbstractSampler<UniformSampler.Config> {
 
   /**
    * The settings of a uniform sampler; stored in its state and compared with {@code equals} on
@@ -24,21 +24,8 @@ public final class UniformSampler extends AbstractSampler {
    */
   public record Config(long seed, double rewardLow, double rewardHigh, long maxPolicyLag) {}
 
-  private final Config config;
-
   private UniformSampler(Builder b) {
-    super(b.pool, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag);
-    this.config = new Config(b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag);
-  }
-
-  /** The typed configuration. */
-  public Config config() {
-    return config;
-  }
-
-  @Override
-  Record configuration() {
-    return config;
+    super(b.pool, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag, new Config(b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag));
   }
 
   /** A builder over {@code pool}. */
