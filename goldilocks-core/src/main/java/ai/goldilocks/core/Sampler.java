@@ -23,8 +23,10 @@ import java.util.List;
  *   <li><b>State:</b> {@link #saveState} writes everything (predictor weights, buffers, posterior,
  *       RNG, counters, outstanding hand-outs) in a versioned, checksummed format; a sampler built
  *       with the same configuration and pool that {@link #restoreState restores} it makes exactly
- *       the same choices as one that never stopped. Corrupt input throws {@link IOException}
- *       naming the problem and leaves the sampler unchanged.
+ *       the same choices as one that never stopped; a state saved with other settings (another
+ *       K, window, seed, ...) is refused, naming each differing field. Readers also read the
+ *       previous format version. Corrupt input throws {@link IOException} naming the problem and
+ *       leaves the sampler unchanged.
  * </ul>
  */
 public interface Sampler extends AutoCloseable {

@@ -93,7 +93,7 @@ public final class GoldilocksSampler extends AbstractSampler<GoldilocksSampler.C
   private final int candidates;
   private final double epsilon;
   private final Exploration exploration;
-  private final boolean synchronous;
+  private final String updates;
   private final int maxLag;
 
   private final int[] cand;
@@ -107,7 +107,7 @@ public final class GoldilocksSampler extends AbstractSampler<GoldilocksSampler.C
     this.candidates = b.candidates;
     this.epsilon = b.epsilon;
     this.exploration = b.exploration;
-    this.synchronous = b.executor == DIRECT;
+    this.updates = b.executor == DIRECT ? "synchronous" : b.executor == null ? "background thread" : "host executor";
     this.maxLag = b.maxLag == 0 ? 2 * b.updateEvery : b.maxLag;
     this.teacher = new Teacher(lock, pool, predictor, b.closeTeacher, b.window, b.updateEvery, b.epochs, maxLag, b.executor);
     this.cand = new int[candidates];
@@ -253,8 +253,8 @@ public final class GoldilocksSampler extends AbstractSampler<GoldilocksSampler.C
 
   @Override
   public String toString() {
-    return "GoldilocksSampler[" + config() + ", updates=" + (synchronous ? "synchronous" : "background")
-        + (synchronous ? "" : ", maxTeacherLag=" + (maxLag == Integer.MAX_VALUE ? "unbounded" : maxLag))
+    return "GoldilocksSampler[" + config() + ", updates=" + updates
+        + ", maxTeacherLag=" + (maxLag == Integer.MAX_VALUE ? "unbounded" : maxLag)
         + ", pool=" + pool.size() + "]";
   }
 
