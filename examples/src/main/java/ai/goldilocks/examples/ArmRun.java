@@ -342,9 +342,9 @@ final class ArmRun {
 
   /** Closes a Goldilocks sampler's teacher when it holds native resources (the DJL teacher). */
   static void closeTeacher(Sampler sampler) {
-    if (sampler instanceof GoldilocksSampler gs && gs.predictor() instanceof AutoCloseable c) {
+    if (sampler instanceof GoldilocksSampler gs) {
       try {
-        c.close();
+        gs.predictor().close();
       } catch (Exception e) {
         LOG.warn("closing the teacher failed", e);
       }

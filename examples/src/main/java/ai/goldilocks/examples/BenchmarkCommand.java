@@ -2,7 +2,7 @@ package ai.goldilocks.examples;
 
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.spi.TrainingExamples;
-import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.internal.Rng;
 import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.spi.UtilityPredictor;
 import ai.goldilocks.core.predictor.FeaturePredictor;

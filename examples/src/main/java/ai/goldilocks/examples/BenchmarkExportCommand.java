@@ -1,6 +1,6 @@
 package ai.goldilocks.examples;
 
-import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.internal.Rng;
 import ai.goldilocks.djl.CharTokenizer;
 import ai.goldilocks.djl.TransformerConfig;
 import ai.goldilocks.grpo.tasks.ArithmeticTask;

@@ -4,7 +4,7 @@ import ai.goldilocks.core.Question;
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.spi.TrainingExamples;
 import ai.goldilocks.core.RolloutFeedback;
-import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.internal.Rng;
 import ai.goldilocks.core.Selection;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.predictor.TextFeatures;

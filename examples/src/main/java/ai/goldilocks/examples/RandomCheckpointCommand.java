@@ -1,6 +1,6 @@
 package ai.goldilocks.examples;
 
-import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.internal.Rng;
 import ai.goldilocks.djl.Safetensors;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;

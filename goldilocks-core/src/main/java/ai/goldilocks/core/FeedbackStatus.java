@@ -5,10 +5,15 @@ public enum FeedbackStatus {
   /** Used: counted in the metrics and, for learning samplers, added to the training data. */
   ACCEPTED,
   /**
-   * Ignored and counted: the question has no outstanding hand-out (the feedback is a duplicate,
-   * or the question was never handed out by this sampler).
+   * Ignored and counted: the question was handed out, but has no outstanding hand-out left (its
+   * feedback already came).
    */
   IGNORED_DUPLICATE,
+  /**
+   * Ignored and counted: this sampler never handed the question out (neither {@code next} nor
+   * {@code markHandedOut}), as when a host picks questions itself; logged once per sampler.
+   */
+  IGNORED_NOT_HANDED_OUT,
   /**
    * Ignored and counted: the feedback's policy version lags the newest version seen by more than
    * the sampler's maximum policy lag. It consumes the outstanding hand-out.

@@ -17,8 +17,10 @@ public record Question(String id, String text, Map<String, String> metadata) {
 
   /** Validates and copies the fields. */
   public Question {
-    Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(text, "text");
+    Objects.requireNonNull(id, "question id is null");
+    if (text == null) {
+      throw new NullPointerException("question '" + id + "' has a null text");
+    }
     if (id.isEmpty()) {
       throw new IllegalArgumentException("question id must not be empty");
     }

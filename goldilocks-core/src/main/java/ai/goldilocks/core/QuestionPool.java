@@ -49,6 +49,9 @@ public final class QuestionPool {
   public static QuestionPool of(List<Question> questions) {
     Builder b = new Builder(questions.size());
     for (Question q : questions) {
+      if (q == null) {
+        throw new NullPointerException("questions[" + b.size() + "] is null");
+      }
       b.add(q);
     }
     return b.build();
@@ -237,7 +240,9 @@ public final class QuestionPool {
      * @throws IllegalArgumentException if a question with the same id was added before
      */
     public Builder add(Question q) {
-      Objects.requireNonNull(q, "question");
+      if (q == null) {
+        throw new NullPointerException("question " + size + " (0-based, in the order added) is null");
+      }
       if (offsets == null) {
         throw new IllegalStateException("this builder has already built its pool");
       }

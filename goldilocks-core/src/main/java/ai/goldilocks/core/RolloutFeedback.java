@@ -19,7 +19,9 @@ public record RolloutFeedback(String questionId, double[] rewards, long policyVe
   /** Validates and copies. */
   public RolloutFeedback {
     Objects.requireNonNull(questionId, "questionId");
-    Objects.requireNonNull(rewards, "rewards");
+    if (rewards == null) {
+      throw new NullPointerException("feedback for question '" + questionId + "' has null rewards");
+    }
     if (rewards.length < 2) {
       throw new IllegalArgumentException(
           "feedback for question '" + questionId + "' needs at least 2 rewards, got " + rewards.length);
@@ -31,7 +33,8 @@ public record RolloutFeedback(String questionId, double[] rewards, long policyVe
       }
     }
     if (policyVersion < 0) {
-      throw new IllegalArgumentException("policyVersion must be >= 0, got " + policyVersion);
+      throw new IllegalArgumentException("feedback for question '" + questionId + "': policyVersion must be >= 0, got "
+          + policyVersion);
     }
     rewards = rewards.clone();
   }

@@ -14,7 +14,8 @@ import java.util.List;
  *   <li><b>Batches:</b> {@link #next} never returns the same question twice in one batch.
  *   <li><b>Feedback rules:</b> feedback for an id that is not in the pool throws
  *       {@link IllegalArgumentException} and changes nothing; feedback for a question with no
- *       outstanding hand-out returns {@link FeedbackStatus#IGNORED_DUPLICATE}; feedback whose
+ *       outstanding hand-out returns {@link FeedbackStatus#IGNORED_DUPLICATE}, or
+ *       {@link FeedbackStatus#IGNORED_NOT_HANDED_OUT} when the sampler never handed it out; feedback whose
  *       policy version lags the newest one seen by more than the configured lag returns
  *       {@link FeedbackStatus#IGNORED_STALE}. Ignored feedback is counted, never learned from.
  *   <li><b>Determinism:</b> the same seed and the same sequence of calls give the same choices
@@ -22,8 +23,10 @@ import java.util.List;
  *   <li><b>State:</b> {@link #saveState} writes everything (predictor weights, buffers, posterior,
  *       RNG, counters, outstanding hand-outs) in a versioned, checksummed format; a sampler built
  *       with the same configuration and pool that {@link #restoreState restores} it makes exactly
- *       the same choices as one that never stopped. Corrupt input throws {@link IOException}
- *       naming the problem and leaves the sampler unchanged.
+ *       the same choices as one that never stopped; a state saved with other settings (another
+ *       K, window, seed, ...) is refused, naming each differing field. Readers also read the
+ *       previous format version. Corrupt input throws {@link IOException} naming the problem and
+ *       leaves the sampler unchanged.
  * </ul>
  */
 public interface Sampler extends AutoCloseable {
@@ -35,6 +38,7 @@ public interface Sampler extends AutoCloseable {
    * The next {@code batchSize} questions to roll out, distinct within the batch.
    *
    * @throws IllegalArgumentException if {@code batchSize} is not in [1, pool size]
+   * @throws IllegalStateException after {@link #close}
    */
   List<Selection> next(int batchSize);
 
@@ -43,6 +47,7 @@ public interface Sampler extends AutoCloseable {
    *
    * @throws IllegalArgumentException if the question id is not in the pool, or the rewards lie
    *     outside the sampler's declared reward range; the sampler is then unchanged
+   * @throws IllegalStateException after {@link #close}, counting nothing
    */
   FeedbackStatus feedback(RolloutFeedback feedback);
 
@@ -71,7 +76,10 @@ public interface Sampler extends AutoCloseable {
   /** Restores a state written by {@link #saveState} of a sampler of the same kind and pool. */
   void restoreState(InputStream in) throws IOException;
 
-  /** Releases background threads, if any. The default does nothing. */
+  /**
+   * Releases background threads and the teacher, if any; afterwards {@link #next} and
+   * {@link #feedback} throw {@link IllegalStateException}. The default does nothing.
+   */
   @Override
   default void close() {}
 }

@@ -7,7 +7,8 @@ import java.util.List;
  *
  * @param selections questions handed out
  * @param feedbackAccepted feedback accepted
- * @param duplicateFeedback feedback ignored as duplicate or unsolicited
+ * @param duplicateFeedback feedback ignored as a duplicate (the question's hand-outs were answered)
+ * @param unsolicitedFeedback feedback ignored because the sampler never handed its question out
  * @param staleFeedback feedback ignored as stale
  * @param zeroVarianceFraction fraction of accepted groups whose rewards were all equal
  * @param meanPredictedUtility mean predicted utility of the hand-outs that had a prediction (NaN if none)
@@ -32,6 +33,7 @@ public record SamplerMetrics(
     long selections,
     long feedbackAccepted,
     long duplicateFeedback,
+    long unsolicitedFeedback,
     long staleFeedback,
     double zeroVarianceFraction,
     double meanPredictedUtility,

@@ -16,10 +16,11 @@ public record Selection(Question question, int poolIndex, double predictedUtilit
   public Selection {
     Objects.requireNonNull(question, "question");
     if (poolIndex < 0) {
-      throw new IllegalArgumentException("poolIndex must be >= 0, got " + poolIndex);
+      throw new IllegalArgumentException("selection of question '" + question.id() + "': poolIndex must be >= 0, got " + poolIndex);
     }
     if (!Double.isNaN(predictedUtility) && (predictedUtility < 0 || predictedUtility > 0.5)) {
-      throw new IllegalArgumentException("predictedUtility must be in [0, 0.5] or NaN, got " + predictedUtility);
+      throw new IllegalArgumentException("selection of question '" + question.id() + "': predictedUtility must be in [0, 0.5] or NaN, got "
+          + predictedUtility);
     }
   }
 

@@ -64,4 +64,37 @@ class QuestionPoolTest {
     org.junit.jupiter.api.Assertions.assertNotEquals(ok.fingerprint(), swapped.fingerprint());
     org.junit.jupiter.api.Assertions.assertNotEquals(ok.fingerprint(), split.fingerprint());
   }
+
+  /** A rejected argument names the question (its id) or its position. */
+  @Test
+  void nullsAndBadValuesNameTheQuestionOrItsPosition() {
+    NullPointerException text = assertThrows(NullPointerException.class, () -> new Question("q7", null));
+    assertEquals("question 'q7' has a null text", text.getMessage());
+    java.util.List<Question> withNull = new java.util.ArrayList<>(List.of(new Question("a", "x"), new Question("b", "y")));
+    withNull.add(null);
+    NullPointerException missing = assertThrows(NullPointerException.class, () -> QuestionPool.of(withNull));
+    assertEquals("questions[2] is null", missing.getMessage());
+    QuestionPool.Builder b = QuestionPool.builder().add(new Question("a", "x"));
+    NullPointerException added = assertThrows(NullPointerException.class, () -> b.add(null));
+    assertTrue(added.getMessage().startsWith("question 1 "), added.getMessage());
+    IllegalArgumentException version = assertThrows(IllegalArgumentException.class,
+        () -> new RolloutFeedback("q9", new double[] {1, 0}, -1));
+    assertTrue(version.getMessage().contains("'q9'"), version.getMessage());
+    NullPointerException rewards = assertThrows(NullPointerException.class, () -> new RolloutFeedback("q9", null, 0));
+    assertTrue(rewards.getMessage().contains("'q9'"), rewards.getMessage());
+    IllegalArgumentException utility = assertThrows(IllegalArgumentException.class,
+        () -> new Selection(new Question("q3", "t"), 3, 0.7));
+    assertTrue(utility.getMessage().contains("'q3'"), utility.getMessage());
+  }
+
+  /** Helpers such as the envelope and the random generator are exported to this library's modules only. */
+  @Test
+  void internalHelpersAreNotExportedToEveryone() {
+    java.lang.module.ModuleDescriptor d = QuestionPool.class.getModule().getDescriptor();
+    org.junit.jupiter.api.Assumptions.assumeTrue(d != null, "runs on the module path");
+    java.lang.module.ModuleDescriptor.Exports internal = d.exports().stream()
+        .filter(e -> e.source().equals("ai.goldilocks.core.internal")).findFirst().orElseThrow();
+    assertTrue(internal.isQualified());
+    assertEquals(java.util.Set.of("ai.goldilocks.grpo", "ai.goldilocks.djl", "ai.goldilocks.server"), internal.targets());
+  }
 }

@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.internal.Rng;
 
 /**
  * The network shared by the policy (causal) and the teacher (bidirectional): parameters as plain

@@ -180,9 +180,9 @@ public final class TransformerPolicy implements Policy {
     }
     for (List<Integer> same : batches) {
       int[][] rows = new int[same.size() * n][];
-      ai.goldilocks.core.Rng[] rngs = new ai.goldilocks.core.Rng[rows.length];
+      ai.goldilocks.core.internal.Rng[] rngs = new ai.goldilocks.core.internal.Rng[rows.length];
       for (int g = 0; g < same.size(); g++) {
-        ai.goldilocks.core.Rng rng = new ai.goldilocks.core.Rng(seeds[same.get(g)]);
+        ai.goldilocks.core.internal.Rng rng = new ai.goldilocks.core.internal.Rng(seeds[same.get(g)]);
         for (int j = 0; j < n; j++) {
           rows[g * n + j] = encoded[same.get(g)];
           rngs[g * n + j] = rng;

@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.spi.TrainingExamples;
-import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.internal.Rng;
 import ai.goldilocks.core.spi.UtilityPredictor;
 import ai.goldilocks.core.predictor.TeacherTarget;
 import java.io.DataInput;

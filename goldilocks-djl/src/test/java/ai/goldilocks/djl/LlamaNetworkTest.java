@@ -112,7 +112,7 @@ class LlamaNetworkTest {
     cfg.addProperty("vocab_size", 40_000); // a 40,000 x 32 embedding: 1.28M values, above the threshold for parallel conversion
     Files.writeString(tmp.resolve("config.json"), cfg.toString());
     java.util.Map<String, Safetensors.Tensor> tensors = new java.util.LinkedHashMap<>();
-    ai.goldilocks.core.Rng rng = new ai.goldilocks.core.Rng(5);
+    ai.goldilocks.core.internal.Rng rng = new ai.goldilocks.core.internal.Rng(5);
     for (var e : LlamaNetwork.expected(LlamaConfig.read(tmp)).entrySet()) {
       long n = 1;
       for (long d : e.getValue()) {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.internal.Rng;
 import ai.goldilocks.core.grpo.GrpoObjective;
 import ai.goldilocks.core.grpo.LossType;
 import ai.goldilocks.core.grpo.TokenBatch;

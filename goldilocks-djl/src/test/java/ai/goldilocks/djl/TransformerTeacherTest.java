@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.goldilocks.core.Question;
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.internal.Rng;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

@@ -3,7 +3,7 @@ package ai.goldilocks.core.predictor;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.internal.Rng;
 import ai.goldilocks.core.spi.TrainingExamples;
 import ai.goldilocks.core.spi.UtilityPredictor;
 import java.io.DataInput;
@@ -129,6 +129,21 @@ public final class FeaturePredictor implements UtilityPredictor {
 
   @Override
   public void predict(QuestionPool pool, int[] candidates, int count, double[] out) {
+    evaluate(pool, candidates, count, out, false);
+  }
+
+  /** The success-rate head's p; NaN for a teacher of the utility alone ({@link TeacherTarget#UTILITY}). */
+  @Override
+  public void predictSuccessRate(QuestionPool pool, int[] candidates, int count, double[] out) {
+    if (target == TeacherTarget.UTILITY) {
+      java.util.Arrays.fill(out, 0, count, Double.NaN);
+      return;
+    }
+    evaluate(pool, candidates, count, out, true);
+  }
+
+  /** Utilities, or (success-rate head only) success rates, of the candidates. */
+  private void evaluate(QuestionPool pool, int[] candidates, int count, double[] out, boolean successRate) {
     byte[] table = TextFeatures.table(pool, features);
     SparseText sparse = sparseText ? SparseText.of(pool) : null;
     Published pub = published;
@@ -142,6 +157,10 @@ public final class FeaturePredictor implements UtilityPredictor {
         out[j] = 0.5 * sigmoid(z);
       } else {
         double p = sigmoid(z + pub.effect(sparse, q));
+        if (successRate) {
+          out[j] = p;
+          continue;
+        }
         double u = Math.sqrt(p * (1 - p));
         if (pub.graded) {
           u *= sigmoid(spread(pub.w, h));

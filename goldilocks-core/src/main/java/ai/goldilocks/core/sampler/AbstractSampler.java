@@ -3,52 +3,58 @@ package ai.goldilocks.core.sampler;
 import ai.goldilocks.core.FeedbackStatus;
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.RolloutFeedback;
-import ai.goldilocks.core.Rng;
 import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.SamplerMetrics;
 import ai.goldilocks.core.Selection;
+import ai.goldilocks.core.internal.Rng;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every sampler of this library shares: one lock, the outstanding hand-outs, the feedback
- * rules (unknown id, duplicate, stale, reward range), counters and the state envelope.
+ * rules (unknown id, never handed out, duplicate, stale, reward range), the counters, closing, and
+ * the state's common part ({@link SamplerState}).
+ *
+ * @param <C> the kind's configuration record
  */
-abstract class AbstractSampler implements Sampler {
+abstract class AbstractSampler<C extends Record> implements Sampler {
+  private static final Logger LOG = LoggerFactory.getLogger(AbstractSampler.class);
+
   /** Guards all mutable state of the sampler. */
   final Object lock = new Object();
   /** The questions. */
   final QuestionPool pool;
   /** The sampler's random generator; used under {@link #lock} only. */
   final Rng rng;
-  private final double rewardLow;
-  private final double rewardHigh;
-  private final long maxPolicyLag;
+  final double rewardLow;
+  final double rewardHigh;
+  final long maxPolicyLag;
+  private final C config;
+  /** The counters; under {@link #lock}. */
+  final SamplerStats stats = new SamplerStats();
 
-  private final Map<Integer, Integer> outstanding = new HashMap<>();
-  private long newestPolicyVersion = -1;
-  private long selections;
-  private long accepted;
-  private long duplicate;
-  private long stale;
-  private long zeroVariance;
-  private long predictedCount;
-  private double predictedSum;
-  private double observedSum;
-  private final long[] bands = new long[5];
+  final Map<Integer, Integer> outstanding = new HashMap<>();
+  /** Questions handed out at least once (by {@link #next} or {@link #markHandedOut}). */
+  final BitSet handedOut = new BitSet();
+  long newestPolicyVersion = -1;
   private final IntSet batch = new IntSet();
+  private boolean closed;
+  private boolean warnedNotHandedOut;
 
-  AbstractSampler(QuestionPool pool, long seed, double rewardLow, double rewardHigh, long maxPolicyLag) {
+  AbstractSampler(QuestionPool pool, long seed, double rewardLow, double rewardHigh, long maxPolicyLag, C config) {
     this.pool = Objects.requireNonNull(pool, "pool");
+    this.config = Objects.requireNonNull(config, "config");
     if (pool.size() == 0) {
       throw new IllegalArgumentException("the question pool is empty");
     }
@@ -67,30 +73,32 @@ abstract class AbstractSampler implements Sampler {
   /** A kind name stored in the state header. */
   abstract String kind();
 
+  /** The typed configuration: stored in the state, compared with {@code equals} on restore. */
+  public final C config() {
+    return config;
+  }
+
   /**
    * Picks {@code batchSize} distinct questions into {@code out}; called under {@link #lock}.
    * {@code batch} is cleared before and tracks the picks made so far.
    */
   abstract void pick(int batchSize, IntSet batch, List<Selection> out);
 
-  /** Learns from accepted feedback; called under {@link #lock}. */
+  /**
+   * Learns from accepted feedback, after it has been counted; called under {@link #lock}, may
+   * {@code lock.wait()} (a teacher bounding its lag).
+   */
   abstract void learn(int index, double utility, double successRate, int groupSize);
 
-  /**
-   * Called under {@link #lock} after {@link #learn}, once the feedback is fully counted; may
-   * {@code lock.wait()} (a teacher bounding its lag). Default: nothing.
-   */
-  void afterLearn() {}
-
-  /** Writes the subclass state; called under {@link #lock}. */
+  /** Writes the kind's own state; called under {@link #lock}. */
   abstract void writeExtra(DataOutputStream out) throws IOException;
 
   /**
-   * Parses the subclass state without applying it; returns the action that applies it (called
-   * under {@link #lock} once everything has parsed). The action may throw IOException only before
-   * it has changed anything.
+   * Parses the kind's own state of format {@code version} without applying it; returns the action
+   * that applies it (called under {@link #lock} once everything has parsed). The action may throw
+   * IOException only before it has changed anything.
    */
-  abstract IoAction readExtra(DataInputStream in) throws IOException;
+  abstract IoAction readExtra(DataInputStream in, int version) throws IOException;
 
   interface IoAction {
     void run() throws IOException;
@@ -101,6 +109,9 @@ abstract class AbstractSampler implements Sampler {
     return pool;
   }
 
+  /**
+   * @throws IllegalStateException after {@link #close}
+   */
   @Override
   public final List<Selection> next(int batchSize) {
     if (batchSize < 1 || batchSize > pool.size()) {
@@ -108,15 +119,13 @@ abstract class AbstractSampler implements Sampler {
     }
     List<Selection> out = new ArrayList<>(batchSize);
     synchronized (lock) {
+      checkOpen("no questions were handed out");
       batch.clear();
       pick(batchSize, batch, out);
       for (Selection s : out) {
         outstanding.merge(s.poolIndex(), 1, Integer::sum);
-        selections++;
-        if (s.hasPrediction()) {
-          predictedCount++;
-          predictedSum += s.predictedUtility();
-        }
+        handedOut.set(s.poolIndex());
+        stats.handedOut(s);
       }
     }
     return out;
@@ -124,24 +133,36 @@ abstract class AbstractSampler implements Sampler {
 
   /**
    * Marks questions as handed out without drawing them, exactly as if {@link #next} had returned
-   * them (their feedback is then expected): for a host that restores an older state and replays a
-   * journal of the hand-outs made since. The random generator moves to a state derived from its
-   * own and the ids, so the picks that follow are fresh draws, not a repeat of the replayed ones
-   * (the draws that originally made them cannot be redone: teacher updates may have run between).
-   * All-or-nothing: an id that is not in the pool throws {@link IllegalArgumentException} and
-   * nothing is marked.
+   * them (their feedback is then expected): for a host that picks some questions itself, or that
+   * restores an older state and replays a journal of the hand-outs made since. The random
+   * generator moves to a state derived from its own and the ids, so the picks that follow are
+   * fresh draws, not a repeat of the replayed ones (the draws that originally made them cannot be
+   * redone: teacher updates may have run between). All-or-nothing: an id that is not in the pool
+   * throws {@link IllegalArgumentException} naming it and its position, and nothing is marked.
+   *
+   * @throws IllegalStateException after {@link #close}
    */
   public final void markHandedOut(List<String> ids) {
     Objects.requireNonNull(ids, "ids");
     int[] idx = new int[ids.size()];
     for (int i = 0; i < idx.length; i++) {
-      idx[i] = pool.requireIndex(ids.get(i));
+      String id = ids.get(i);
+      if (id == null) {
+        throw new NullPointerException("ids[" + i + "] is null; nothing was marked");
+      }
+      idx[i] = pool.indexOf(id);
+      if (idx[i] < 0) {
+        throw new IllegalArgumentException("ids[" + i + "]: unknown question id '" + id + "' (not in this pool of "
+            + pool.size() + "); nothing was marked");
+      }
     }
     synchronized (lock) {
+      checkOpen("nothing was marked");
       long mix = rng.state();
       for (int i : idx) {
         outstanding.merge(i, 1, Integer::sum);
-        selections++;
+        handedOut.set(i);
+        stats.selections++;
         mix = (mix ^ i) * 0x9E3779B97F4A7C15L;
       }
       rng.setState(mix ^ (mix >>> 29));
@@ -203,10 +224,15 @@ abstract class AbstractSampler implements Sampler {
     double utility = Math.min(0.5, feedback.rewardStd() / span);
     double success = (feedback.meanReward() - rewardLow) / span;
     synchronized (lock) {
-      checkOpen();
+      checkOpen("feedback was not counted");
       Integer open = outstanding.get(index);
       if (open == null) {
-        duplicate++;
+        if (!handedOut.get(index)) {
+          stats.unsolicited++;
+          warnNotHandedOut(feedback.questionId());
+          return FeedbackStatus.IGNORED_NOT_HANDED_OUT;
+        }
+        stats.duplicate++;
         return FeedbackStatus.IGNORED_DUPLICATE;
       }
       if (open == 1) {
@@ -217,196 +243,79 @@ abstract class AbstractSampler implements Sampler {
       long version = feedback.policyVersion();
       newestPolicyVersion = Math.max(newestPolicyVersion, version);
       if (newestPolicyVersion - version > maxPolicyLag) {
-        stale++;
+        stats.stale++;
         return FeedbackStatus.IGNORED_STALE;
       }
-      accepted++;
-      if (feedback.isZeroVariance()) {
-        zeroVariance++;
-      }
-      observedSum += utility;
-      bands[band(success)]++;
+      stats.accepted(feedback.isZeroVariance(), utility, success);
       learn(index, utility, success, feedback.groupSize());
-      afterLearn();
       return FeedbackStatus.ACCEPTED;
     }
   }
 
-  private static int band(double p) {
-    if (p <= 0) {
-      return 0;
+  private void warnNotHandedOut(String id) {
+    if (!warnedNotHandedOut) {
+      warnedNotHandedOut = true;
+      LOG.warn("feedback for question '{}' is ignored: this {} sampler never handed it out (status IGNORED_NOT_HANDED_OUT, "
+          + "counted in SamplerMetrics.unsolicitedFeedback). A host that picks questions itself must register them with "
+          + "markHandedOut(ids) before sending their feedback. Logged once per sampler.", id, kind());
     }
-    if (p >= 1) {
-      return 4;
-    }
-    if (p <= 0.25) {
-      return 1;
-    }
-    return p < 0.75 ? 2 : 3;
-  }
-
-  /** Teacher MAE on unseen samples; NaN for samplers without a teacher. */
-  double teacherMae() {
-    return Double.NaN;
-  }
-
-  /** Completed teacher updates; 0 for samplers without a teacher. */
-  long teacherUpdateCount() {
-    return 0;
-  }
-
-  /** Teacher updates that threw; 0 for samplers without a teacher. */
-  long teacherFailureCount() {
-    return 0;
-  }
-
-  /** Accepted samples the serving teacher has not trained on; 0 for samplers without a teacher. */
-  long teacherLag() {
-    return 0;
-  }
-
-  /** Due teacher updates merged into a queued one; 0 for samplers without a teacher. */
-  long teacherMergedCount() {
-    return 0;
-  }
-
-  /** Feedback calls that waited for the teacher; 0 for samplers without a teacher. */
-  long teacherWaitCount() {
-    return 0;
   }
 
   /** Throws {@link IllegalStateException} once the sampler is closed; called under {@link #lock}. */
-  void checkOpen() {}
-
-  @Override
-  public SamplerMetrics metrics() {
-    synchronized (lock) {
-      List<Long> b = new ArrayList<>(5);
-      for (long x : bands) {
-        b.add(x);
-      }
-      return new SamplerMetrics(selections, accepted, duplicate, stale,
-          accepted == 0 ? Double.NaN : (double) zeroVariance / accepted,
-          predictedCount == 0 ? Double.NaN : predictedSum / predictedCount,
-          accepted == 0 ? Double.NaN : observedSum / accepted,
-          teacherMae(), teacherUpdateCount(), teacherFailureCount(), teacherLag(), teacherMergedCount(), teacherWaitCount(), b);
+  final void checkOpen(String consequence) {
+    if (closed) {
+      throw new IllegalStateException("the sampler is closed; " + consequence);
     }
   }
 
-  /** Runs {@code action} with background work (teacher training) excluded; default: just runs it. */
+  /** Whether {@link #close} was called; under {@link #lock}. */
+  final boolean isClosed() {
+    return closed;
+  }
+
+  /** A snapshot of the counters; samplers with a teacher add its part. */
+  @Override
+  public SamplerMetrics metrics() {
+    synchronized (lock) {
+      return stats.metrics(TeacherStatus.NONE);
+    }
+  }
+
+  /** Runs {@code action} under {@link #lock} with background work excluded; default: just under the lock. */
   void quiesced(IoAction action) throws IOException {
-    action.run();
+    synchronized (lock) {
+      action.run();
+    }
   }
 
   @Override
   public final void saveState(OutputStream out) throws IOException {
     Objects.requireNonNull(out, "out");
-    quiesced(() -> {
-      synchronized (lock) {
-        StateCodec.write(out, kind(), data -> {
-        data.writeInt(pool.size());
-        data.writeLong(pool.fingerprint());
-        data.writeDouble(rewardLow);
-        data.writeDouble(rewardHigh);
-        data.writeLong(rng.state());
-        data.writeLong(newestPolicyVersion);
-        data.writeLong(selections);
-        data.writeLong(accepted);
-        data.writeLong(duplicate);
-        data.writeLong(stale);
-        data.writeLong(zeroVariance);
-        data.writeLong(predictedCount);
-        data.writeDouble(predictedSum);
-        data.writeDouble(observedSum);
-        for (long x : bands) {
-          data.writeLong(x);
-        }
-        int[] keys = outstanding.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();
-        data.writeInt(keys.length);
-        for (int k : keys) {
-          data.writeInt(k);
-          data.writeInt(outstanding.get(k));
-        }
-        writeExtra(data);
-        });
-      }
-    });
+    quiesced(() -> SamplerState.write(this, out));
   }
 
   @Override
   public final void restoreState(InputStream in) throws IOException {
     Objects.requireNonNull(in, "in");
-    quiesced(() -> restore(StateCodec.read(in, kind())));
+    quiesced(() -> SamplerState.read(this, in).run());
   }
 
-  private void restore(DataInputStream data) throws IOException {
-    int poolSize = data.readInt();
-    if (poolSize != pool.size()) {
-      throw new IOException("sampler state was saved with a pool of " + poolSize + " questions, this pool has " + pool.size());
-    }
-    long fingerprint = data.readLong();
-    if (fingerprint != pool.fingerprint()) {
-      throw new IOException(String.format("sampler state was saved over a different pool: the same size (%d) but other ids or another"
-          + " order (id fingerprint %016x, this pool %016x); per-question state would land on the wrong questions", poolSize,
-          fingerprint, pool.fingerprint()));
-    }
-    double low = data.readDouble();
-    double high = data.readDouble();
-    if (Double.compare(low, rewardLow) != 0 || Double.compare(high, rewardHigh) != 0) {
-      throw new IOException("sampler state was saved with reward range [" + low + ", " + high + "], this sampler has ["
-          + rewardLow + ", " + rewardHigh + "]: its utilities and success rates would mean something else");
-    }
-    long rngState = data.readLong();
-    long newest = data.readLong();
-    long[] counts = new long[6];
-    for (int i = 0; i < counts.length; i++) {
-      counts[i] = data.readLong();
-      if (counts[i] < 0) {
-        throw new IOException("corrupt sampler state: negative counter " + counts[i]);
-      }
-    }
-    double pSum = data.readDouble();
-    double oSum = data.readDouble();
-    long[] b = new long[5];
-    for (int i = 0; i < 5; i++) {
-      b[i] = data.readLong();
-    }
-    int nOut = data.readInt();
-    if (nOut < 0 || nOut > pool.size()) {
-      throw new IOException("corrupt sampler state: " + nOut + " outstanding questions");
-    }
-    Map<Integer, Integer> open = new HashMap<>();
-    for (int i = 0; i < nOut; i++) {
-      int k = data.readInt();
-      int v = data.readInt();
-      if (k < 0 || k >= pool.size() || v <= 0) {
-        throw new IOException("corrupt sampler state: outstanding entry (" + k + ", " + v + ")");
-      }
-      open.put(k, v);
-    }
-    IoAction extra = readExtra(data);
-    StateCodec.requireEnd(data);
+  /**
+   * Refuses {@link #next}, {@link #feedback} and {@link #markHandedOut} from now on (they throw
+   * {@link IllegalStateException} without counting anything); metrics and state stay readable.
+   * Samplers with a teacher also stop and close it.
+   */
+  @Override
+  public void close() {
     synchronized (lock) {
-      extra.run();
-      rng.setState(rngState);
-      newestPolicyVersion = newest;
-      selections = counts[0];
-      accepted = counts[1];
-      duplicate = counts[2];
-      stale = counts[3];
-      zeroVariance = counts[4];
-      predictedCount = counts[5];
-      predictedSum = pSum;
-      observedSum = oSum;
-      System.arraycopy(b, 0, bands, 0, 5);
-      outstanding.clear();
-      outstanding.putAll(open);
+      closed = true;
+      lock.notifyAll();
     }
   }
 
-  /** The configuration (not the state): kind, pool, reward range, stale-feedback lag. */
+  /** The configuration (not the state). */
   @Override
   public String toString() {
-    return kind() + "[pool=" + pool.size() + ", rewardRange=[" + rewardLow + ", " + rewardHigh + "], maxPolicyLag=" + maxPolicyLag + "]";
+    return kind() + "[pool=" + pool.size() + ", " + config + "]";
   }
 }

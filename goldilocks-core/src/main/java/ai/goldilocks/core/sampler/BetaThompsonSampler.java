@@ -19,7 +19,23 @@ import java.util.List;
  * candidates, samples p from each posterior and takes the candidate closest to the target rate
  * (0.5). It knows only questions it has seen: unseen ones all look like the prior.
  */
-public final class BetaThompsonSampler extends AbstractSampler {
+public final class BetaThompsonSampler extends AbstractSampler<BetaThompsonSampler.Config> {
+  /**
+   * The settings of a Beta-Thompson sampler; stored in its state and compared with {@code equals}
+   * on restore.
+   *
+   * @param candidates K, candidates per pick
+   * @param decay evidence decay lambda
+   * @param priorAlpha prior alpha0
+   * @param priorBeta prior beta0
+   * @param target target success rate
+   * @param seed the seed of the sampler's random generator
+   * @param rewardLow low end of the reward range
+   * @param rewardHigh high end of the reward range
+   * @param maxPolicyLag the stale-feedback lag
+   */
+  public record Config(int candidates, double decay, double priorAlpha, double priorBeta, double target, long seed,
+      double rewardLow, double rewardHigh, long maxPolicyLag) {}
   private final int candidates;
   private final double decay;
   private final double priorAlpha;
@@ -31,7 +47,8 @@ public final class BetaThompsonSampler extends AbstractSampler {
   private final IntSet seen = new IntSet();
 
   private BetaThompsonSampler(Builder b) {
-    super(b.pool, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag);
+    super(b.pool, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag,
+        new Config(b.candidates, b.decay, b.priorAlpha, b.priorBeta, b.target, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag));
     this.candidates = b.candidates;
     this.decay = b.decay;
     this.priorAlpha = b.priorAlpha;
@@ -83,8 +100,9 @@ public final class BetaThompsonSampler extends AbstractSampler {
     beta[index] = (float) (decay * beta[index] + (1 - decay) * priorBeta + (groupSize - s));
   }
 
-  /** Posterior mean success rate of a question. */
+  /** Posterior mean success rate of the question at {@code index}. */
   public double posteriorMean(int index) {
+    java.util.Objects.checkIndex(index, alpha.length);
     synchronized (lock) {
       return alpha[index] / (double) (alpha[index] + beta[index]);
     }
@@ -100,7 +118,7 @@ public final class BetaThompsonSampler extends AbstractSampler {
   }
 
   @Override
-  IoAction readExtra(DataInputStream in) throws IOException {
+  IoAction readExtra(DataInputStream in, int version) throws IOException {
     int n = in.readInt();
     if (n != alpha.length) {
       throw new IOException("corrupt sampler state: posterior for " + n + " questions, pool has " + alpha.length);

@@ -5,23 +5,14 @@ import static com.google.common.base.Preconditions.checkArgument;
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.SamplerMetrics;
 import ai.goldilocks.core.Selection;
-import ai.goldilocks.core.spi.TrainingExamples;
-import ai.goldilocks.core.spi.UtilityPredictor;
 import ai.goldilocks.core.predictor.FeaturePredictor;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import ai.goldilocks.core.spi.UtilityPredictor;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.Executor;
 
 /**
  * The Goldilocks teacher-driven sampler (arXiv 2602.14868).
@@ -33,16 +24,18 @@ import org.slf4j.LoggerFactory;
  * {@code updateEvery} new samples the teacher's mean absolute error on those not-yet-trained-on
  * samples is recorded, then the teacher trains for {@code epochs} passes over the window.
  *
- * <p>In {@link UpdateMode#ASYNCHRONOUS} mode (the default) the update runs on a background thread
- * and {@link #next} never waits for it; which teacher version serves a pick then depends on
- * timing. {@link SamplerMetrics#teacherLagSamples} says how far the teacher is behind; a host that
- * feeds samples faster than the teacher trains waits in {@code feedback} once the lag exceeds
- * {@link Builder#maxTeacherLag} (default two updates' worth). {@link UpdateMode#SYNCHRONOUS} trains inside the {@code feedback} call that completes
- * the batch of new samples, which makes runs exactly reproducible.
+ * <p>Updates run on an {@link Executor} (as Caffeine runs its maintenance): by default a background
+ * thread of the sampler's own, so {@link #next} never waits for training and which teacher version
+ * serves a pick depends on timing; {@link SamplerMetrics#teacherLagSamples} says how far the
+ * teacher is behind, and a host that feeds samples faster than the teacher trains waits in
+ * {@code feedback} once the lag exceeds {@link Builder#maxTeacherLag} (default two updates'
+ * worth). A direct executor ({@link Builder#updateMode updateMode(SYNCHRONOUS)}, or
+ * {@code executor(Runnable::run)}) trains inside the {@code feedback} call that completes the batch
+ * of new samples, which makes runs exactly reproducible; a host may pass its own executor.
+ *
+ * <p>The sampler owns its teacher: {@link #close} closes it (see {@link Builder#closeTeacher}).
  */
-public final class GoldilocksSampler extends AbstractSampler {
-  private static final Logger LOG = LoggerFactory.getLogger(GoldilocksSampler.class);
-
+public final class GoldilocksSampler extends AbstractSampler<GoldilocksSampler.Config> {
   /** What an exploring pick (probability epsilon) takes among the K candidates. */
   public enum Exploration {
     /** Any candidate with equal probability: the paper's epsilon-greedy. */
@@ -55,86 +48,70 @@ public final class GoldilocksSampler extends AbstractSampler {
     PROPORTIONAL
   }
 
-  /** When the teacher trains. */
+  /** When the teacher trains: a shorthand for {@link Builder#executor}. */
   public enum UpdateMode {
-    /** On the caller's thread, inside {@code feedback}: deterministic. */
+    /** On the caller's thread, inside {@code feedback} (a direct executor): deterministic. */
     SYNCHRONOUS,
-    /** On a background thread: selection never waits for training. */
+    /** On a background thread of the sampler's own: selection never waits for training. */
     ASYNCHRONOUS
   }
 
+  /** The direct executor that {@link UpdateMode#SYNCHRONOUS} stands for. */
+  private static final Executor DIRECT = Runnable::run;
+
+  /**
+   * The settings that shape what a Goldilocks sampler picks and learns; stored in its state and
+   * compared with {@code equals} on restore (how updates are scheduled is not part of it).
+   *
+   * @param candidates K, candidates drawn per pick
+   * @param epsilon probability of an exploring pick
+   * @param window replay window in samples
+   * @param updateEvery new samples between teacher updates
+   * @param epochs passes over the window per update
+   * @param exploration what exploring picks take
+   * @param teacher the teacher's {@link UtilityPredictor#name()}
+   * @param seed the seed of the sampler's random generator
+   * @param rewardLow low end of the reward range
+   * @param rewardHigh high end of the reward range
+   * @param maxPolicyLag the stale-feedback lag
+   */
+  public record Config(int candidates, double epsilon, int window, int updateEvery, int epochs, Exploration exploration,
+      String teacher, long seed, double rewardLow, double rewardHigh, long maxPolicyLag) {}
+
+  /**
+   * The teacher's prediction for one question.
+   *
+   * @param questionId the question
+   * @param utility predicted utility sqrt(p (1 - p)) in [0, 0.5]
+   * @param successRate predicted success rate p in [0, 1], or NaN when the teacher does not model
+   *     it (a utility-only teacher cannot tell p from 1 - p)
+   */
+  public record Prediction(String questionId, double utility, double successRate) {}
+
+  private final Teacher teacher;
   private final UtilityPredictor predictor;
   private final int candidates;
   private final double epsilon;
-  private final int window;
-  private final int updateEvery;
-  private final int epochs;
-  private final UpdateMode mode;
   private final Exploration exploration;
+  private final String updates;
   private final int maxLag;
-
-  // replay buffer: ring of (index, target, success rate, group size), chronological from head
-  private final int[] bufIndex;
-  private final double[] bufTarget;
-  private final double[] bufSuccess;
-  private final int[] bufGroup;
-  private int bufStart;
-  private int bufSize;
-  // buffered samples the teacher has not trained on yet (the newest ones of the window)
-  private int untrained;
-  // samples received since the last update, not yet in the window
-  private final int[] newIndex;
-  private final double[] newTarget;
-  private final double[] newSuccess;
-  private final int[] newGroup;
-  private int newCount;
-  private double lastMae = Double.NaN;
-  private final List<double[]> maeHistory = new ArrayList<>();
-  private long samplesReceived;
-  private long updates;
-  private long failures;
-  private boolean closed;
-  // samples taken by the update in flight (asynchronous), merged due updates, feedback calls that waited
-  private int inFlight;
-  private long merged;
-  private long waits;
 
   private final int[] cand;
   private final double[] scores;
   private final IntSet seen = new IntSet();
 
-  private final ReentrantLock trainLock = new ReentrantLock();
-  private final ExecutorService executor;
-  private boolean updateQueued;
-
-  private GoldilocksSampler(Builder b) {
-    super(b.pool, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag);
-    this.predictor = b.predictor != null ? b.predictor : FeaturePredictor.builder().seed(b.seed).build();
+  private GoldilocksSampler(Builder b, UtilityPredictor predictor) {
+    super(b.pool, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag, new Config(b.candidates, b.epsilon, b.window, b.updateEvery,
+        b.epochs, b.exploration, predictor.name(), b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag));
+    this.predictor = predictor;
     this.candidates = b.candidates;
     this.epsilon = b.epsilon;
-    this.window = b.window;
-    this.updateEvery = b.updateEvery;
-    this.epochs = b.epochs;
-    this.mode = b.mode;
     this.exploration = b.exploration;
+    this.updates = b.executor == DIRECT ? "synchronous" : b.executor == null ? "background thread" : "host executor";
     this.maxLag = b.maxLag == 0 ? 2 * b.updateEvery : b.maxLag;
-    this.bufIndex = new int[window];
-    this.bufTarget = new double[window];
-    this.bufSuccess = new double[window];
-    this.bufGroup = new int[window];
-    this.newIndex = new int[updateEvery];
-    this.newTarget = new double[updateEvery];
-    this.newSuccess = new double[updateEvery];
-    this.newGroup = new int[updateEvery];
+    this.teacher = new Teacher(lock, pool, predictor, b.closeTeacher, b.window, b.updateEvery, b.epochs, maxLag, b.executor);
     this.cand = new int[candidates];
     this.scores = new double[candidates];
-    this.executor = mode == UpdateMode.ASYNCHRONOUS
-        ? Executors.newSingleThreadExecutor(r -> {
-          Thread t = new Thread(r, "goldilocks-teacher");
-          t.setDaemon(true);
-          return t;
-        })
-        : null;
   }
 
   /** A builder over {@code pool}. */
@@ -150,6 +127,27 @@ public final class GoldilocksSampler extends AbstractSampler {
   @Override
   String kind() {
     return "goldilocks";
+  }
+
+  /**
+   * The teacher's current prediction for the question {@code questionId}: its utility and, when
+   * the teacher models it, its success rate.
+   *
+   * @throws IllegalArgumentException naming the id if the pool has no such question
+   * @throws IllegalStateException after {@link #close}
+   */
+  public Prediction predict(String questionId) {
+    int index = pool.requireIndex(Objects.requireNonNull(questionId, "questionId"));
+    int[] one = {index};
+    double[] u = new double[1];
+    double[] p = new double[1];
+    synchronized (lock) {
+      // under the lock: close() cannot free the teacher meanwhile
+      checkOpen("no prediction was made");
+      predictor.predict(pool, one, 1, u);
+      predictor.predictSuccessRate(pool, one, 1, p);
+    }
+    return new Prediction(questionId, checkUtility(u[0]), p[0]);
   }
 
   @Override
@@ -170,12 +168,15 @@ public final class GoldilocksSampler extends AbstractSampler {
       }
       int idx = cand[best];
       batch.add(idx);
-      double u = scores[best];
-      if (!(u >= 0 && u <= 0.5)) {
-        throw new IllegalStateException("predictor " + predictor.name() + " returned utility " + u + " outside [0, 0.5]");
-      }
-      out.add(new Selection(pool.get(idx), idx, u));
+      out.add(new Selection(pool.get(idx), idx, checkUtility(scores[best])));
     }
+  }
+
+  private double checkUtility(double u) {
+    if (!(u >= 0 && u <= 0.5)) {
+      throw new IllegalStateException("predictor " + predictor.name() + " returned utility " + u + " outside [0, 0.5]");
+    }
+    return u;
   }
 
   /** A candidate drawn with probability proportional to its predicted utility (uniform if all are 0). */
@@ -199,204 +200,24 @@ public final class GoldilocksSampler extends AbstractSampler {
 
   @Override
   void learn(int index, double utility, double successRate, int groupSize) {
-    if (bounded() && newCount == updateEvery - 1 && updateQueued) {
-      // this sample makes an update due while the previous one has not started: wait for it to take
-      // its samples, so that no due update is merged (the sample is appended after the wait, so a
-      // second host thread arriving meanwhile waits here too)
-      awaitTeacher(() -> newCount == updateEvery - 1 && updateQueued);
-    }
-    newIndex[newCount] = index;
-    newTarget[newCount] = utility;
-    newSuccess[newCount] = successRate;
-    newGroup[newCount] = groupSize;
-    newCount++;
-    samplesReceived++;
-    if (newCount < updateEvery) {
-      return;
-    }
-    // Validation before training: the teacher has never trained on these samples.
-    double[] pred = new double[newCount];
-    predictor.predict(pool, newIndex, newCount, pred);
-    double mae = 0;
-    for (int i = 0; i < newCount; i++) {
-      mae += Math.abs(pred[i] - newTarget[i]);
-    }
-    lastMae = mae / newCount;
-    maeHistory.add(new double[] {samplesReceived, lastMae});
-    for (int i = 0; i < newCount; i++) {
-      int slot = (bufStart + bufSize) % window;
-      if (bufSize == window) {
-        bufStart = (bufStart + 1) % window;
-      } else {
-        bufSize++;
-      }
-      bufIndex[slot] = newIndex[i];
-      bufTarget[slot] = newTarget[i];
-      bufSuccess[slot] = newSuccess[i];
-      bufGroup[slot] = newGroup[i];
-    }
-    untrained = Math.min(bufSize, untrained + newCount);
-    newCount = 0;
-    if (mode == UpdateMode.SYNCHRONOUS) {
-      trainNow();
-    } else if (!updateQueued) {
-      updateQueued = true;
-      executor.execute(this::trainInBackground);
-    } else {
-      merged++;
-    }
+    teacher.learn(index, utility, successRate, groupSize);
   }
 
-  /** Samples the serving teacher has not trained on; caller holds {@link #lock}. */
-  private long lag() {
-    return (long) newCount + untrained + inFlight;
-  }
-
-  /**
-   * After accepted feedback (asynchronous mode): waits, releasing {@link #lock}, while the lag
-   * exceeds the bound and an update is queued or running that will shrink it. Called under
-   * {@link #lock} by {@link AbstractSampler#feedback} after {@link #learn}.
-   */
-  @Override
-  void afterLearn() {
-    if (bounded() && lag() > maxLag) {
-      awaitTeacher(() -> lag() > maxLag && (updateQueued || inFlight > 0));
-    }
-  }
-
-  private boolean bounded() {
-    return mode == UpdateMode.ASYNCHRONOUS && maxLag != Integer.MAX_VALUE;
-  }
-
-  /**
-   * Waits, releasing {@link #lock}, while {@code condition} holds and the sampler is open; counts
-   * one wait if it waited at all. The teacher thread notifies when an update takes its samples and when it ends.
-   */
-  private void awaitTeacher(java.util.function.BooleanSupplier condition) {
-    boolean counted = false;
-    while (condition.getAsBoolean() && !closed) {
-      if (!counted) {
-        waits++;
-        counted = true;
-      }
-      try {
-        lock.wait();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
-
-  /** Trains on the current window; caller holds {@link #lock} (synchronous mode). */
-  private void trainNow() {
-    int fresh = untrained;
-    TrainingExamples examples = snapshot();
-    try {
-      predictor.train(pool, examples, epochs);
-      updates++;
-    } catch (RuntimeException e) {
-      // the feedback that triggered this update was valid and is kept; the update is what failed
-      failures++;
-      untrained = Math.min(bufSize, untrained + fresh);
-      LOG.error("teacher update failed; the teacher keeps its previous weights and retries at the next update", e);
-    }
-  }
-
-  /** The window as training examples; marks them trained. Caller holds {@link #lock}. */
-  private TrainingExamples snapshot() {
-    int[] idx = new int[bufSize];
-    double[] y = new double[bufSize];
-    double[] p = new double[bufSize];
-    int[] g = new int[bufSize];
-    for (int i = 0; i < bufSize; i++) {
-      int s = (bufStart + i) % window;
-      idx[i] = bufIndex[s];
-      y[i] = bufTarget[s];
-      p[i] = bufSuccess[s];
-      g[i] = bufGroup[s];
-    }
-    TrainingExamples examples = new TrainingExamples(idx, y, p, g, bufSize, untrained);
-    untrained = 0;
-    return examples;
-  }
-
-  private void trainInBackground() {
-    trainLock.lock();
-    try {
-      TrainingExamples examples;
-      synchronized (lock) {
-        updateQueued = false;
-        inFlight = untrained;
-        examples = snapshot();
-        lock.notifyAll();
-      }
-      predictor.train(pool, examples, epochs);
-      synchronized (lock) {
-        updates++;
-        inFlight = 0;
-        lock.notifyAll();
-      }
-    } catch (RuntimeException e) {
-      synchronized (lock) {
-        failures++;
-        untrained = Math.min(bufSize, untrained + inFlight);
-        inFlight = 0;
-        lock.notifyAll();
-      }
-      LOG.error("teacher update failed; the teacher keeps its previous weights and retries at the next update", e);
-    } finally {
-      trainLock.unlock();
-    }
-  }
-
-  /** Blocks until queued teacher updates have finished (no-op in synchronous mode). */
+  /** Blocks until the teacher updates scheduled so far have finished (returns at once when updates run inline). */
   public void awaitUpdates() {
-    if (executor == null) {
-      return;
-    }
-    try {
-      executor.submit(() -> {}).get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException(e);
-    }
+    teacher.awaitUpdates();
   }
 
   @Override
   void quiesced(IoAction action) throws IOException {
-    trainLock.lock();
-    try {
-      action.run();
-    } finally {
-      trainLock.unlock();
+    teacher.quiesced(action);
+  }
+
+  @Override
+  public SamplerMetrics metrics() {
+    synchronized (lock) {
+      return stats.metrics(teacher.status());
     }
-  }
-
-  @Override
-  double teacherMae() {
-    return lastMae;
-  }
-
-  @Override
-  long teacherUpdateCount() {
-    return updates;
-  }
-
-  @Override
-  long teacherLag() {
-    return lag();
-  }
-
-  @Override
-  long teacherMergedCount() {
-    return merged;
-  }
-
-  @Override
-  long teacherWaitCount() {
-    return waits;
   }
 
   /**
@@ -404,200 +225,37 @@ public final class GoldilocksSampler extends AbstractSampler {
    */
   public List<double[]> maeHistory() {
     synchronized (lock) {
-      List<double[]> copy = new ArrayList<>(maeHistory.size());
-      for (double[] r : maeHistory) {
-        copy.add(r.clone());
-      }
-      return copy;
+      return teacher.maeHistory();
     }
   }
 
   @Override
   void writeExtra(DataOutputStream out) throws IOException {
-    out.writeInt(window);
-    out.writeInt(updateEvery);
-    out.writeInt(bufSize);
-    out.writeInt(untrained);
-    for (int i = 0; i < bufSize; i++) {
-      int s = (bufStart + i) % window;
-      out.writeInt(bufIndex[s]);
-      out.writeDouble(bufTarget[s]);
-      out.writeDouble(bufSuccess[s]);
-      out.writeInt(bufGroup[s]);
-    }
-    out.writeInt(newCount);
-    for (int i = 0; i < newCount; i++) {
-      out.writeInt(newIndex[i]);
-      out.writeDouble(newTarget[i]);
-      out.writeDouble(newSuccess[i]);
-      out.writeInt(newGroup[i]);
-    }
-    out.writeDouble(lastMae);
-    out.writeLong(samplesReceived);
-    out.writeLong(updates);
-    out.writeLong(merged);
-    out.writeLong(waits);
-    out.writeInt(maeHistory.size());
-    for (double[] r : maeHistory) {
-      out.writeDouble(r[0]);
-      out.writeDouble(r[1]);
-    }
-    ByteArrayOutputStream p = new ByteArrayOutputStream();
-    DataOutputStream pd = new DataOutputStream(p);
-    predictor.writeState(pd);
-    pd.flush();
-    StateCodec.writeBytes(out, p.toByteArray());
+    teacher.write(out);
   }
 
   @Override
-  IoAction readExtra(DataInputStream in) throws IOException {
-    int w = in.readInt();
-    int u = in.readInt();
-    if (w != window || u != updateEvery) {
-      throw new IOException("sampler state has window " + w + " and updateEvery " + u
-          + ", this sampler is configured with " + window + " and " + updateEvery);
-    }
-    int n = in.readInt();
-    if (n < 0 || n > window) {
-      throw new IOException("corrupt sampler state: replay buffer size " + n);
-    }
-    int fresh = in.readInt();
-    if (fresh < 0 || fresh > n) {
-      throw new IOException("corrupt sampler state: " + fresh + " untrained samples in a window of " + n);
-    }
-    int[] bi = new int[n];
-    double[] bt = new double[n];
-    double[] bs = new double[n];
-    int[] bg = new int[n];
-    for (int i = 0; i < n; i++) {
-      bi[i] = checkIndex(in.readInt());
-      bt[i] = checkTarget(in.readDouble());
-      bs[i] = checkSuccess(in.readDouble());
-      bg[i] = checkGroup(in.readInt());
-    }
-    int m = in.readInt();
-    if (m < 0 || m >= updateEvery) {
-      throw new IOException("corrupt sampler state: " + m + " pending samples");
-    }
-    int[] ni = new int[m];
-    double[] nt = new double[m];
-    double[] ns = new double[m];
-    int[] ng = new int[m];
-    for (int i = 0; i < m; i++) {
-      ni[i] = checkIndex(in.readInt());
-      nt[i] = checkTarget(in.readDouble());
-      ns[i] = checkSuccess(in.readDouble());
-      ng[i] = checkGroup(in.readInt());
-    }
-    double mae = in.readDouble();
-    long received = in.readLong();
-    long upd = in.readLong();
-    long mergedCount = in.readLong();
-    long waitCount = in.readLong();
-    if (upd < 0 || mergedCount < 0 || waitCount < 0) {
-      throw new IOException("corrupt sampler state: negative update counters " + upd + ", " + mergedCount + ", " + waitCount);
-    }
-    int h = in.readInt();
-    if (h < 0 || h > in.available() / 16) {
-      throw new IOException("corrupt sampler state: MAE history of " + h + " rows");
-    }
-    List<double[]> hist = new ArrayList<>(h);
-    for (int i = 0; i < h; i++) {
-      hist.add(new double[] {in.readDouble(), in.readDouble()});
-    }
-    byte[] predictorState = StateCodec.readBytes(in);
-    return () -> {
-      predictor.readState(new DataInputStream(new ByteArrayInputStream(predictorState)));
-      bufStart = 0;
-      bufSize = n;
-      untrained = fresh;
-      System.arraycopy(bi, 0, bufIndex, 0, n);
-      System.arraycopy(bt, 0, bufTarget, 0, n);
-      System.arraycopy(bs, 0, bufSuccess, 0, n);
-      System.arraycopy(bg, 0, bufGroup, 0, n);
-      newCount = m;
-      System.arraycopy(ni, 0, newIndex, 0, m);
-      System.arraycopy(nt, 0, newTarget, 0, m);
-      System.arraycopy(ns, 0, newSuccess, 0, m);
-      System.arraycopy(ng, 0, newGroup, 0, m);
-      lastMae = mae;
-      samplesReceived = received;
-      updates = upd;
-      merged = mergedCount;
-      waits = waitCount;
-      inFlight = 0;
-      maeHistory.clear();
-      maeHistory.addAll(hist);
-    };
-  }
-
-  private int checkIndex(int i) throws IOException {
-    if (i < 0 || i >= pool.size()) {
-      throw new IOException("corrupt sampler state: question index " + i + " outside the pool of " + pool.size());
-    }
-    return i;
-  }
-
-  private static double checkSuccess(double p) throws IOException {
-    if (!(p >= 0 && p <= 1)) {
-      throw new IOException("corrupt sampler state: success rate " + p + " outside [0, 1]");
-    }
-    return p;
-  }
-
-  private static int checkGroup(int g) throws IOException {
-    if (g < 2) {
-      throw new IOException("corrupt sampler state: group size " + g);
-    }
-    return g;
-  }
-
-  private static double checkTarget(double y) throws IOException {
-    if (!(y >= 0 && y <= 0.5)) {
-      throw new IOException("corrupt sampler state: utility target " + y + " outside [0, 0.5]");
-    }
-    return y;
-  }
-
-  @Override
-  void checkOpen() {
-    if (closed) {
-      throw new IllegalStateException("the sampler is closed; feedback was not counted");
-    }
-  }
-
-  @Override
-  long teacherFailureCount() {
-    return failures;
+  IoAction readExtra(DataInputStream in, int version) throws IOException {
+    return teacher.read(in, version);
   }
 
   /**
-   * Stops the background teacher after its queued updates; later {@link #feedback} throws
-   * {@link IllegalStateException} without counting anything.
+   * Refuses further {@link #next}, {@link #feedback} and {@link #predict} (they throw
+   * {@link IllegalStateException} without counting anything), lets the teacher updates already
+   * scheduled finish, stops the sampler's own background thread and closes the teacher (unless
+   * {@link Builder#closeTeacher closeTeacher(false)}). Idempotent.
    */
   @Override
   public void close() {
-    synchronized (lock) {
-      closed = true;
-      lock.notifyAll();
-    }
-    if (executor != null) {
-      executor.shutdown();
-      try {
-        executor.awaitTermination(1, TimeUnit.MINUTES);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    super.close();
+    teacher.close();
   }
 
   @Override
   public String toString() {
-    return "GoldilocksSampler[K=" + candidates + ", epsilon=" + epsilon + ", window=" + window
-        + ", updateEvery=" + updateEvery + ", epochs=" + epochs + ", mode=" + mode
-        + (mode == UpdateMode.ASYNCHRONOUS ? ", maxTeacherLag=" + (maxLag == Integer.MAX_VALUE ? "unbounded" : maxLag) : "")
-        + ", exploration=" + exploration
-        + ", predictor=" + predictor.name() + ", " + super.toString() + "]";
+    return "GoldilocksSampler[" + config() + ", updates=" + updates
+        + ", maxTeacherLag=" + (maxLag == Integer.MAX_VALUE ? "unbounded" : maxLag)
+        + ", pool=" + pool.size() + "]";
   }
 
   /** Configures a {@link GoldilocksSampler}. Defaults follow {@code method.md}. */
@@ -608,9 +266,10 @@ public final class GoldilocksSampler extends AbstractSampler {
     private int window = 4096;
     private int updateEvery = 64;
     private int epochs = 3;
-    private UpdateMode mode = UpdateMode.ASYNCHRONOUS;
+    private Executor executor;
     private Exploration exploration = Exploration.PROPORTIONAL;
     private int maxLag;
+    private boolean closeTeacher = true;
 
     private Builder(QuestionPool pool) {
       super(pool);
@@ -678,7 +337,7 @@ public final class GoldilocksSampler extends AbstractSampler {
      * teacher's pace and gets about the teacher it would get synchronously.
      * {@code Integer.MAX_VALUE} never waits (the teacher may fall far behind a fast loop;
      * {@link SamplerMetrics#teacherLagSamples} says how far). Must be at least {@code updateEvery};
-     * ignored with synchronous updates.
+     * never reached when updates run inline.
      */
     public Builder maxTeacherLag(int samples) {
       checkArgument(samples >= 1, "maxTeacherLag must be >= 1 (and >= updateEvery), got %s", samples);
@@ -686,9 +345,33 @@ public final class GoldilocksSampler extends AbstractSampler {
       return this;
     }
 
-    /** Synchronous (reproducible) or asynchronous (default) teacher updates. */
+    /**
+     * Synchronous (reproducible) or asynchronous (default) teacher updates: a shorthand for a
+     * direct {@link #executor} or the sampler's own background thread.
+     */
     public Builder updateMode(UpdateMode mode) {
-      this.mode = Objects.requireNonNull(mode, "mode");
+      this.executor = Objects.requireNonNull(mode, "mode") == UpdateMode.SYNCHRONOUS ? DIRECT : null;
+      return this;
+    }
+
+    /**
+     * Runs teacher updates on {@code executor} (default: a background thread of the sampler's own,
+     * stopped by {@link GoldilocksSampler#close}). The sampler never shuts a host's executor down;
+     * an update it refuses counts as a failed one. A direct executor ({@code Runnable::run})
+     * trains inside {@code feedback}: deterministic.
+     */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Whether {@link GoldilocksSampler#close} closes the teacher (default true: the sampler owns
+     * it, and a DJL teacher's native memory is freed with it). False for a teacher shared by
+     * several samplers or closed by the host.
+     */
+    public Builder closeTeacher(boolean close) {
+      this.closeTeacher = close;
       return this;
     }
 
@@ -701,7 +384,7 @@ public final class GoldilocksSampler extends AbstractSampler {
         throw new IllegalStateException("maxTeacherLag (" + maxLag + ") must be at least updateEvery (" + updateEvery
             + "): below it feedback would wait for an update that is not due yet");
       }
-      return new GoldilocksSampler(this);
+      return new GoldilocksSampler(this, predictor != null ? predictor : FeaturePredictor.builder().seed(seed).build());
     }
   }
 

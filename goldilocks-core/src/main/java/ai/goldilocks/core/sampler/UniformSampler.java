@@ -11,10 +11,21 @@ import java.util.List;
  * question not yet in the batch. Makes no prediction ({@link Selection#predictedUtility()} is NaN)
  * and learns nothing, but counts feedback like every sampler.
  */
-public final class UniformSampler extends AbstractSampler {
+public final class UniformSampler extends AbstractSampler<UniformSampler.Config> {
+
+  /**
+   * The settings of a uniform sampler; stored in its state and compared with {@code equals} on
+   * restore.
+   *
+   * @param seed the seed of the sampler's random generator
+   * @param rewardLow low end of the reward range
+   * @param rewardHigh high end of the reward range
+   * @param maxPolicyLag the stale-feedback lag
+   */
+  public record Config(long seed, double rewardLow, double rewardHigh, long maxPolicyLag) {}
 
   private UniformSampler(Builder b) {
-    super(b.pool, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag);
+    super(b.pool, b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag, new Config(b.seed, b.rewardLow, b.rewardHigh, b.maxPolicyLag));
   }
 
   /** A builder over {@code pool}. */
@@ -53,7 +64,7 @@ public final class UniformSampler extends AbstractSampler {
   void writeExtra(DataOutputStream out) {}
 
   @Override
-  IoAction readExtra(DataInputStream in) {
+  IoAction readExtra(DataInputStream in, int version) {
     return () -> {};
   }
 

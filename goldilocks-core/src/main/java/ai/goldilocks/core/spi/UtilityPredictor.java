@@ -20,9 +20,14 @@ import java.io.IOException;
  *   <li>Determinism: the same seed, the same calls in the same order give the same predictions.
  *   <li>{@link #readState} restores exactly what {@link #writeState} wrote; on malformed input it
  *       throws and leaves the predictor unchanged.
+ *   <li>The sampler that uses a teacher owns it and {@link #close closes} it; a teacher holding
+ *       native memory or threads frees them there. {@code close} is idempotent.
  * </ul>
+ *
+ * <p>A teacher that does not learn (an oracle, a fixed table) implements
+ * {@link FixedUtilityPredictor} and writes only {@link #name} and {@link #predict}.
  */
-public interface UtilityPredictor {
+public interface UtilityPredictor extends AutoCloseable {
 
   /** A short name for logs and metrics. */
   String name();
@@ -50,9 +55,22 @@ public interface UtilityPredictor {
     train(pool, TrainingExamples.ofUtilities(questions, targets, count), epochs);
   }
 
+  /**
+   * Predicted success rates: {@code out[j]} = the student's predicted success rate p in [0, 1] on
+   * {@code pool.get(candidates[j])}, for {@code j < count}; NaN where the teacher does not model
+   * it. The default fills NaN (a teacher of the utility alone cannot tell p from 1 - p).
+   */
+  default void predictSuccessRate(QuestionPool pool, int[] candidates, int count, double[] out) {
+    java.util.Arrays.fill(out, 0, count, Double.NaN);
+  }
+
   /** Writes the complete state (weights, optimizer moments, RNG). */
   void writeState(DataOutput out) throws IOException;
 
   /** Restores a state written by {@link #writeState}; all-or-nothing. */
   void readState(DataInput in) throws IOException;
+
+  /** Frees what the teacher holds (native memory, threads); idempotent. The default does nothing. */
+  @Override
+  default void close() {}
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.goldilocks.core.Question;
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.internal.Rng;
 import ai.goldilocks.core.spi.TrainingExamples;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -96,7 +96,7 @@ class GoldilocksSamplerTest extends SamplerContract {
     }
     try (GoldilocksSampler t = GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder().build()).rewardRange(-1, 1).build()) {
       java.io.IOException e = assertThrows(java.io.IOException.class, () -> t.restoreState(new java.io.ByteArrayInputStream(out.toByteArray())));
-      assertTrue(e.getMessage().contains("reward range [0.0, 1.0]"), e.getMessage());
+      assertTrue(e.getMessage().contains("rewardLow: state 0.0, this sampler -1.0"), e.getMessage());
     }
   }
 
@@ -308,6 +308,209 @@ class GoldilocksSamplerTest extends SamplerContract {
   private static void feed(GoldilocksSampler s, int n, int round) {
     for (Selection sel : s.next(n)) {
       s.feedback(new RolloutFeedback(sel.question().id(), rewards(sel, round, 8), round));
+    }
+  }
+
+  /** Today's complaint: a state saved with K 4 restored silently into a sampler with K 16. */
+  @Test
+  void aStateOfOtherSettingsIsRefusedNamingEachFieldAndBothValues() throws Exception {
+    QuestionPool pool = pool(60);
+    java.io.ByteArrayOutputStream saved = new java.io.ByteArrayOutputStream();
+    try (GoldilocksSampler s = GoldilocksSampler.builder(pool).candidates(4).window(64).epsilon(0.2)
+        .updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).build()) {
+      feed(s, 8, 0);
+      s.saveState(saved);
+    }
+    try (GoldilocksSampler t = GoldilocksSampler.builder(pool).candidates(16).window(128).epsilon(0.2)
+        .updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).build()) {
+      java.io.ByteArrayOutputStream before = new java.io.ByteArrayOutputStream();
+      t.saveState(before);
+      java.io.IOException e = assertThrows(java.io.IOException.class,
+          () -> t.restoreState(new java.io.ByteArrayInputStream(saved.toByteArray())));
+      assertTrue(e.getMessage().contains("candidates: state 4, this sampler 16"), e.getMessage());
+      assertTrue(e.getMessage().contains("window: state 64, this sampler 128"), e.getMessage());
+      assertFalse(e.getMessage().contains("epsilon"), e.getMessage());
+      java.io.ByteArrayOutputStream after = new java.io.ByteArrayOutputStream();
+      t.saveState(after);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(before.toByteArray(), after.toByteArray());
+    }
+    // the same settings restore; the configuration is a record compared with equals
+    try (GoldilocksSampler u = GoldilocksSampler.builder(pool).candidates(4).window(64).epsilon(0.2)
+        .updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).build()) {
+      u.restoreState(new java.io.ByteArrayInputStream(saved.toByteArray()));
+      assertEquals(new GoldilocksSampler.Config(4, 0.2, 64, 64, 3, GoldilocksSampler.Exploration.PROPORTIONAL, "features-mlp",
+          0, 0, 1, Long.MAX_VALUE), u.config());
+    }
+  }
+
+  /** A teacher that counts its close calls. */
+  private static final class ClosableTeacher implements ai.goldilocks.core.spi.FixedUtilityPredictor {
+    final java.util.concurrent.atomic.AtomicInteger closed = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public String name() {
+      return "closable";
+    }
+
+    @Override
+    public void predict(QuestionPool p, int[] candidates, int count, double[] out) {
+      java.util.Arrays.fill(out, 0, count, 0.25);
+    }
+
+    @Override
+    public void close() {
+      closed.incrementAndGet();
+    }
+  }
+
+  @Test
+  void theSamplerClosesItsTeacherUnlessToldItIsShared() {
+    QuestionPool pool = pool(30);
+    for (GoldilocksSampler.UpdateMode mode : GoldilocksSampler.UpdateMode.values()) {
+      ClosableTeacher owned = new ClosableTeacher();
+      GoldilocksSampler s = GoldilocksSampler.builder(pool).predictor(owned).updateEvery(2).window(8).updateMode(mode).build();
+      feed(s, 4, 0);
+      s.close();
+      assertEquals(1, owned.closed.get(), mode.toString());
+      ClosableTeacher shared = new ClosableTeacher();
+      try (GoldilocksSampler a = GoldilocksSampler.builder(pool).predictor(shared).closeTeacher(false).updateMode(mode).build();
+          GoldilocksSampler b = GoldilocksSampler.builder(pool).predictor(shared).closeTeacher(false).updateMode(mode).build()) {
+        feed(a, 2, 0);
+        feed(b, 2, 0);
+      }
+      assertEquals(0, shared.closed.get(), mode.toString());
+    }
+  }
+
+  @Test
+  void updatesRunOnTheInjectedExecutorAndADirectOneEqualsSynchronous() throws Exception {
+    QuestionPool pool = pool(200);
+    java.util.concurrent.atomic.AtomicInteger tasks = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.ExecutorService host = java.util.concurrent.Executors.newFixedThreadPool(2);
+    java.util.concurrent.Executor counting = r -> {
+      tasks.incrementAndGet();
+      host.execute(r);
+    };
+    try (GoldilocksSampler s = GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder().build()).updateEvery(8)
+        .window(64).executor(counting).build()) {
+      for (int round = 0; round < 4; round++) {
+        feed(s, 8, round);
+      }
+      s.awaitUpdates();
+      assertEquals(tasks.get(), s.metrics().teacherUpdates() + s.metrics().teacherFailures());
+      assertTrue(tasks.get() >= 1, "tasks " + tasks.get());
+    } finally {
+      host.shutdown();
+    }
+    assertFalse(host.isTerminated() && tasks.get() == 0);
+    List<String> direct = new java.util.ArrayList<>();
+    List<String> synchronous = new java.util.ArrayList<>();
+    try (GoldilocksSampler a = GoldilocksSampler.builder(pool).seed(4).updateEvery(8).window(64).executor(Runnable::run).build();
+        GoldilocksSampler b = GoldilocksSampler.builder(pool).seed(4).updateEvery(8).window(64)
+            .updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).build()) {
+      for (int round = 0; round < 6; round++) {
+        for (Selection x : a.next(8)) {
+          direct.add(x.question().id() + "@" + x.predictedUtility());
+          a.feedback(new RolloutFeedback(x.question().id(), rewards(x, round, 8), round));
+        }
+        for (Selection x : b.next(8)) {
+          synchronous.add(x.question().id() + "@" + x.predictedUtility());
+          b.feedback(new RolloutFeedback(x.question().id(), rewards(x, round, 8), round));
+        }
+      }
+      assertEquals(6, a.metrics().teacherUpdates());
+    }
+    assertEquals(synchronous, direct);
+  }
+
+  @Test
+  void anExecutorThatRefusesCountsAFailureAndKeepsTheSamples() {
+    QuestionPool pool = pool(100);
+    java.util.concurrent.Executor refusing = r -> {
+      throw new java.util.concurrent.RejectedExecutionException("shut down");
+    };
+    try (GoldilocksSampler s = GoldilocksSampler.builder(pool).updateEvery(4).window(16).executor(refusing)
+        .maxTeacherLag(Integer.MAX_VALUE).build()) {
+      feed(s, 8, 0);
+      var m = s.metrics();
+      assertEquals(8, m.feedbackAccepted());
+      assertEquals(2, m.teacherFailures());
+      assertEquals(8, m.teacherLagSamples(), "the samples wait for the next update");
+      s.awaitUpdates(); // nothing scheduled: returns
+    }
+  }
+
+  @Test
+  void predictsOneQuestionsSuccessRateAndUtilityById() {
+    QuestionPool pool = pool(120);
+    try (GoldilocksSampler s = (GoldilocksSampler) create(pool, 2, Long.MAX_VALUE)) {
+      for (int round = 0; round < 6; round++) {
+        feed(s, 8, round);
+      }
+      for (Selection x : s.next(5)) {
+        GoldilocksSampler.Prediction p = s.predict(x.question().id());
+        assertEquals(x.question().id(), p.questionId());
+        assertEquals(x.predictedUtility(), p.utility(), 0.0, "the same teacher served the pick");
+        assertTrue(p.successRate() >= 0 && p.successRate() <= 1, "p " + p.successRate());
+        // binary rewards: the utility is sqrt(p (1 - p)) of the success-rate head
+        assertEquals(Math.sqrt(p.successRate() * (1 - p.successRate())), p.utility(), 1e-12);
+      }
+      IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> s.predict("no-such-id"));
+      assertTrue(unknown.getMessage().contains("no-such-id"), unknown.getMessage());
+      s.close();
+      assertThrows(IllegalStateException.class, () -> s.predict(pool.id(0)));
+    }
+    try (GoldilocksSampler u = GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder()
+        .target(ai.goldilocks.core.predictor.TeacherTarget.UTILITY).build()).build()) {
+      GoldilocksSampler.Prediction p = u.predict(pool.id(3));
+      assertTrue(Double.isNaN(p.successRate()), "a utility head cannot tell p from 1 - p");
+      assertTrue(p.utility() >= 0 && p.utility() <= 0.5);
+    }
+  }
+
+  /** A host that picks questions itself registers them, and its feedback is then learned from. */
+  @Test
+  void aHostPickingItsOwnQuestionsRegistersThemFirst() {
+    QuestionPool pool = pool(50);
+    try (GoldilocksSampler s = (GoldilocksSampler) create(pool, 1, Long.MAX_VALUE)) {
+      RolloutFeedback own = new RolloutFeedback(pool.id(7), new double[] {1, 0}, 0);
+      assertEquals(ai.goldilocks.core.FeedbackStatus.IGNORED_NOT_HANDED_OUT, s.feedback(own));
+      s.markHandedOut(List.of(pool.id(7)));
+      assertEquals(ai.goldilocks.core.FeedbackStatus.ACCEPTED, s.feedback(own));
+      IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> s.markHandedOut(List.of(pool.id(1), "zz")));
+      assertTrue(bad.getMessage().contains("ids[1]") && bad.getMessage().contains("'zz'"), bad.getMessage());
+      assertEquals(1, s.metrics().selections(), "nothing of the refused list was marked");
+    }
+  }
+
+  /** A teacher that does not learn writes name and predict only; its state is empty. */
+  @Test
+  void aFixedTeacherNeedsNoEmptyMethods() throws Exception {
+    QuestionPool pool = pool(40);
+    ai.goldilocks.core.spi.FixedUtilityPredictor fixed = new ai.goldilocks.core.spi.FixedUtilityPredictor() {
+      @Override
+      public String name() {
+        return "fixed";
+      }
+
+      @Override
+      public void predict(QuestionPool p, int[] candidates, int count, double[] out) {
+        for (int j = 0; j < count; j++) {
+          out[j] = candidates[j] % 5 / 10.0;
+        }
+      }
+    };
+    java.io.ByteArrayOutputStream state = new java.io.ByteArrayOutputStream();
+    try (GoldilocksSampler s = GoldilocksSampler.builder(pool).predictor(fixed).updateEvery(4).window(8)
+        .updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).build()) {
+      feed(s, 8, 0);
+      assertEquals(2, s.metrics().teacherUpdates());
+      s.saveState(state);
+    }
+    try (GoldilocksSampler t = GoldilocksSampler.builder(pool).predictor(fixed).updateEvery(4).window(8)
+        .updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).build()) {
+      t.restoreState(new java.io.ByteArrayInputStream(state.toByteArray()));
+      assertEquals(2, t.metrics().teacherUpdates());
     }
   }
 }

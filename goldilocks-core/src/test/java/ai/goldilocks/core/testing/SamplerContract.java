@@ -112,6 +112,7 @@ public abstract class SamplerContract {
       var m = s.metrics();
       assertEquals(8 * 25 * 4, m.selections());
       assertEquals(sent.get(), m.feedbackAccepted() + m.duplicateFeedback() + m.staleFeedback());
+      assertEquals(0, m.unsolicitedFeedback());
       // a question may be handed out to two threads at once; each hand-out gets one feedback, so none is a duplicate
       assertEquals(sent.get(), m.feedbackAccepted());
       assertEquals(sent.get(), m.picksPerBand().stream().mapToLong(Long::longValue).sum());
@@ -123,7 +124,7 @@ public abstract class SamplerContract {
     QuestionPool pool = pool(300);
     List<String> uninterrupted = new ArrayList<>();
     List<String> resumed = new ArrayList<>();
-    try (Sampler a = create(pool, 3, Long.MAX_VALUE); Sampler b = create(pool, 999, Long.MAX_VALUE)) {
+    try (Sampler a = create(pool, 3, Long.MAX_VALUE); Sampler b = create(pool, 3, Long.MAX_VALUE)) {
       for (int round = 0; round < 15; round++) {
         play(a, round, new ArrayList<>());
       }
@@ -232,6 +233,68 @@ public abstract class SamplerContract {
       assertEquals(1, m.duplicateFeedback());
       assertEquals(1, m.staleFeedback());
       assertEquals(0.5, m.zeroVarianceFraction(), 0);
+      assertTrue(before.length > 0);
+    }
+  }
+
+  /** A sampler restores only a state saved with the same settings, and names every difference. */
+  @Test
+  void stateRestoresOnlyIntoTheSameSettings() throws IOException {
+    QuestionPool pool = pool(100);
+    try (Sampler s = create(pool, 4, Long.MAX_VALUE); Sampler other = create(pool, 5, 7)) {
+      play(s, 0, new ArrayList<>());
+      byte[] saved = state(s);
+      byte[] before = state(other);
+      IOException e = assertThrows(IOException.class, () -> other.restoreState(new ByteArrayInputStream(saved)));
+      assertTrue(e.getMessage().contains("seed: state 4, this sampler 5"), e.getMessage());
+      assertTrue(e.getMessage().contains("maxPolicyLag: state " + Long.MAX_VALUE + ", this sampler 7"), e.getMessage());
+      assertArrayEquals(before, state(other));
+    }
+  }
+
+  /** next and feedback after close throw, counting nothing; metrics and state stay readable. */
+  @Test
+  void nextAndFeedbackAfterCloseThrow() throws IOException {
+    QuestionPool pool = pool(50);
+    Sampler s = create(pool, 6, Long.MAX_VALUE);
+    Selection open = s.next(2).get(0);
+    s.close();
+    var before = s.metrics();
+    IllegalStateException next = assertThrows(IllegalStateException.class, () -> s.next(1));
+    assertTrue(next.getMessage().contains("closed"), next.getMessage());
+    IllegalStateException fb = assertThrows(IllegalStateException.class,
+        () -> s.feedback(new RolloutFeedback(open.question().id(), new double[] {1, 0}, 0)));
+    assertTrue(fb.getMessage().contains("closed"), fb.getMessage());
+    assertEquals(before, s.metrics());
+    assertTrue(state(s).length > 0);
+    s.close(); // idempotent
+  }
+
+  /**
+   * Feedback on a question the sampler never handed out has its own status and counter, apart from
+   * duplicates, and teaches nothing.
+   */
+  @Test
+  void feedbackOnAQuestionNeverHandedOutIsNotADuplicate() throws IOException {
+    QuestionPool pool = pool(100);
+    try (Sampler s = create(pool, 7, Long.MAX_VALUE)) {
+      List<Selection> batch = s.next(3);
+      Set<Integer> picked = new HashSet<>();
+      batch.forEach(x -> picked.add(x.poolIndex()));
+      int never = 0;
+      while (picked.contains(never)) {
+        never++;
+      }
+      byte[] before = state(s);
+      assertEquals(FeedbackStatus.IGNORED_NOT_HANDED_OUT,
+          s.feedback(new RolloutFeedback(pool.id(never), new double[] {1, 0}, 0)));
+      assertEquals(FeedbackStatus.ACCEPTED, s.feedback(new RolloutFeedback(batch.get(0).question().id(), new double[] {1, 0}, 0)));
+      assertEquals(FeedbackStatus.IGNORED_DUPLICATE,
+          s.feedback(new RolloutFeedback(batch.get(0).question().id(), new double[] {1, 0}, 0)));
+      var m = s.metrics();
+      assertEquals(1, m.unsolicitedFeedback());
+      assertEquals(1, m.duplicateFeedback());
+      assertEquals(1, m.feedbackAccepted());
       assertTrue(before.length > 0);
     }
   }

@@ -1,6 +1,6 @@
 package ai.goldilocks.grpo.data;
 
-import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.internal.Rng;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import java.io.BufferedWriter;

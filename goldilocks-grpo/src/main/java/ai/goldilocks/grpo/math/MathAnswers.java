@@ -317,7 +317,7 @@ public final class MathAnswers {
    * verdict never changes between runs.
    */
   private static Verdict atRandomPoints(String g, String p, java.util.Set<String> vars, boolean bareLog, Expr.Budget budget) {
-    ai.goldilocks.core.Rng rng = new ai.goldilocks.core.Rng(String.join(",", vars).hashCode() * 31L + 17);
+    ai.goldilocks.core.internal.Rng rng = new ai.goldilocks.core.internal.Rng(String.join(",", vars).hashCode() * 31L + 17);
     int compared = 0;
     for (int point = 0; point < 3 * POINTS && compared < POINTS; point++) {
       java.util.Map<String, Expr.Value> values = new java.util.HashMap<>();

@@ -4,7 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.spi.TrainingExamples;
-import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.internal.Rng;
 import ai.goldilocks.core.spi.UtilityPredictor;
 import ai.goldilocks.core.predictor.TextFeatures;
 import java.io.DataInput;

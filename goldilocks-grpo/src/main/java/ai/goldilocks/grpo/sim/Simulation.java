@@ -2,7 +2,7 @@ package ai.goldilocks.grpo.sim;
 
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.RolloutFeedback;
-import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.internal.Rng;
 import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.Selection;
 import ai.goldilocks.core.spi.UtilityPredictor;

@@ -1,6 +1,6 @@
 package ai.goldilocks.grpo.sim;
 
-import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.internal.Rng;
 
 /**
  * A simulated student: a true success probability per question (pool indices, and the validation

@@ -2,7 +2,7 @@ package ai.goldilocks.grpo.sim;
 
 import ai.goldilocks.core.Question;
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.internal.Rng;
 import java.util.List;
 import java.util.Objects;
 

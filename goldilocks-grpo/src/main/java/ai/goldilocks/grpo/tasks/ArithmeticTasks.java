@@ -1,6 +1,6 @@
 package ai.goldilocks.grpo.tasks;
 
-import ai.goldilocks.core.Rng;
+import ai.goldilocks.core.internal.Rng;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;

@@ -50,7 +50,7 @@ class ArithmeticTasksTest {
 
   @org.junit.jupiter.api.Test
   void addOrSubtractKeepsItsBandAndVariesDifficultyWithinIt() {
-    ai.goldilocks.core.Rng rng = new ai.goldilocks.core.Rng(4);
+    ai.goldilocks.core.internal.Rng rng = new ai.goldilocks.core.internal.Rng(4);
     for (int digits = 1; digits <= 6; digits++) {
       java.util.Set<Integer> carries = new java.util.TreeSet<>();
       int subs = 0;
@@ -76,8 +76,8 @@ class ArithmeticTasksTest {
 
   @Test
   void zeroPaddingGivesEveryQuestionOfABandOneLayoutAndKeepsTheAnswer() {
-    ai.goldilocks.core.Rng plain = new ai.goldilocks.core.Rng(9);
-    ai.goldilocks.core.Rng padded = new ai.goldilocks.core.Rng(9);
+    ai.goldilocks.core.internal.Rng plain = new ai.goldilocks.core.internal.Rng(9);
+    ai.goldilocks.core.internal.Rng padded = new ai.goldilocks.core.internal.Rng(9);
     for (int digits = 1; digits <= 6; digits++) {
       for (int i = 0; i < 300; i++) {
         ArithmeticTask a = ArithmeticTasks.addOrSubtract(plain, digits, "x" + i);

@@ -1,10 +1,11 @@
-package ai.goldilocks.core;
+package ai.goldilocks.core.internal;
 
 /**
  * A small, fast, splittable pseudo-random generator (SplitMix64) whose whole state is one
  * {@code long}, so that samplers and simulators can checkpoint and restore it exactly.
  *
- * <p>Not thread-safe: each user owns its instance and guards it.
+ * <p>Not thread-safe: each user owns its instance and guards it. Internal: exported to this
+ * library's own modules only; not an API.
  */
 public final class Rng {
   private static final long GOLDEN = 0x9E3779B97F4A7C15L;
