@@ -46,6 +46,8 @@ class GrpoTrainerTest {
   /** The trajectory of a seed is the one the trainer wrote before it was split (issue 30), with and without filtering. */
   @Test
   void writesTheSameStepsAsBeforeTheSplit(@TempDir Path dir) throws IOException {
+    Files.createDirectories(dir.resolve("plain"));
+    Files.createDirectories(dir.resolve("filtered"));
     try (TinyPolicy p = TrainerFixtures.policy(); Sampler s = TrainerFixtures.sampler()) {
       TrainerFixtures.trainer(p, s, dir.resolve("plain")).build().run(4, null);
     }
@@ -178,6 +180,7 @@ class GrpoTrainerTest {
     for (boolean filtered : new boolean[] {false, true}) {
       try (TinyPolicy p = TrainerFixtures.policy(); Sampler s = TrainerFixtures.sampler()) {
         p.missingCompletions = 1;
+        Files.createDirectories(dir.resolve("f" + filtered));
         GrpoTrainer.Builder b = TrainerFixtures.trainer(p, s, dir.resolve("f" + filtered));
         GrpoTrainer t = (filtered ? b.dynamicFilter(2.0, 3) : b).build();
         IllegalStateException e = assertThrows(IllegalStateException.class, t::step);
@@ -214,6 +217,15 @@ class GrpoTrainerTest {
         assertTrue(row[1] > row[2] && row[1] > row[3], java.util.Arrays.toString(row));
       }
     }
+  }
+
+  @Test
+  void theMetricsFilesFolderIsCreated(@TempDir Path dir) throws IOException {
+    try (TinyPolicy p = new TinyPolicy(0.5); Sampler s = TrainerFixtures.sampler()) {
+      GrpoTrainer.builder(p, s, TrainerFixtures.HAS_B).batchSize(2).groupSize(2).metricsFile(dir.resolve("a/b/metrics.jsonl")).build()
+          .step();
+    }
+    assertEquals(1, Files.readAllLines(dir.resolve("a/b/metrics.jsonl")).size());
   }
 
   @Test
