@@ -57,7 +57,7 @@ public final class GrpoTrainer {
   private final Path checkpointDir;
   private final int checkpointEvery;
   private final int keepLast;
-  private final TrainerConfig configuration;
+  private final TrainerConfig.Filter filterConfig;
   private long step;
 
   private GrpoTrainer(Builder b) {
@@ -76,8 +76,7 @@ public final class GrpoTrainer {
     this.checkpointDir = b.checkpointDir;
     this.checkpointEvery = b.checkpointEvery;
     this.keepLast = b.keepLast;
-    this.configuration = new TrainerConfig(batchSize, groupSize, numIterations, sampling, objective, b.filter, sampler.toString(),
-        policy.configuration());
+    this.filterConfig = b.filter;
   }
 
   /** A builder over a policy, a sampler and a reward function. */
@@ -100,9 +99,13 @@ public final class GrpoTrainer {
     return sampler;
   }
 
-  /** What this trainer's checkpoints record of its configuration. */
+  /**
+   * What a checkpoint written now records of this trainer's configuration; the sampler's and the
+   * policy's descriptions are read now (a policy's learning rate may follow a schedule).
+   */
   public TrainerConfig configuration() {
-    return configuration;
+    return new TrainerConfig(batchSize, groupSize, numIterations, sampling, objective, filterConfig, sampler.toString(),
+        policy.configuration());
   }
 
   /**
@@ -180,7 +183,7 @@ public final class GrpoTrainer {
     if (checkpointDir == null) {
       throw new IllegalStateException("no checkpoint directory configured");
     }
-    Path target = TrainerCheckpoints.write(checkpointDir, step, rollouts.spent(), seed, configuration, policy, sampler, keepLast);
+    Path target = TrainerCheckpoints.write(checkpointDir, step, rollouts.spent(), seed, configuration(), policy, sampler, keepLast);
     LOG.info("checkpoint written: {}", target);
     return target;
   }
@@ -216,7 +219,7 @@ public final class GrpoTrainer {
     step = saved.step();
     rollouts.restoreSpent(saved.rolloutsSpent());
     log.truncateAfter(step);
-    List<String> differences = configuration.differences(saved.configuration());
+    List<String> differences = configuration().differences(saved.configuration());
     if (!differences.isEmpty()) {
       LOG.warn("resumed from {} with a different configuration:\n  {}", dir, String.join("\n  ", differences));
     }

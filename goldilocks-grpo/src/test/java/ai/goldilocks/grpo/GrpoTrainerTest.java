@@ -122,6 +122,21 @@ class GrpoTrainerTest {
     }
   }
 
+  /** A learning-rate schedule changes the policy's configuration after build: a checkpoint records it as it is then. */
+  @Test
+  void aCheckpointRecordsThePolicysConfigurationAsItIsWhenWritten(@TempDir Path dir) throws IOException {
+    Path ckpt;
+    try (TinyPolicy.WithCheckpoints p = TrainerFixtures.policy(); Sampler s = TrainerFixtures.sampler()) {
+      GrpoTrainer t = TrainerFixtures.trainer(p, s, dir).build();
+      p.setLearningRate(0.25);
+      ckpt = t.saveCheckpoint();
+    }
+    try (TinyPolicy p = TrainerFixtures.policy(); Sampler s = TrainerFixtures.sampler()) {
+      assertEquals(List.of("policy: TinyPolicy[learningRate=0.25] -> TinyPolicy[learningRate=0.5]"),
+          TrainerFixtures.trainer(p, s, dir.resolve("other")).build().restoreCheckpoint(ckpt));
+    }
+  }
+
   @Test
   void aPolicyWithoutCheckpointSupportIsRefusedAtBuildNotAtTheFirstCheckpoint(@TempDir Path dir) {
     try (TinyPolicy p = new TinyPolicy(0.5); Sampler s = TrainerFixtures.sampler()) {

@@ -25,7 +25,7 @@ class TinyPolicy implements Policy {
 
   final double[][] theta = new double[ROWS][VOCAB];
   private double[][] reference;
-  private final double learningRate;
+  private double learningRate;
   private long version;
   /** How many completions fewer than asked each group gets (a broken policy, for the tests). */
   int missingCompletions;
@@ -193,6 +193,11 @@ class TinyPolicy implements Policy {
       throw new IllegalStateException("no reference snapshot");
     }
     return logProbs(reference, sequences, temperature);
+  }
+
+  /** Changes the learning rate (a schedule would). */
+  void setLearningRate(double lr) {
+    this.learningRate = lr;
   }
 
   @Override
