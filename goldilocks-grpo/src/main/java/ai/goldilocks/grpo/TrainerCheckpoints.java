@@ -44,9 +44,10 @@ final class TrainerCheckpoints {
 
   /**
    * Writes a checkpoint of step {@code step} under {@code dir} and returns its path; then, when
-   * {@code keepLast} &gt; 0, deletes all but the newest {@code keepLast} complete checkpoints there.
-   * On any failure the temporary directory is removed and an earlier checkpoint of the same step is
-   * left as it was.
+   * {@code keepLast} &gt; 0, deletes the complete checkpoints of earlier steps there but the newest
+   * {@code keepLast} (counting this one; later steps, left by a run that was resumed from an earlier
+   * checkpoint, are not touched). On any failure the temporary directory is removed; an earlier
+   * checkpoint of the same step is kept unless the final replace itself fails.
    */
   static Path write(Path dir, long step, long rolloutsSpent, long seed, TrainerConfig configuration, Policy policy,
       Sampler sampler, int keepLast) throws IOException {
@@ -85,16 +86,17 @@ final class TrainerCheckpoints {
       throw e;
     }
     if (keepLast > 0) {
-      prune(dir, keepLast);
+      prune(dir, step, keepLast);
     }
     return target;
   }
 
-  /** Deletes all but the newest {@code keep} complete checkpoints under {@code dir}. */
-  static void prune(Path dir, int keep) throws IOException {
-    List<Path> all = complete(dir);
-    for (int i = 0; i < all.size() - keep; i++) {
-      deleteRecursively(all.get(i));
+  /** Of the complete checkpoints under {@code dir} up to step {@code upTo}, deletes all but the newest {@code keep}. */
+  static void prune(Path dir, long upTo, int keep) throws IOException {
+    String last = name(upTo);
+    List<Path> upToLast = complete(dir).stream().filter(p -> p.getFileName().toString().compareTo(last) <= 0).toList();
+    for (int i = 0; i < upToLast.size() - keep; i++) {
+      deleteRecursively(upToLast.get(i));
     }
   }
 

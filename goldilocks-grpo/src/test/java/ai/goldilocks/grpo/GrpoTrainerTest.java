@@ -190,6 +190,19 @@ class GrpoTrainerTest {
     }
   }
 
+  /** A run resumed from step 2 while step 8 of the abandoned run is still there: pruning never removes what it just wrote. */
+  @Test
+  void pruningNeverDeletesTheCheckpointJustWritten(@TempDir Path dir) throws IOException {
+    Path stale = Files.createDirectories(dir.resolve("ckpt/step-000000008"));
+    Files.writeString(stale.resolve("MANIFEST.sha256"), "");
+    try (TinyPolicy p = TrainerFixtures.policy(); Sampler s = TrainerFixtures.sampler()) {
+      TrainerFixtures.trainer(p, s, dir).keepLastCheckpoints(1).build().run(4, null);
+    }
+    try (Stream<Path> files = Files.list(dir.resolve("ckpt"))) {
+      assertEquals(List.of("step-000000004", "step-000000008"), files.map(f -> f.getFileName().toString()).sorted().toList());
+    }
+  }
+
   @Test
   void aPolicyThatReturnsOneCompletionTooFewIsRejectedNamingTheQuestionAndTheCounts(@TempDir Path dir) throws IOException {
     for (boolean filtered : new boolean[] {false, true}) {
