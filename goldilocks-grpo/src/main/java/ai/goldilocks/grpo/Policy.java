@@ -86,6 +86,20 @@ public interface Policy extends AutoCloseable {
   }
 
   /**
+   * Whether {@link #saveCheckpoint} and {@link #loadCheckpoint} work. The default answers whether
+   * this class overrides both; a policy that decides at run time overrides this method.
+   * {@code GrpoTrainer.Builder.build()} asks it when checkpoints are configured.
+   */
+  default boolean supportsCheckpoints() {
+    try {
+      return getClass().getMethod("saveCheckpoint", java.nio.file.Path.class).getDeclaringClass() != Policy.class
+          && getClass().getMethod("loadCheckpoint", java.nio.file.Path.class).getDeclaringClass() != Policy.class;
+    } catch (NoSuchMethodException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
    * The training configuration as text (optimizer, learning rate, model shape), recorded with
    * every trainer checkpoint so a resume can say what changed. The default is the class name.
    */

@@ -1,9 +1,6 @@
 package ai.goldilocks.grpo;
 
 import ai.goldilocks.core.Sampler;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -24,64 +20,101 @@ import java.util.stream.Stream;
 /**
  * The on-disk form of a {@link GrpoTrainer} checkpoint: a directory {@code step-NNNNNNNNN} holding
  * the policy's part ({@code policy/}), the sampler's state, {@code trainer.properties} (format,
- * counters, seed and the configuration the run was made with) and a SHA-256 manifest of every file.
- * It is written under a temporary name and renamed, so a crash never leaves a half-written
- * checkpoint under the final name, and it is verified in full before anything is restored.
+ * counters, seed and the {@link TrainerConfig} the run was made with) and a SHA-256 manifest of
+ * every file. It is written under a temporary name and renamed, so a crash never leaves a
+ * half-written checkpoint under the final name, and a failed write leaves no temporary directory;
+ * it is verified in full before anything is restored. Format 2 records the configuration one
+ * setting per entry; format 1 (one {@code toString()} per component) is still read.
  */
 final class TrainerCheckpoints {
-  static final int FORMAT = 1;
+  static final int FORMAT = 2;
+  /** The oldest format still read. */
+  static final int OLDEST_FORMAT = 1;
   private static final String MANIFEST = "MANIFEST.sha256";
   private static final String PROPERTIES = "trainer.properties";
 
   private TrainerCheckpoints() {}
 
   /** What a verified checkpoint says about the trainer. */
-  record Saved(long step, long rolloutsSpent, Properties properties) {}
+  record Saved(int format, long step, long rolloutsSpent, TrainerConfig configuration) {}
 
   static String name(long step) {
     return String.format("step-%09d", step);
   }
 
-  /** Writes a checkpoint of step {@code step} under {@code dir}; returns its path. */
-  static Path write(Path dir, long step, long rolloutsSpent, long seed, Map<String, String> configuration, Policy policy,
-      Sampler sampler) throws IOException {
+  /**
+   * Writes a checkpoint of step {@code step} under {@code dir} and returns its path; then, when
+   * {@code keepLast} &gt; 0, deletes the complete checkpoints of earlier steps there but the newest
+   * {@code keepLast} (counting this one; later steps, left by a run that was resumed from an earlier
+   * checkpoint, are not touched). On any failure the temporary directory is removed; an earlier
+   * checkpoint of the same step is kept unless the final replace itself fails.
+   */
+  static Path write(Path dir, long step, long rolloutsSpent, long seed, TrainerConfig configuration, Policy policy,
+      Sampler sampler, int keepLast) throws IOException {
     Files.createDirectories(dir);
     Path target = dir.resolve(name(step));
     Path tmp = dir.resolve("." + name(step) + ".tmp");
     deleteRecursively(tmp);
-    Files.createDirectories(tmp);
-    policy.saveCheckpoint(tmp.resolve("policy"));
-    try (OutputStream out = Files.newOutputStream(tmp.resolve("sampler.state"))) {
-      sampler.saveState(out);
+    try {
+      Files.createDirectories(tmp);
+      policy.saveCheckpoint(tmp.resolve("policy"));
+      try (OutputStream out = Files.newOutputStream(tmp.resolve("sampler.state"))) {
+        sampler.saveState(out);
+      }
+      Properties p = new Properties();
+      p.setProperty("format", Integer.toString(FORMAT));
+      p.setProperty("step", Long.toString(step));
+      p.setProperty("rolloutsSpent", Long.toString(rolloutsSpent));
+      p.setProperty("seed", Long.toString(seed));
+      ConfigProperties.write(configuration, p);
+      try (OutputStream out = Files.newOutputStream(tmp.resolve(PROPERTIES))) {
+        p.store(out, "Goldilocks GRPO trainer state");
+      }
+      StringBuilder manifest = new StringBuilder();
+      for (Map.Entry<String, String> e : hashes(tmp).entrySet()) {
+        manifest.append(e.getValue()).append("  ").append(e.getKey()).append('\n');
+      }
+      Files.writeString(tmp.resolve(MANIFEST), manifest.toString());
+      deleteRecursively(target);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      try {
+        deleteRecursively(tmp);
+      } catch (IOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
     }
-    Properties p = new Properties();
-    p.setProperty("format", Integer.toString(FORMAT));
-    p.setProperty("step", Long.toString(step));
-    p.setProperty("rolloutsSpent", Long.toString(rolloutsSpent));
-    p.setProperty("seed", Long.toString(seed));
-    configuration.forEach(p::setProperty);
-    try (OutputStream out = Files.newOutputStream(tmp.resolve(PROPERTIES))) {
-      p.store(out, "Goldilocks GRPO trainer state");
+    if (keepLast > 0) {
+      prune(dir, step, keepLast);
     }
-    StringBuilder manifest = new StringBuilder();
-    for (Map.Entry<String, String> e : hashes(tmp).entrySet()) {
-      manifest.append(e.getValue()).append("  ").append(e.getKey()).append('\n');
-    }
-    Files.writeString(tmp.resolve(MANIFEST), manifest.toString());
-    deleteRecursively(target);
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
     return target;
+  }
+
+  /** Of the complete checkpoints under {@code dir} up to step {@code upTo}, deletes all but the newest {@code keep}. */
+  static void prune(Path dir, long upTo, int keep) throws IOException {
+    String last = name(upTo);
+    List<Path> upToLast = complete(dir).stream().filter(p -> p.getFileName().toString().compareTo(last) <= 0).toList();
+    for (int i = 0; i < upToLast.size() - keep; i++) {
+      deleteRecursively(upToLast.get(i));
+    }
+  }
+
+  /** The complete checkpoints under {@code dir}, oldest first. */
+  static List<Path> complete(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> p.getFileName().toString().matches("step-\\d{9}") && Files.isRegularFile(p.resolve(MANIFEST)))
+          .sorted(java.util.Comparator.comparing(p -> p.getFileName().toString())).toList();
+    }
   }
 
   /** The newest complete checkpoint under {@code dir}, if any. */
   static Optional<Path> latest(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return Optional.empty();
-    }
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> p.getFileName().toString().matches("step-\\d{9}") && Files.isRegularFile(p.resolve(MANIFEST)))
-          .max(java.util.Comparator.comparing(p -> p.getFileName().toString()));
-    }
+    List<Path> all = complete(dir);
+    return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
   }
 
   /**
@@ -121,58 +154,22 @@ final class TrainerCheckpoints {
       p.load(in);
     }
     try {
-      if (Integer.parseInt(p.getProperty("format")) != FORMAT) {
-        throw new IOException(dir + ": unsupported checkpoint format " + p.getProperty("format"));
+      int format = Integer.parseInt(p.getProperty("format"));
+      if (format < OLDEST_FORMAT || format > FORMAT) {
+        throw new IOException(dir + ": unsupported checkpoint format " + format + " (this version reads " + OLDEST_FORMAT + " to "
+            + FORMAT + ")");
       }
       long savedSeed = Long.parseLong(p.getProperty("seed"));
       if (savedSeed != seed) {
         throw new IOException(dir + ": checkpoint was written with seed " + savedSeed + ", this trainer has seed " + seed);
       }
-      return new Saved(Long.parseLong(p.getProperty("step")), Long.parseLong(p.getProperty("rolloutsSpent")), p);
+      TrainerConfig config = format == 1 ? ConfigProperties.readFormat1(p) : ConfigProperties.readFormat2(p);
+      return new Saved(format, Long.parseLong(p.getProperty("step")), Long.parseLong(p.getProperty("rolloutsSpent")), config);
     } catch (NumberFormatException e) {
       throw new IOException(dir + ": corrupt " + PROPERTIES + ": " + e.getMessage(), e);
+    } catch (ConfigProperties.Malformed e) {
+      throw new IOException(dir + ": corrupt " + PROPERTIES + ": " + e.getMessage(), e);
     }
-  }
-
-  /**
-   * The configuration entries ({@code config.*}) that differ between a checkpoint and the trainer
-   * now, as "key: saved -&gt; now" lines without the prefix.
-   */
-  static List<String> differences(Properties saved, Map<String, String> now) {
-    List<String> out = new ArrayList<>();
-    for (Map.Entry<String, String> e : now.entrySet()) {
-      String was = saved.getProperty(e.getKey());
-      if (!e.getValue().equals(was)) {
-        out.add(e.getKey().substring("config.".length()) + ": " + (was == null ? "(not recorded)" : was) + " -> " + e.getValue());
-      }
-    }
-    return out;
-  }
-
-  /**
-   * Keeps the lines of a metrics log (one JSON object per step) whose {@code step} is at most
-   * {@code step}: the steps after a checkpoint are run again after a restore. A line that is not a
-   * JSON object with a numeric {@code step} (a torn last line after a crash) is dropped.
-   */
-  static void truncateMetrics(Path metricsFile, long step) throws IOException {
-    if (metricsFile == null || !Files.exists(metricsFile)) {
-      return;
-    }
-    List<String> keep = new ArrayList<>();
-    for (String line : Files.readAllLines(metricsFile)) {
-      try {
-        JsonElement e = JsonParser.parseString(line);
-        if (e.isJsonObject()) {
-          JsonObject o = e.getAsJsonObject();
-          if (o.has("step") && o.get("step").isJsonPrimitive() && o.get("step").getAsLong() <= step) {
-            keep.add(line);
-          }
-        }
-      } catch (RuntimeException torn) {
-        // not a complete JSON line: dropped
-      }
-    }
-    Files.write(metricsFile, keep);
   }
 
   private static Map<String, String> hashes(Path root) throws IOException {

@@ -51,6 +51,63 @@ public final class GrpoObjective {
     return beta;
   }
 
+  /** The lower clip epsilon. */
+  public double clipLow() {
+    return clipLow;
+  }
+
+  /** The upper clip epsilon. */
+  public double clipHigh() {
+    return clipHigh;
+  }
+
+  /** The advantage scaling. */
+  public RewardScaling rewardScaling() {
+    return scaling;
+  }
+
+  /** The constant added to the advantage's scale. */
+  public double advantageEpsilon() {
+    return eps;
+  }
+
+  /** Whether truncated completions are left out of the loss. */
+  public boolean maskTruncated() {
+    return maskTruncated;
+  }
+
+  /** L of DR_GRPO's N x L (0 when not set). */
+  public int maxCompletionLength() {
+    return maxCompletionLength;
+  }
+
+  /** A builder holding this objective's settings. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.lossType = lossType;
+    b.clipLow = clipLow;
+    b.clipHigh = clipHigh;
+    b.beta = beta;
+    b.scaling = scaling;
+    b.eps = eps;
+    b.maskTruncated = maskTruncated;
+    b.maxCompletionLength = maxCompletionLength;
+    return b;
+  }
+
+  /** Equal when every setting is equal (doubles compared as {@link Double#compare} does). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof GrpoObjective g && g.lossType == lossType && Double.compare(g.clipLow, clipLow) == 0
+        && Double.compare(g.clipHigh, clipHigh) == 0 && Double.compare(g.beta, beta) == 0 && g.scaling == scaling
+        && Double.compare(g.eps, eps) == 0 && g.maskTruncated == maskTruncated && g.maxCompletionLength == maxCompletionLength;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(lossType, clipLow, clipHigh, beta, scaling, eps, maskTruncated, maxCompletionLength);
+  }
+
   /** Advantages of grouped rewards under this objective's scaling. */
   public Advantages advantages(double[][] groupRewards) {
     return Advantages.compute(groupRewards, scaling, eps);

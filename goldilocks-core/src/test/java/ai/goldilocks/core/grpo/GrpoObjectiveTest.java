@@ -151,4 +151,17 @@ class GrpoObjectiveTest {
         () -> TokenBatch.builder().newLogProbs(lp).masks(new boolean[][] {{true, true, true}, {true, false, false}}).build());
     org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("newLogProbs[0][2] = NaN"), e.getMessage());
   }
+
+  @Test
+  void objectivesWithTheSameSettingsAreEqualAndToBuilderKeepsThemAll() {
+    GrpoObjective a = GrpoObjective.builder().lossType(LossType.DR_GRPO).maxCompletionLength(64).clipHigh(0.28).beta(0.01)
+        .rewardScaling(RewardScaling.BATCH).advantageEpsilon(1e-3).maskTruncated(true).build();
+    GrpoObjective b = a.toBuilder().build();
+    assertEquals(a, b);
+    assertEquals(a.hashCode(), b.hashCode());
+    assertEquals(a.toString(), b.toString());
+    org.junit.jupiter.api.Assertions.assertNotEquals(a, a.toBuilder().beta(0.02).build());
+    org.junit.jupiter.api.Assertions.assertNotEquals(a, a.toBuilder().clipLow(0.1).build());
+    org.junit.jupiter.api.Assertions.assertNotEquals(GrpoObjective.builder().build(), GrpoObjective.builder().maskTruncated(true).build());
+  }
 }

@@ -1,10 +1,10 @@
 package ai.goldilocks.grpo.sim;
 
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.RolloutFeedback;
 import ai.goldilocks.core.internal.Rng;
 import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.Selection;
+import ai.goldilocks.core.grpo.RewardStats;
 import ai.goldilocks.core.spi.UtilityPredictor;
 import ai.goldilocks.core.predictor.BlendPredictor;
 import ai.goldilocks.core.predictor.FeaturePredictor;
@@ -14,7 +14,6 @@ import ai.goldilocks.core.sampler.GoldilocksSampler;
 import ai.goldilocks.core.sampler.UniformSampler;
 import ai.goldilocks.grpo.tasks.ArithmeticTask;
 import ai.goldilocks.grpo.tasks.ArithmeticTasks;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -193,48 +192,28 @@ public final class Simulation {
     int maeCount = 0;
     long teacherUpdates = 0;
     try (Sampler sampler = arm.sampler().apply(new Context(pool, student, config, seed, structural))) {
-      DynamicFilter filter = arm.filtered() ? new DynamicFilter(sampler, arm.filterOverSample(), arm.filterMaxRounds()) : null;
+      DynamicFilter filter = arm.filtered() ? DynamicFilter.of(sampler, arm.filterOverSample(), arm.filterMaxRounds())
+          : DynamicFilter.passThrough(sampler);
       while (spent < budget) {
-        double[] stds;
-        int[] trained;
-        List<Selection> picks = new ArrayList<>();
-        if (filter != null) {
-          final long version = updates;
-          DynamicFilter.Batch batch = filter.fill(b, version, s -> {
-            picks.add(s);
-            return student.rollout(s.poolIndex(), g, rollouts);
-          });
-          spent += batch.rolloutsSpent();
-          groups += batch.groupsRolledOut();
-          zeroGroups += batch.groupsDropped();
-          stds = new double[batch.groups().size()];
-          trained = new int[stds.length];
-          for (int i = 0; i < stds.length; i++) {
-            stds[i] = new RolloutFeedback("x", batch.groups().get(i).rewards(), 0).rewardStd();
-            trained[i] = batch.groups().get(i).selection().poolIndex();
-          }
-          for (Selection s : picks) {
-            // utilities were measured before this step's update, like the other samplers'
-            pickedUtility += student.utility(s.poolIndex());
-            oracleUtility += bestOfK(student, pool.size(), k, oracleDraws);
-          }
-        } else {
-          List<Selection> sel = sampler.next(b);
-          stds = new double[sel.size()];
-          trained = new int[sel.size()];
-          for (int i = 0; i < sel.size(); i++) {
-            Selection s = sel.get(i);
+        DynamicFilter.Fill<Trained> fill = filter.start(b, g, updates);
+        for (List<Selection> round = fill.nextRound(); !round.isEmpty(); round = fill.nextRound()) {
+          for (Selection s : round) {
+            // utilities are measured before this step's update
             pickedUtility += student.utility(s.poolIndex());
             oracleUtility += bestOfK(student, pool.size(), k, oracleDraws);
             double[] r = student.rollout(s.poolIndex(), g, rollouts);
-            RolloutFeedback fb = new RolloutFeedback(s.question().id(), r, updates);
-            sampler.feedback(fb);
-            stds[i] = fb.rewardStd();
-            trained[i] = s.poolIndex();
-            groups++;
-            zeroGroups += fb.isZeroVariance() ? 1 : 0;
-            spent += g;
+            fill.offer(s, r, new Trained(s.poolIndex(), RewardStats.std(r)));
           }
+        }
+        DynamicFilter.Batch<Trained> batch = fill.batch();
+        spent += batch.rolloutsSpent();
+        groups += batch.groupsRolledOut();
+        zeroGroups += batch.zeroVarianceGroups();
+        int[] trained = new int[batch.groups().size()];
+        double[] stds = new double[trained.length];
+        for (int i = 0; i < trained.length; i++) {
+          trained[i] = batch.groups().get(i).poolIndex();
+          stds[i] = batch.groups().get(i).rewardStd();
         }
         student.train(trained, stds);
         updates++;
@@ -259,6 +238,9 @@ public final class Simulation {
         fmt(seconds));
     return r;
   }
+
+  /** A group the student trains on: the question and its rewards' standard deviation. */
+  private record Trained(int poolIndex, double rewardStd) {}
 
   private static String fmt(double v) {
     return String.format("%.3f", v);

@@ -158,7 +158,7 @@ class MathAnswersProperties {
       BigInteger v = BigInteger.valueOf(a).pow(e.intValueExact());
       assertTrue(MathAnswers.verify(tower, v.toString()).equal(), tower);
       assertFalse(MathAnswers.verify(tower, v.subtract(BigInteger.ONE).toString()).equal(), tower + " - 1");
-    } else if (bits > Expr.MAX_BITS + 64) {
+    } else if (bits > Value.MAX_BITS + 64) {
       MathAnswers.Verdict v = MathAnswers.verify(tower, "1");
       assertFalse(v.equal(), tower);
       assertTrue(v.timedOut(), tower + ": " + v.reason());

@@ -46,7 +46,7 @@ class MathAnswersTest {
       if (r.timeout()) {
         continue;
       }
-      Expr.Budget budget = new Expr.Budget(Long.MAX_VALUE / 2, Long.MAX_VALUE / 4);
+      Budget budget = new Budget(Long.MAX_VALUE / 2, Long.MAX_VALUE / 4);
       MathAnswers.verify(r.gold(), r.predicted(), budget);
       assertTrue(budget.used() < MathAnswers.WORK_BUDGET / 50, () -> r.gold() + " vs " + r.predicted() + " used " + budget.used());
     }
@@ -61,8 +61,8 @@ class MathAnswersTest {
     assertTrue(v.timedOut(), v.reason());
     assertTrue(after.timedOut() >= before.timedOut() + 1 && after.pairs() >= before.pairs() + 1, before + " -> " + after);
     // the same work, allowed a larger budget, is decided; a smaller one stops even a modest factorial
-    assertTrue(MathAnswers.verify("720", "6!", new Expr.Budget(Long.MAX_VALUE / 2, Long.MAX_VALUE / 4)).equal());
-    MathAnswers.Verdict small = MathAnswers.verify("720", "6!", new Expr.Budget(3, Long.MAX_VALUE / 4));
+    assertTrue(MathAnswers.verify("720", "6!", new Budget(Long.MAX_VALUE / 2, Long.MAX_VALUE / 4)).equal());
+    MathAnswers.Verdict small = MathAnswers.verify("720", "6!", new Budget(3, Long.MAX_VALUE / 4));
     assertFalse(small.equal());
     assertTrue(small.timedOut(), small.reason());
   }
