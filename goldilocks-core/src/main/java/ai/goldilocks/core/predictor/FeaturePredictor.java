@@ -379,7 +379,7 @@ public final class FeaturePredictor implements UtilityPredictor {
     private int hidden = 32;
     private TeacherTarget target = TeacherTarget.SUCCESS_RATE;
     private boolean memory = true;
-    private double recentHalfLife = 0;
+    private double recentHalfLife = 128;
     private double priorStd = Double.NaN;
     private FeatureSet features = FeatureSet.GENERAL;
     private boolean sparseText = true;
