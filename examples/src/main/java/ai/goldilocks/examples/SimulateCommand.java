@@ -1,9 +1,14 @@
 package ai.goldilocks.examples;
 
+import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.predictor.FeatureSet;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.predictor.TeacherTarget;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
+import ai.goldilocks.core.spi.UtilityPredictor;
+import ai.goldilocks.djl.CharTokenizer;
+import ai.goldilocks.djl.TransformerConfig;
+import ai.goldilocks.djl.TransformerTeacher;
 import ai.goldilocks.grpo.sim.Simulation;
 import ai.goldilocks.grpo.sim.SimulationConfig;
 import ai.goldilocks.grpo.sim.SimulationResult;
@@ -28,8 +33,9 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--samplers", split = ",", description = "Comma list (default: ${DEFAULT-VALUE}). Known: goldilocks, "
       + "goldilocks-blend, goldilocks-nd4j, uniform, dynamic-filter, beta-thompson, oracle, text-oracle; teacher ablations: "
       + "goldilocks-async (asynchronous updates, lag unbounded), goldilocks-async-bounded (asynchronous, default lag bound), "
-      + "goldilocks-arithmetic (opt-in arithmetic features), ablation-no-sparse-text, "
-      + "goldilocks-paper, ablation-utility-head, ablation-no-recency, ablation-no-memory, ablation-uniform-exploration.",
+      + "goldilocks-arithmetic (opt-in arithmetic features), ablation-no-sparse-text, goldilocks-djl-w1024 and "
+      + "goldilocks-w1024 (the DJL transformer teacher and the default teacher under the benchmark's sampler settings), "
+      + "goldilocks-paper, ablation-utility-head, ablation-no-recency, ablation-no-recent-offset, ablation-no-memory, ablation-uniform-exploration.",
       defaultValue = "goldilocks,uniform,dynamic-filter,beta-thompson,oracle")
   List<String> samplers;
 
@@ -72,6 +78,7 @@ final class SimulateCommand implements Callable<Integer> {
     SimulationConfig config = SimulationConfig.defaults().with(steps, questions, candidates, groupSize, noise);
     Simulation sim = new Simulation(config);
     sim.register("goldilocks-nd4j", c -> Simulation.goldilocks(c, Nd4jMlpPredictor.builder().seed(c.seed()).build(), 0.1));
+    registerDjlComparison(sim);
     registerAblations(sim);
     for (String s : samplers) {
       if (!sim.samplers().contains(s)) {
@@ -260,10 +267,51 @@ final class SimulateCommand implements Callable<Integer> {
         .target(TeacherTarget.UTILITY), GoldilocksSampler.Exploration.PROPORTIONAL));
     sim.register("ablation-no-recency", c -> ablation(c, FeaturePredictor.builder().seed(c.seed()).halfLife(flat),
         GoldilocksSampler.Exploration.PROPORTIONAL));
+    sim.register("ablation-no-recent-offset", c -> ablation(c, FeaturePredictor.builder().seed(c.seed()).recentHalfLife(0),
+        GoldilocksSampler.Exploration.PROPORTIONAL));
     sim.register("ablation-no-memory", c -> ablation(c, FeaturePredictor.builder().seed(c.seed()).memory(false),
         GoldilocksSampler.Exploration.PROPORTIONAL));
     sim.register("ablation-uniform-exploration", c -> ablation(c, FeaturePredictor.builder().seed(c.seed()),
         GoldilocksSampler.Exploration.UNIFORM));
+  }
+
+  /**
+   * The DJL transformer teacher (the paper's kind: it reads the question's characters) and the
+   * default feature teacher, both under the benchmark's cheaper sampler settings (window 1024,
+   * update every 64 samples, 2 epochs, synchronous): a DJL update costs about 500 times a feature
+   * update, so the comparison runs with a reduced protocol that is the same for both teachers.
+   * The encoder is sized as in {@code benchmark} (d 64, 2 layers, 4 heads, FFN 128), reads up to
+   * 128 characters and learns the success rate.
+   */
+  static void registerDjlComparison(Simulation sim) {
+    sim.register("goldilocks-w1024", c -> reduced(c, FeaturePredictor.builder().seed(c.seed()).build()));
+    sim.register("goldilocks-djl-w1024", c -> {
+      CharTokenizer tok = new CharTokenizer(alphabet(c.pool()));
+      return reduced(c, TransformerTeacher.builder(new TransformerConfig(tok.vocabSize(), 64, 2, 4, 128, 128), tok).seed(c.seed())
+          .learningRate(1e-3).target(TeacherTarget.SUCCESS_RATE).build());
+    });
+  }
+
+  /** The distinct characters of the pool's texts, in order of first appearance. */
+  static String alphabet(QuestionPool pool) {
+    java.util.BitSet seen = new java.util.BitSet(65536);
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < pool.size(); i++) {
+      String t = pool.text(i);
+      for (int j = 0; j < t.length(); j++) {
+        char ch = t.charAt(j);
+        if (!seen.get(ch)) {
+          seen.set(ch);
+          b.append(ch);
+        }
+      }
+    }
+    return b.toString();
+  }
+
+  private static GoldilocksSampler reduced(Simulation.Context c, UtilityPredictor teacher) {
+    return GoldilocksSampler.builder(c.pool()).predictor(teacher).candidates(c.config().candidates()).epsilon(0.1).window(1024)
+        .updateEvery(64).epochs(2).seed(c.seed()).updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).build();
   }
 
   private static GoldilocksSampler ablation(Simulation.Context c, FeaturePredictor.Builder teacher,

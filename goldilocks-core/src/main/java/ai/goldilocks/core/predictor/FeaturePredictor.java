@@ -27,8 +27,10 @@ import java.util.Objects;
  *       observed utility by mean squared error.
  * </ul>
  *
- * <p>Two further refinements, both on by default: <b>recency</b> (an example's weight halves every
- * {@code halfLife} samples, so the teacher follows a student whose skill moves) and
+ * <p>Three further refinements, all on by default: <b>recency</b> (an example's weight halves every
+ * {@code halfLife} samples, so the teacher follows a student whose skill moves), the <b>recent
+ * offset</b> (one logit offset for all questions fitted to the newest outcomes, so the predictions
+ * are of the student as it is now rather than as it was on average over the window) and
  * <b>per-question memory</b> (with the success-rate head: each question seen in the window gets a
  * random effect u added to its text logit, the posterior mode under a N(0, priorStd^2) prior given
  * its observed outcomes, so a question that recurs is predicted from what it did, not only from
@@ -46,77 +48,56 @@ import java.util.Objects;
  */
 public final class FeaturePredictor implements UtilityPredictor {
   private static final int D = TextFeatures.DIM;
-  private static final int STATE_VERSION = 3;
-  private static final int BUCKETS = SparseText.BUCKETS;
+  private static final int STATE_VERSION = 4;
   private static final int SLOTS = SparseText.SLOTS;
-  private static final double SPARSE_DECAY = 0.99;
-  private static final double SPARSE_L2 = 1e-4;
-  private static final int NEWTON_STEPS = 3;
-  private static final double MIN_PRIOR_STD = 0.1;
-  private static final double MAX_PRIOR_STD = 4;
+  /** Prior precision of the recent offset: N(0, 1) on the logit. */
+  private static final double RECENT_PRIOR = 1;
 
   /** Weights and memory published together; never mutated after publication. */
   private record Published(double[] w, float[] sparse, QuestionEffects effects, QuestionEffects clusterEffects,
-      boolean graded) {
+      boolean graded, double now) {
     /** A question's memory: its own if it was seen, else its cluster's (0 if neither). */
     double effect(SparseText sparse, int q) {
       return sparse == null ? effects.get(q) : effects.get(q, clusterEffects.get(sparse.cluster[q]));
     }
   }
 
+  private final Mlp net;
   private final int hidden;
-  private final double learningRate;
-  private final int batchSize;
+  private final TeacherTraining training;
   private final TeacherTarget target;
-  private final double halfLife;
   private final boolean memory;
+  private final double recentHalfLife;
   private final double priorPrecision;
   private final FeatureSet features;
   private final boolean sparseText;
   private final Rng rng;
   private volatile Published published;
   // training-thread state
-  private final double[] m;
-  private final double[] v;
-  private long adamStep;
-  private final float[] sparseMs; // running mean square of the sparse gradients (empty without sparse text)
+  private final Adam adam;
+  private final SparseLinear sparseOpt; // null without sparse text
 
   private FeaturePredictor(Builder b) {
     this.hidden = b.hidden;
-    this.learningRate = b.learningRate;
-    this.batchSize = b.batchSize;
+    this.net = new Mlp(hidden);
+    this.training = b.training();
     this.target = b.target;
-    this.halfLife = b.halfLife;
     this.memory = b.memory && b.target == TeacherTarget.SUCCESS_RATE;
+    this.recentHalfLife = b.target == TeacherTarget.SUCCESS_RATE ? b.recentHalfLife : 0;
     this.priorPrecision = Double.isNaN(b.priorStd) ? Double.NaN : 1.0 / (b.priorStd * b.priorStd);
     this.features = b.features;
     this.sparseText = b.sparseText;
-    this.rng = new Rng(b.seed);
-    int n = paramCount(hidden);
-    double[] w = new double[n];
-    double scale = Math.sqrt(2.0 / D);
-    for (int i = 0; i < hidden * D; i++) {
-      w[i] = rng.nextGaussian() * scale;
-    }
-    double scale2 = Math.sqrt(1.0 / hidden);
-    for (int i = 0; i < hidden; i++) {
-      w[hidden * D + hidden + i] = rng.nextGaussian() * scale2 * 0.1;
-    }
-    this.published = new Published(w, new float[sparseText ? BUCKETS : 0], QuestionEffects.EMPTY, QuestionEffects.EMPTY, false);
-    this.m = new double[n];
-    this.v = new double[n];
-    this.sparseMs = new float[sparseText ? BUCKETS : 0];
-  }
-
-  /** W1 (hidden x D), b1 (hidden), w2 (hidden), b2, then the spread head w3 (hidden), b3. */
-  private static int paramCount(int hidden) {
-    return hidden * D + hidden + hidden + 1 + hidden + 1;
+    this.rng = new Rng(training.seed());
+    this.published = new Published(net.init(rng), new float[sparseText ? SparseLinear.BUCKETS : 0], QuestionEffects.EMPTY,
+        QuestionEffects.EMPTY, false, 0);
+    this.adam = new Adam(net.size, training.learningRate());
+    this.sparseOpt = sparseText ? new SparseLinear(training.learningRate()) : null;
   }
 
   /**
-   * A builder with the defaults: success-rate head, 32 hidden units, learning rate 1e-2, minibatch
-   * 32, half-life 1024 samples, per-question memory with an estimated prior, general features with
-   * sparse text, seed 0.
+   * A builder with the defaults: success-rate head, 32 hidden units, the shared
+   * {@link TeacherTraining#defaults()} (learning rate 1e-2, minibatch 32, half-life 1024 samples,
+   * seed 0), per-question memory with an estimated prior, general features with sparse text.
    */
   public static Builder builder() {
     return new Builder();
@@ -151,71 +132,23 @@ public final class FeaturePredictor implements UtilityPredictor {
     double[] h = new double[hidden];
     for (int j = 0; j < count; j++) {
       int q = candidates[j];
-      load(table, q, x);
-      double z = forward(pub.w, x, h) + (sparse == null ? 0 : sparseSum(pub.sparse, sparse.ids, q * SLOTS));
+      Mlp.load(table, q, x);
+      double z = net.forward(pub.w, x, h) + (sparse == null ? 0 : SparseLinear.sum(pub.sparse, sparse.ids, q * SLOTS));
       if (target == TeacherTarget.UTILITY) {
-        out[j] = 0.5 * sigmoid(z);
+        out[j] = 0.5 * MemoryFit.sigmoid(z);
       } else {
-        double p = sigmoid(z + pub.effect(sparse, q));
+        double p = MemoryFit.sigmoid(z + pub.now + pub.effect(sparse, q));
         if (successRate) {
           out[j] = p;
           continue;
         }
         double u = Math.sqrt(p * (1 - p));
         if (pub.graded) {
-          u *= sigmoid(spread(pub.w, h));
+          u *= MemoryFit.sigmoid(net.spread(pub.w, h));
         }
         out[j] = Math.min(0.5, u);
       }
     }
-  }
-
-  /** The sparse words' and crosses' contribution to a logit: the weights of ids[base .. base + SLOTS). */
-  private static double sparseSum(float[] weights, char[] ids, int base) {
-    double z = 0;
-    for (int s = 0; s < SLOTS; s++) {
-      z += weights[ids[base + s]]; // bucket 0 (empty) keeps weight 0
-    }
-    return z;
-  }
-
-  private static double sigmoid(double z) {
-    return 1 / (1 + Math.exp(-z));
-  }
-
-  private static void load(byte[] table, int index, double[] x) {
-    int base = index * D;
-    for (int k = 0; k < D; k++) {
-      x[k] = table[base + k] * (1.0 / 127);
-    }
-  }
-
-  /** Returns the main output's pre-activation z; fills h with the hidden activations. */
-  private double forward(double[] w, double[] x, double[] h) {
-    int b1 = hidden * D;
-    int w2 = b1 + hidden;
-    double z = w[w2 + hidden];
-    for (int i = 0; i < hidden; i++) {
-      double a = w[b1 + i];
-      int row = i * D;
-      for (int k = 0; k < D; k++) {
-        a += w[row + k] * x[k];
-      }
-      a = a > 0 ? a : 0;
-      h[i] = a;
-      z += w[w2 + i] * a;
-    }
-    return z;
-  }
-
-  /** The spread head's pre-activation, from hidden activations h. */
-  private double spread(double[] w, double[] h) {
-    int w3 = hidden * D + hidden + hidden + 1;
-    double z = w[w3 + hidden];
-    for (int i = 0; i < hidden; i++) {
-      z += w[w3 + i] * h[i];
-    }
-    return z;
   }
 
   @Override
@@ -247,9 +180,6 @@ public final class FeaturePredictor implements UtilityPredictor {
     double[] weight = weights(ex);
     byte[] table = TextFeatures.table(pool, features);
     SparseText sparse = sparseText ? SparseText.of(pool) : null;
-    float[] sw = pub.sparse.clone();
-    float[] sgrad = new float[sw.length];
-    int[] touched = new int[sparse == null ? 0 : batchSize * SLOTS];
     // the window's rows gathered once (the pool's tables are large; every epoch reads them again)
     byte[] rows = new byte[count * D];
     char[] ids = sparse == null ? null : new char[count * SLOTS];
@@ -261,80 +191,89 @@ public final class FeaturePredictor implements UtilityPredictor {
       }
     }
     double[] w = pub.w.clone();
-    double[] grad = new double[w.length];
-    double[] x = new double[D];
-    double[] h = new double[hidden];
+    float[] sw = pub.sparse.clone();
     int[] order = Rng.identity(count);
-    int b1 = hidden * D;
-    int w2 = b1 + hidden;
-    int w3 = w2 + hidden + 1;
     for (int e = 0; e < epochs; e++) {
       rng.shuffle(order);
-      for (int start = 0; start < count; start += batchSize) {
-        int end = Math.min(count, start + batchSize);
-        Arrays.fill(grad, 0);
-        int nTouched = 0;
-        for (int s = start; s < end; s++) {
-          int i = order[s];
-          load(rows, i, x);
-          double z = forward(w, x, h) + (ids == null ? 0 : sparseSum(sw, ids, i * SLOTS));
-          double dz;
-          double ds = 0;
-          if (target == TeacherTarget.UTILITY) {
-            // d/dz of (f - y)^2 with f = 0.5 sigmoid(z): 2 (f - y) f (1 - 2f)
-            double f = 0.5 * sigmoid(z);
-            dz = 2 * (f - ex.utility(i)) * f * (1 - 2 * f);
-          } else {
-            // d/dz of the binomial negative log-likelihood per rollout: p - p_hat
-            dz = sigmoid(z) - ex.successRate(i);
-            double ph = ex.successRate(i);
-            if (graded && ph > 0 && ph < 1) {
-              double ratio = Math.min(1, ex.utility(i) / Math.sqrt(ph * (1 - ph)));
-              double r = sigmoid(spread(w, h));
-              ds = 2 * (r - ratio) * r * (1 - r);
-            }
-          }
-          double scale = weight[i] / (end - start);
-          dz *= scale;
-          ds *= scale;
-          grad[w2 + hidden] += dz;
-          grad[w3 + hidden] += ds;
-          if (ids != null) {
-            int base = i * SLOTS;
-            for (int sl = 0; sl < SLOTS; sl++) {
-              int id = ids[base + sl];
-              if (id != 0) {
-                if (sgrad[id] == 0) {
-                  touched[nTouched++] = id;
-                }
-                sgrad[id] += (float) dz;
-                if (sgrad[id] == 0) {
-                  sgrad[id] = Float.MIN_VALUE; // still listed as touched
-                }
-              }
-            }
-          }
-          for (int k = 0; k < hidden; k++) {
-            if (h[k] <= 0) {
-              continue;
-            }
-            grad[w2 + k] += dz * h[k];
-            grad[w3 + k] += ds * h[k];
-            double da = dz * w[w2 + k] + ds * w[w3 + k];
-            grad[b1 + k] += da;
-            int row = k * D;
-            for (int c = 0; c < D; c++) {
-              grad[row + c] += da * x[c];
-            }
-          }
+      epoch(ex, weight, rows, ids, w, sw, graded, order);
+    }
+    double now = 0;
+    QuestionEffects[] effects = {QuestionEffects.EMPTY, QuestionEffects.EMPTY};
+    boolean recent = recentHalfLife > 0;
+    if (memory || recent) {
+      double[] z = logits(rows, ids, w, sw, count);
+      if (recent) {
+        now = MemoryFit.recentOffset(ex, z, recentHalfLife, RECENT_PRIOR);
+        for (int i = 0; i < count; i++) {
+          z[i] += now;
         }
-        adam(w, grad);
-        sparseStep(sw, sgrad, touched, nTouched);
+      }
+      if (memory) {
+        effects = MemoryFit.fit(ex, weight, z, sparse, priorPrecision);
       }
     }
-    QuestionEffects[] effects = memory ? effects(ex, weight, rows, ids, sparse, w, sw)
-        : new QuestionEffects[] {QuestionEffects.EMPTY, QuestionEffects.EMPTY};
-    published = new Published(w, sw, effects[0], effects[1], graded);
+    published = new Published(w, sw, effects[0], effects[1], graded, now);
+  }
+
+  /** One pass over the window in minibatches in the given order, updating w and sw in place. */
+  private void epoch(TrainingExamples ex, double[] weight, byte[] rows, char[] ids, double[] w, float[] sw, boolean graded,
+      int[] order) {
+    int count = ex.size();
+    int batchSize = training.batchSize();
+    double[] grad = new double[w.length];
+    float[] sgrad = new float[sw.length];
+    int[] touched = new int[ids == null ? 0 : batchSize * SLOTS];
+    double[] x = new double[D];
+    double[] h = new double[hidden];
+    for (int start = 0; start < count; start += batchSize) {
+      int end = Math.min(count, start + batchSize);
+      Arrays.fill(grad, 0);
+      int nTouched = 0;
+      for (int s = start; s < end; s++) {
+        int i = order[s];
+        Mlp.load(rows, i, x);
+        double z = net.forward(w, x, h) + (ids == null ? 0 : SparseLinear.sum(sw, ids, i * SLOTS));
+        double dz;
+        double ds = 0;
+        if (target == TeacherTarget.UTILITY) {
+          // d/dz of (f - y)^2 with f = 0.5 sigmoid(z): 2 (f - y) f (1 - 2f)
+          double f = 0.5 * MemoryFit.sigmoid(z);
+          dz = 2 * (f - ex.utility(i)) * f * (1 - 2 * f);
+        } else {
+          // d/dz of the binomial negative log-likelihood per rollout: p - p_hat
+          double ph = ex.successRate(i);
+          dz = MemoryFit.sigmoid(z) - ph;
+          if (graded && ph > 0 && ph < 1) {
+            double ratio = Math.min(1, ex.utility(i) / Math.sqrt(ph * (1 - ph)));
+            double r = MemoryFit.sigmoid(net.spread(w, h));
+            ds = 2 * (r - ratio) * r * (1 - r);
+          }
+        }
+        double scale = weight[i] / (end - start);
+        dz *= scale;
+        ds *= scale;
+        if (ids != null) {
+          nTouched = SparseLinear.accumulate(sgrad, ids, i * SLOTS, dz, touched, nTouched);
+        }
+        net.backward(w, grad, x, h, dz, ds);
+      }
+      adam.step(w, grad);
+      if (sparseOpt != null) {
+        sparseOpt.step(sw, sgrad, touched, nTouched);
+      }
+    }
+  }
+
+  /** The text's logits (dense and sparse parts) of the window's examples. */
+  private double[] logits(byte[] rows, char[] ids, double[] w, float[] sw, int count) {
+    double[] x = new double[D];
+    double[] h = new double[hidden];
+    double[] z = new double[count];
+    for (int i = 0; i < count; i++) {
+      Mlp.load(rows, i, x);
+      z[i] = net.forward(w, x, h) + (ids == null ? 0 : SparseLinear.sum(sw, ids, i * SLOTS));
+    }
+    return z;
   }
 
   /**
@@ -343,6 +282,7 @@ public final class FeaturePredictor implements UtilityPredictor {
    */
   private double[] weights(TrainingExamples ex) {
     int count = ex.size();
+    double halfLife = training.halfLife();
     double[] wt = new double[count];
     double sum = 0;
     for (int i = 0; i < count; i++) {
@@ -357,131 +297,6 @@ public final class FeaturePredictor implements UtilityPredictor {
     return wt;
   }
 
-  /**
-   * Posterior modes of the random effects on the logit: with sparse text first one per cluster
-   * (questions stating the same numbers), then per question a deviation from its cluster's; without,
-   * one per question. Each maximises sum_i wt_i [k_i log p_i + (n_i - k_i) log (1 - p_i)] - u^2
-   * priorPrecision / 2 over its examples, p_i = sigmoid(offset_i + u), by a few Newton steps from 0.
-   * wt is normalised to weigh the newest group about 1. Returns {question effects (totals),
-   * cluster effects}.
-   */
-  private QuestionEffects[] effects(TrainingExamples ex, double[] weight, byte[] rows, char[] ids, SparseText sparse, double[] w,
-      float[] sw) {
-    int count = ex.size();
-    double[] x = new double[D];
-    double[] h = new double[hidden];
-    double[] z = new double[count];
-    for (int i = 0; i < count; i++) {
-      load(rows, i, x);
-      z[i] = forward(w, x, h) + (ids == null ? 0 : sparseSum(sw, ids, i * SLOTS));
-    }
-    double newest = weight[count - 1] / ex.groupSize(count - 1);
-    double priorPrecision = this.priorPrecision;
-    if (Double.isNaN(priorPrecision)) {
-      // empirical Bayes, method of moments: E[(p_hat - p)^2] = p(1-p)/n + (p(1-p))^2 tau^2
-      double num = 0;
-      double den = 0;
-      for (int i = 0; i < count; i++) {
-        double p = sigmoid(z[i]);
-        double var = p * (1 - p);
-        double r = ex.successRate(i) - p;
-        num += weight[i] * (r * r - var / ex.groupSize(i));
-        den += weight[i] * var * var;
-      }
-      double tau2 = den > 0 ? num / den : 0;
-      tau2 = Math.max(MIN_PRIOR_STD * MIN_PRIOR_STD, Math.min(MAX_PRIOR_STD * MAX_PRIOR_STD, tau2));
-      priorPrecision = 1 / tau2;
-    }
-    QuestionEffects clusters = QuestionEffects.EMPTY;
-    double[] offset = z;
-    if (sparse != null) {
-      int[] cluster = new int[count];
-      for (int i = 0; i < count; i++) {
-        cluster[i] = sparse.cluster[ex.question(i)];
-      }
-      clusters = fit(ex, cluster, z, weight, newest, priorPrecision, null, null);
-      offset = new double[count];
-      for (int i = 0; i < count; i++) {
-        offset[i] = z[i] + clusters.get(cluster[i]);
-      }
-    }
-    int[] question = new int[count];
-    for (int i = 0; i < count; i++) {
-      question[i] = ex.question(i);
-    }
-    return new QuestionEffects[] {fit(ex, question, offset, weight, newest, priorPrecision, sparse, sparse == null ? null : clusters),
-        clusters};
-  }
-
-  /**
-   * One effect per distinct key over the examples with that key (see {@link #effects}); with
-   * {@code base}, keys are questions and each stored value is the effect plus the base effect of
-   * the question's cluster.
-   */
-  private QuestionEffects fit(TrainingExamples ex, int[] key, double[] offset, double[] weight, double newest,
-      double priorPrecision, SparseText sparse, QuestionEffects base) {
-    int count = key.length;
-    long[] keyed = new long[count];
-    for (int i = 0; i < count; i++) {
-      keyed[i] = ((long) key[i] << 32) | i;
-    }
-    Arrays.sort(keyed);
-    QuestionEffects.Builder out = new QuestionEffects.Builder(count);
-    int s = 0;
-    while (s < count) {
-      int k = (int) (keyed[s] >>> 32);
-      int e = s;
-      while (e < count && (int) (keyed[e] >>> 32) == k) {
-        e++;
-      }
-      double u = 0;
-      for (int step = 0; step < NEWTON_STEPS; step++) {
-        double grad = -u * priorPrecision;
-        double hess = priorPrecision;
-        for (int j = s; j < e; j++) {
-          int i = (int) keyed[j];
-          double n = ex.groupSize(i);
-          double wt = weight[i] / n / newest;
-          double p = sigmoid(offset[i] + u);
-          grad += wt * n * (ex.successRate(i) - p);
-          hess += wt * n * p * (1 - p);
-        }
-        u += grad / hess;
-      }
-      out.put(k, (float) (base == null ? u : u + base.get(sparse.cluster[k])));
-      s = e;
-    }
-    return out.build();
-  }
-
-  /**
-   * One step on the sparse weights a minibatch touched: RMSProp (a running mean square per weight,
-   * decay 0.99, kept only for touched weights) with a little L2; clears their gradients.
-   */
-  private void sparseStep(float[] sw, float[] g, int[] touched, int n) {
-    for (int k = 0; k < n; k++) {
-      int id = touched[k];
-      double gi = g[id];
-      double ms = SPARSE_DECAY * sparseMs[id] + (1 - SPARSE_DECAY) * gi * gi;
-      sparseMs[id] = (float) ms;
-      sw[id] = (float) (sw[id] - learningRate * (gi / (Math.sqrt(ms) + 1e-8) + SPARSE_L2 * sw[id]));
-      g[id] = 0;
-    }
-  }
-
-  private void adam(double[] w, double[] g) {
-    adamStep++;
-    double b1 = 0.9;
-    double b2 = 0.999;
-    double c1 = 1 - Math.pow(b1, adamStep);
-    double c2 = 1 - Math.pow(b2, adamStep);
-    for (int i = 0; i < w.length; i++) {
-      m[i] = b1 * m[i] + (1 - b1) * g[i];
-      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-      w[i] -= learningRate * (m[i] / c1) / (Math.sqrt(v[i] / c2) + 1e-8);
-    }
-  }
-
   @Override
   public void writeState(DataOutput out) throws IOException {
     Published pub = published;
@@ -492,25 +307,26 @@ public final class FeaturePredictor implements UtilityPredictor {
     out.writeBoolean(sparseText);
     out.writeBoolean(pub.graded);
     out.writeLong(rng.state());
-    out.writeLong(adamStep);
+    out.writeLong(adam.step);
     double[] w = pub.w;
     for (int i = 0; i < w.length; i++) {
       out.writeDouble(w[i]);
-      out.writeDouble(m[i]);
-      out.writeDouble(v[i]);
+      out.writeDouble(adam.m[i]);
+      out.writeDouble(adam.v[i]);
     }
     for (int i = 0; i < pub.sparse.length; i++) {
       out.writeFloat(pub.sparse[i]);
-      out.writeFloat(sparseMs[i]);
+      out.writeFloat(sparseOpt.meanSquare[i]);
     }
     pub.effects.write(out);
     pub.clusterEffects.write(out);
+    out.writeDouble(pub.now);
   }
 
   @Override
   public void readState(DataInput in) throws IOException {
     int version = in.readInt();
-    if (version != STATE_VERSION) {
+    if (version != STATE_VERSION && version != 3) {
       throw new IOException("unsupported features-mlp state version " + version + " (this predictor reads " + STATE_VERSION + ")");
     }
     int h = in.readInt();
@@ -530,7 +346,7 @@ public final class FeaturePredictor implements UtilityPredictor {
     boolean graded = in.readBoolean();
     long rngState = in.readLong();
     long step = in.readLong();
-    int n = paramCount(hidden);
+    int n = net.size;
     double[] w = new double[n];
     double[] mm = new double[n];
     double[] vv = new double[n];
@@ -542,8 +358,9 @@ public final class FeaturePredictor implements UtilityPredictor {
         throw new IOException("corrupt features-mlp state: parameter " + i + " = (" + w[i] + ", " + mm[i] + ", " + vv[i] + ")");
       }
     }
-    float[] sw = new float[sparseMs.length];
-    float[] ms = new float[sparseMs.length];
+    int buckets = sparseOpt == null ? 0 : SparseLinear.BUCKETS;
+    float[] sw = new float[buckets];
+    float[] ms = new float[buckets];
     for (int i = 0; i < sw.length; i++) {
       sw[i] = in.readFloat();
       ms[i] = in.readFloat();
@@ -553,34 +370,45 @@ public final class FeaturePredictor implements UtilityPredictor {
     }
     QuestionEffects effects = QuestionEffects.read(in);
     QuestionEffects clusterEffects = QuestionEffects.read(in);
+    double now = version == 3 ? 0 : in.readDouble(); // version 3 had no recent offset
+    if (!Double.isFinite(now)) {
+      throw new IOException("corrupt features-mlp state: recent offset " + now);
+    }
     rng.setState(rngState);
-    System.arraycopy(ms, 0, sparseMs, 0, ms.length);
-    adamStep = step;
-    System.arraycopy(mm, 0, m, 0, n);
-    System.arraycopy(vv, 0, v, 0, n);
-    published = new Published(w, sw, effects, clusterEffects, graded);
+    if (sparseOpt != null) {
+      System.arraycopy(ms, 0, sparseOpt.meanSquare, 0, ms.length);
+    }
+    adam.step = step;
+    System.arraycopy(mm, 0, adam.m, 0, n);
+    System.arraycopy(vv, 0, adam.v, 0, n);
+    published = new Published(w, sw, effects, clusterEffects, graded, now);
   }
 
   @Override
   public String toString() {
-    return "FeaturePredictor[target=" + target + ", hidden=" + hidden + ", lr=" + learningRate + ", batch=" + batchSize
-        + ", halfLife=" + halfLife + ", memory=" + memory + ", features=" + features + ", sparseText=" + sparseText + "]";
+    return "FeaturePredictor[target=" + target + ", hidden=" + hidden + ", lr=" + training.learningRate() + ", batch="
+        + training.batchSize() + ", halfLife=" + training.halfLife() + ", memory=" + memory + ", recentHalfLife=" + recentHalfLife + ", features=" + features + ", sparseText=" + sparseText + "]";
   }
 
-  /** Configures a {@link FeaturePredictor}. */
-  public static final class Builder {
+  /**
+   * Configures a {@link FeaturePredictor}: the shared training knobs of {@link TeacherBuilder}
+   * (learning rate, minibatch, half-life, seed) and what is this teacher's own.
+   */
+  public static final class Builder extends TeacherBuilder<Builder> {
     private int hidden = 32;
-    private double learningRate = 1e-2;
-    private int batchSize = 32;
-    private long seed = 0;
     private TeacherTarget target = TeacherTarget.SUCCESS_RATE;
-    private double halfLife = 1024;
     private boolean memory = true;
+    private double recentHalfLife = 128;
     private double priorStd = Double.NaN;
     private FeatureSet features = FeatureSet.GENERAL;
     private boolean sparseText = true;
 
     private Builder() {}
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
 
     /**
      * The dense text features (default {@link FeatureSet#GENERAL}, for any text);
@@ -609,45 +437,31 @@ public final class FeaturePredictor implements UtilityPredictor {
       return this;
     }
 
-    /** Adam learning rate (default 1e-2). */
-    public Builder learningRate(double lr) {
-      checkArgument(lr > 0 && Double.isFinite(lr), "learningRate must be positive and finite, got %s", lr);
-      this.learningRate = lr;
-      return this;
-    }
-
-    /** Minibatch size (default 32). */
-    public Builder batchSize(int size) {
-      checkArgument(size >= 1, "batchSize must be >= 1, got %s", size);
-      this.batchSize = size;
-      return this;
-    }
-
-    /** Seed for initial weights and shuffling (default 0). */
-    public Builder seed(long seed) {
-      this.seed = seed;
-      return this;
-    }
-
     /** What the output is trained on (default {@link TeacherTarget#SUCCESS_RATE}). */
     public Builder target(TeacherTarget target) {
       this.target = Objects.requireNonNull(target, "target");
       return this;
     }
 
-    /**
-     * Samples after which an example's weight has halved (default 1024);
-     * {@code Double.POSITIVE_INFINITY} weighs the whole window equally.
-     */
-    public Builder halfLife(double samples) {
-      checkArgument(samples > 0, "halfLife must be positive (or infinite), got %s", samples);
-      this.halfLife = samples;
-      return this;
-    }
-
     /** Per-question memory with the success-rate head (default on; ignored by the utility head). */
     public Builder memory(boolean on) {
       this.memory = on;
+      return this;
+    }
+
+    /**
+     * The recent offset, with the success-rate head (default half-life 128 samples; 0 turns it
+     * off; ignored by the utility head): after each update one logit offset shared by all
+     * questions is fitted to the newest outcomes, weighted by 2^(-age / halfLife) under a N(0, 1)
+     * prior, and added to every prediction. The network is fitted to the whole window, so it
+     * predicts the student as it was on average over the window; a student who learns has moved
+     * on since, and the offset says how far.
+     */
+    public Builder recentHalfLife(double samples) {
+      if (!(samples >= 0) || Double.isInfinite(samples)) {
+        throw new IllegalArgumentException("recentHalfLife must be >= 0 and finite (0: off), got " + samples);
+      }
+      this.recentHalfLife = samples;
       return this;
     }
 

@@ -110,6 +110,53 @@ class FeaturePredictorTest {
     assertTrue(!Arrays.equals(before, after));
   }
 
+  /**
+   * A student who learns: every question's success rate rises over the window. The network fits the
+   * window's average; the recent offset moves the prediction for a question never seen towards the
+   * newest outcomes.
+   */
+  @Test
+  void theRecentOffsetPredictsTheStudentAsItIsNow() {
+    Data d = additions(5000, 11);
+    Rng rng = new Rng(12);
+    int n = 4096;
+    int[] idx = new int[n];
+    double[] ph = new double[n];
+    double[] u = new double[n];
+    int[] g = new int[n];
+    for (int i = 0; i < n; i++) {
+      idx[i] = i;
+      double logit = Math.log(d.p()[i] / (1 - d.p()[i])) + 3.0 * i / n; // skill + 3 logits over the window
+      double p = 1 / (1 + Math.exp(-logit));
+      int k = 0;
+      for (int j = 0; j < 8; j++) {
+        k += rng.nextDouble() < p ? 1 : 0;
+      }
+      ph[i] = k / 8.0;
+      u[i] = utility(ph[i]);
+      g[i] = 8;
+    }
+    TrainingExamples ex = new TrainingExamples(idx, u, ph, g, n, n);
+    FeaturePredictor now = FeaturePredictor.builder().seed(1).build();
+    FeaturePredictor off = FeaturePredictor.builder().seed(1).recentHalfLife(0).build();
+    now.train(d.pool(), ex, 3);
+    off.train(d.pool(), ex, 3);
+    // the utility of questions never seen, for the student at the end of the window
+    int m = 5000 - n;
+    int[] unseen = new int[m];
+    double[] truth = new double[5000]; // by pool index
+    for (int i = 0; i < m; i++) {
+      unseen[i] = n + i;
+      double logit = Math.log(d.p()[n + i] / (1 - d.p()[n + i])) + 3.0;
+      truth[n + i] = utility(1 / (1 + Math.exp(-logit)));
+    }
+    double errNow = mae(now, d.pool(), unseen, truth);
+    double errOff = mae(off, d.pool(), unseen, truth);
+    assertTrue(errNow < 0.8 * errOff, "recent offset MAE " + errNow + " vs without " + errOff);
+    assertThrows(IllegalArgumentException.class, () -> FeaturePredictor.builder().recentHalfLife(-1));
+    assertThrows(IllegalArgumentException.class, () -> FeaturePredictor.builder().recentHalfLife(Double.POSITIVE_INFINITY));
+  }
+
   /** 200 questions with the same text: only memory can tell them apart. */
   @Test
   void memoryTellsApartQuestionsWhoseTextIsTheSame() {

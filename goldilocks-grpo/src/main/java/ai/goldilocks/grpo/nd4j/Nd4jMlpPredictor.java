@@ -6,6 +6,8 @@ import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.spi.TrainingExamples;
 import ai.goldilocks.core.internal.Rng;
 import ai.goldilocks.core.spi.UtilityPredictor;
+import ai.goldilocks.core.predictor.TeacherBuilder;
+import ai.goldilocks.core.predictor.TeacherTraining;
 import ai.goldilocks.core.predictor.TextFeatures;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -49,9 +51,9 @@ public final class Nd4jMlpPredictor implements UtilityPredictor {
 
   private Nd4jMlpPredictor(Builder b) {
     this.hidden = b.hidden;
-    this.learningRate = b.learningRate;
-    this.batchSize = b.batchSize;
-    this.rng = new Rng(b.seed);
+    this.learningRate = b.training().learningRate();
+    this.batchSize = b.training().batchSize();
+    this.rng = new Rng(b.training().seed());
     float[] w1 = new float[hidden * D];
     double s1 = Math.sqrt(2.0 / D);
     for (int i = 0; i < w1.length; i++) {
@@ -72,7 +74,11 @@ public final class Nd4jMlpPredictor implements UtilityPredictor {
     return new Params(Nd4j.zerosLike(p.w1), Nd4j.zerosLike(p.b1), Nd4j.zerosLike(p.w2), Nd4j.zerosLike(p.b2));
   }
 
-  /** A builder: 32 hidden units, learning rate 3e-3, minibatch 32, seed 0. */
+  /**
+   * A builder: 32 hidden units and the shared {@link TeacherTraining#defaults()} (learning rate
+   * 1e-2, minibatch 32, seed 0); this teacher weighs the window equally, so it ignores the
+   * half-life.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -220,39 +226,21 @@ public final class Nd4jMlpPredictor implements UtilityPredictor {
     return Nd4j.create(f, new long[] {rows, cols}, 'c');
   }
 
-  /** Configures an {@link Nd4jMlpPredictor}. */
-  public static final class Builder {
+  /** Configures an {@link Nd4jMlpPredictor}: the shared {@link TeacherBuilder} knobs and the hidden units. */
+  public static final class Builder extends TeacherBuilder<Builder> {
     private int hidden = 32;
-    private double learningRate = 3e-3;
-    private int batchSize = 32;
-    private long seed;
 
     private Builder() {}
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
 
     /** Hidden units (default 32). */
     public Builder hidden(int units) {
       checkArgument(units >= 1, "hidden must be >= 1, got %s", units);
       this.hidden = units;
-      return this;
-    }
-
-    /** Adam learning rate (default 3e-3). */
-    public Builder learningRate(double lr) {
-      checkArgument(lr > 0 && Double.isFinite(lr), "learningRate must be positive and finite, got %s", lr);
-      this.learningRate = lr;
-      return this;
-    }
-
-    /** Minibatch size (default 32). */
-    public Builder batchSize(int size) {
-      checkArgument(size >= 1, "batchSize must be >= 1, got %s", size);
-      this.batchSize = size;
-      return this;
-    }
-
-    /** Seed (default 0). */
-    public Builder seed(long seed) {
-      this.seed = seed;
       return this;
     }
 

@@ -1,0 +1,29 @@
+package ai.goldilocks.core.predictor;
+
+/** Adam (beta 0.9 / 0.999) over a flat weight array, with its moment estimates and step count. */
+final class Adam {
+  final double[] m;
+  final double[] v;
+  long step;
+  private final double learningRate;
+
+  Adam(int size, double learningRate) {
+    this.m = new double[size];
+    this.v = new double[size];
+    this.learningRate = learningRate;
+  }
+
+  /** One step on w with gradient g. */
+  void step(double[] w, double[] g) {
+    step++;
+    double b1 = 0.9;
+    double b2 = 0.999;
+    double c1 = 1 - Math.pow(b1, step);
+    double c2 = 1 - Math.pow(b2, step);
+    for (int i = 0; i < w.length; i++) {
+      m[i] = b1 * m[i] + (1 - b1) * g[i];
+      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+      w[i] -= learningRate * (m[i] / c1) / (Math.sqrt(v[i] / c2) + 1e-8);
+    }
+  }
+}

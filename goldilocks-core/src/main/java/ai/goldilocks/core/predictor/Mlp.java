@@ -1,0 +1,96 @@
+package ai.goldilocks.core.predictor;
+
+import ai.goldilocks.core.internal.Rng;
+
+/**
+ * The feature teacher's network: one hidden ReLU layer over the {@link TextFeatures} of a question,
+ * a main output (a logit) and a second output (the spread head of graded rewards). Weights live in
+ * one flat array, laid out as W1 (hidden x D), b1 (hidden), w2 (hidden), b2, w3 (hidden), b3; this
+ * class holds no weights, only the arithmetic over them.
+ */
+final class Mlp {
+  static final int D = TextFeatures.DIM;
+
+  final int hidden;
+  final int b1;
+  final int w2;
+  final int w3;
+  final int size;
+
+  Mlp(int hidden) {
+    this.hidden = hidden;
+    this.b1 = hidden * D;
+    this.w2 = b1 + hidden;
+    this.w3 = w2 + hidden + 1;
+    this.size = w3 + hidden + 1;
+  }
+
+  /** Initial weights: He-scaled W1, small w2, zeros elsewhere. */
+  double[] init(Rng rng) {
+    double[] w = new double[size];
+    double scale = Math.sqrt(2.0 / D);
+    for (int i = 0; i < hidden * D; i++) {
+      w[i] = rng.nextGaussian() * scale;
+    }
+    double scale2 = Math.sqrt(1.0 / hidden);
+    for (int i = 0; i < hidden; i++) {
+      w[w2 + i] = rng.nextGaussian() * scale2 * 0.1;
+    }
+    return w;
+  }
+
+  /** Question {@code index}'s quantised features from {@code table} into x. */
+  static void load(byte[] table, int index, double[] x) {
+    int base = index * D;
+    for (int k = 0; k < D; k++) {
+      x[k] = table[base + k] * (1.0 / 127);
+    }
+  }
+
+  /** Returns the main output's pre-activation z; fills h with the hidden activations. */
+  double forward(double[] w, double[] x, double[] h) {
+    double z = w[w2 + hidden];
+    for (int i = 0; i < hidden; i++) {
+      double a = w[b1 + i];
+      int row = i * D;
+      for (int k = 0; k < D; k++) {
+        a += w[row + k] * x[k];
+      }
+      a = a > 0 ? a : 0;
+      h[i] = a;
+      z += w[w2 + i] * a;
+    }
+    return z;
+  }
+
+  /** The spread head's pre-activation, from hidden activations h. */
+  double spread(double[] w, double[] h) {
+    double z = w[w3 + hidden];
+    for (int i = 0; i < hidden; i++) {
+      z += w[w3 + i] * h[i];
+    }
+    return z;
+  }
+
+  /**
+   * Adds to {@code grad} the gradient of one example whose loss has derivative dz by the main
+   * pre-activation and ds by the spread head's, given its input x and hidden activations h.
+   */
+  void backward(double[] w, double[] grad, double[] x, double[] h, double dz, double ds) {
+    grad[w2 + hidden] += dz;
+    grad[w3 + hidden] += ds;
+    for (int k = 0; k < hidden; k++) {
+      if (h[k] <= 0) {
+        continue;
+      }
+      grad[w2 + k] += dz * h[k];
+      grad[w3 + k] += ds * h[k];
+      double da = dz * w[w2 + k] + ds * w[w3 + k];
+      grad[b1 + k] += da;
+      int row = k * D;
+      for (int c = 0; c < D; c++) {
+        grad[row + c] += da * x[c];
+      }
+    }
+  }
+}
