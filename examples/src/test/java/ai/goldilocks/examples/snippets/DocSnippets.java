@@ -205,6 +205,47 @@ final class DocSnippets {
     return s.stripTrailing();
   }
 
+  private static final Pattern LINK = Pattern.compile("\\]\\(([^)\\s]+)\\)");
+  private static final Pattern HEADING = Pattern.compile("^#+ (.*)$", Pattern.MULTILINE);
+
+  /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens. */
+  static String anchor(String heading) {
+    return heading.strip().toLowerCase(java.util.Locale.ROOT).replaceAll("[^\\p{L}\\p{N}_\\- ]", "").replace(' ', '-');
+  }
+
+  /**
+   * The relative links of one doc that lead nowhere: a file that does not exist, or an anchor that
+   * no heading of the target page has.
+   */
+  static List<String> brokenLinks(Path root, Path doc, String text) throws IOException {
+    List<String> out = new ArrayList<>();
+    Matcher m = LINK.matcher(text);
+    while (m.find()) {
+      String target = m.group(1);
+      if (target.matches("^[a-z]+:.*")) {
+        continue; // http:, https:, mailto:
+      }
+      int hash = target.indexOf('#');
+      String file = hash < 0 ? target : target.substring(0, hash);
+      Path p = file.isEmpty() ? doc : doc.getParent().resolve(file).normalize();
+      String where = root.relativize(doc) + ":" + (text.substring(0, m.start()).split("\n", -1).length);
+      if (!Files.exists(p)) {
+        out.add(where + ": link to " + target + ": no such file");
+      } else if (hash >= 0 && p.toString().endsWith(".md")) {
+        String a = target.substring(hash + 1);
+        Matcher h = HEADING.matcher(Files.readString(p));
+        boolean found = false;
+        while (h.find() && !found) {
+          found = anchor(h.group(1)).equals(a);
+        }
+        if (!found) {
+          out.add(where + ": link to " + target + ": no heading with the anchor #" + a);
+        }
+      }
+    }
+    return out;
+  }
+
   /** The repository's Markdown files (build outputs, virtual environments and results left out). */
   static List<Path> markdownFiles(Path root) {
     try (Stream<Path> s = Files.walk(root)) {

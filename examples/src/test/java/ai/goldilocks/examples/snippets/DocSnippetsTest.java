@@ -54,6 +54,27 @@ class DocSnippetsTest {
     assertTrue(unused.isEmpty(), "snippet regions no doc shows: " + unused);
   }
 
+  @Test
+  void everyRelativeLinkOfTheDocsLeadsToAFileAndHeading() throws Exception {
+    Path root = root();
+    List<String> problems = new ArrayList<>();
+    for (Path doc : DocSnippets.markdownFiles(root)) {
+      problems.addAll(DocSnippets.brokenLinks(root, doc, Files.readString(doc)));
+    }
+    assertTrue(problems.isEmpty(), String.join("\n", problems));
+  }
+
+  @Test
+  void brokenLinksAreFound(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("b.md"), "# The sampler's settings (`K`)\n");
+    Path a = dir.resolve("a.md");
+    String text = "see [b](b.md#the-samplers-settings-k), [c](c.md), [b2](b.md#nowhere), [web](https://x.org/y.md)";
+    List<String> p = DocSnippets.brokenLinks(dir, a, text);
+    assertEquals(2, p.size(), p.toString());
+    assertTrue(p.get(0).contains("c.md: no such file"), p.get(0));
+    assertTrue(p.get(1).contains("#nowhere"), p.get(1));
+  }
+
   // ---- the checker itself
 
   private static final String SOURCE = String.join("\n",
