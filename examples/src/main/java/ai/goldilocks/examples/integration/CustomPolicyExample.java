@@ -1,20 +1,23 @@
 package ai.goldilocks.examples.integration;
 
-import ai.goldilocks.core.Question;
+// snippet:start custom-policy
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.grpo.GrpoObjective;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
-import ai.goldilocks.grpo.Completion;
 import ai.goldilocks.grpo.GrpoTrainer;
+import ai.goldilocks.grpo.StepMetrics;
+import java.util.List;
+
+// snippet:end
+import ai.goldilocks.core.Question;
+import ai.goldilocks.grpo.Completion;
 import ai.goldilocks.grpo.Policy;
 import ai.goldilocks.grpo.SamplingConfig;
 import ai.goldilocks.grpo.Sequence;
-import ai.goldilocks.grpo.StepMetrics;
 import ai.goldilocks.grpo.TrainStats;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -145,16 +148,18 @@ public final class CustomPolicyExample {
         qs.add(new Question(a + "+" + b, a + "+" + b, Map.of("answer", Integer.toString(a + b))));
       }
     }
+    // snippet:start custom-policy
     QuestionPool pool = QuestionPool.of(qs);
-    try (TablePolicy policy = new TablePolicy(20.0);
+    try (TablePolicy policy = new TablePolicy(20.0);               // your Policy
         GoldilocksSampler sampler = GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder().build())
             .updateEvery(16).window(256).updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).build()) {
       GrpoTrainer trainer = GrpoTrainer.builder(policy, sampler,
-              (q, c) -> c.text().equals(q.metadata().get("answer")) ? 1.0 : 0.0)
+              (q, c) -> c.text().equals(q.metadata().get("answer")) ? 1.0 : 0.0)   // your RewardFunction
           .batchSize(8).groupSize(8).objective(GrpoObjective.builder().build()).build();
       List<StepMetrics> ms = trainer.run(steps, null);
       return ms.get(ms.size() - 1);
     }
+    // snippet:end
   }
 
   /** Prints the final step's metrics. */

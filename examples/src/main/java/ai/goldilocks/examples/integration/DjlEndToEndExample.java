@@ -1,5 +1,6 @@
 package ai.goldilocks.examples.integration;
 
+// snippet:start djl-end-to-end
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
@@ -14,7 +15,10 @@ import ai.goldilocks.grpo.tasks.ArithmeticTasks;
 import ai.goldilocks.grpo.tasks.ReversedAnswerReward;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
+
+// snippet:end
 
 /**
  * Case (c) of docs/integrating.md: the DJL transformer policy end to end, with the Goldilocks
@@ -23,8 +27,14 @@ import java.util.stream.Collectors;
 public final class DjlEndToEndExample {
   private DjlEndToEndExample() {}
 
-  /** Trains a small policy for {@code steps} GRPO steps; metrics and checkpoints go under {@code dir}. */
+  /**
+   * Trains a small policy until {@code steps} GRPO steps are done; metrics and checkpoints go under
+   * {@code dir}. A second call on the same directory resumes from the newest checkpoint.
+   *
+   * @return the metrics of the steps this call ran
+   */
   public static List<StepMetrics> run(int steps, Path dir) throws Exception {
+    // snippet:start djl-end-to-end
     CharTokenizer tok = CharTokenizer.arithmetic();
     QuestionPool pool = QuestionPool.of(ArithmeticTasks.generate(2000, 3, 1, "q").stream()
         .map(ArithmeticTask::toQuestion).collect(Collectors.toList()));
@@ -33,10 +43,16 @@ public final class DjlEndToEndExample {
         GoldilocksSampler sampler = GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder().build()).build()) {
       GrpoTrainer trainer = GrpoTrainer.builder(policy, sampler, new ReversedAnswerReward())
           .batchSize(8).groupSize(8).sampling(new SamplingConfig(1.0, 1.0, 6))
-          .metricsFile(dir.resolve("metrics.jsonl")).checkpoints(dir.resolve("checkpoints"), steps)
+          .metricsFile(dir.resolve("metrics.jsonl"))
+          .checkpoints(dir.resolve("checkpoints"), 3)                // every 3 steps
           .build();
-      return trainer.run(steps, m -> System.err.println(m.toJson()));
+      Optional<Path> last = GrpoTrainer.latestCheckpoint(dir.resolve("checkpoints"));
+      if (last.isPresent()) {
+        trainer.restoreCheckpoint(last.get());                      // throws IOException if it does not verify
+      }
+      return trainer.run(steps, m -> System.err.println(m.toJson()));   // up to step `steps` in all
     }
+    // snippet:end
   }
 
   /** Runs a few steps into {@code ./results/djl-example}. */

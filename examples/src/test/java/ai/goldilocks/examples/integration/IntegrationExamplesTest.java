@@ -35,5 +35,9 @@ class IntegrationExamplesTest {
     assertEquals(3, ms.size());
     assertEquals(3, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
     assertTrue(Files.isRegularFile(dir.resolve("checkpoints/step-000000003/MANIFEST.sha256")));
+    // a second call resumes from the checkpoint of step 3 and runs steps 4 and 5 only
+    List<StepMetrics> more = DjlEndToEndExample.run(5, dir);
+    assertEquals(List.of(4L, 5L), more.stream().map(StepMetrics::step).toList());
+    assertEquals(5, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
   }
 }
