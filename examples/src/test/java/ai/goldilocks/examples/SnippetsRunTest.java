@@ -98,9 +98,7 @@ class SnippetsRunTest {
             assertTrue(u >= 0 && u <= 0.5, name + " predicted " + u);
           }
         } finally {
-          if (t instanceof AutoCloseable c) {
-            c.close();
-          }
+          t.close();
         }
       }
     }
