@@ -58,8 +58,10 @@ from goldilocks_client.trl import GoldilocksGRPOTrainer, goldilocks_reward  # no
 
 ARMS = ["uniform", "goldilocks", "goldilocks-djl", "oracle"]
 # bumped whenever the warm start's code changes, so that a stale cache entry is never reused
-WARM_RECIPE = "py-two-stage-v1"
+WARM_RECIPE = "py-two-stage-v2-djl-recipe"
 EXPORT_FORMAT = 1
+# goldilocks-djl's Transformer initialises its learned positions with this standard deviation
+POSITION_INIT_STD = 0.01
 
 
 # ----------------------------------------------------------------------------- ranks
@@ -154,8 +156,8 @@ class CharCodec:
 
 
 class CharLM(GPT2LMHeadModel):
-    """GPT-2 (pre-LayerNorm, learned positions, tied output embedding: the Java policy's shape) whose
-    positions count only the attended tokens. GPT-2 numbers positions 0..T-1 when given none, so the
+    """GPT-2 (pre-LayerNorm, learned positions, tied output embedding: the Java policy's shape, with
+    its exact GELU and its initialisation, see `new_model`) whose positions count only the attended tokens. GPT-2 numbers positions 0..T-1 when given none, so the
     left-padded prompts that TRL scores would sit at other positions than where generation (which
     derives them from the attention mask) and the warm start put them."""
 
@@ -173,9 +175,16 @@ def new_model(manifest: Dict[str, Any], seed: int) -> CharLM:
     config = GPT2Config(vocab_size=tok["vocabSize"], n_positions=m["maxLength"], n_embd=m["dModel"], n_layer=m["layers"],
                         n_head=m["heads"], n_inner=m["ffn"], resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
                         bos_token_id=tok["eosId"], eos_token_id=tok["eosId"], pad_token_id=tok["padId"],
-                        tie_word_embeddings=True)
+                        tie_word_embeddings=True, activation_function="gelu", layer_norm_epsilon=1e-5,
+                        initializer_range=0.02)
     torch.manual_seed(seed)
-    return CharLM(config)
+    model = CharLM(config)
+    # The Java policy (goldilocks-djl Transformer) draws every weight from N(0, 0.02), the two
+    # residual projections of a block from N(0, 0.02 / sqrt(2 layers)) (as GPT-2's init does), but
+    # the learned positions from N(0, 0.01); GPT-2 would draw them from N(0, 0.02).
+    with torch.no_grad():
+        model.transformer.wpe.weight.normal_(0.0, POSITION_INIT_STD)
+    return model
 
 
 # ----------------------------------------------------------------------------- the exact metric
@@ -311,7 +320,9 @@ def supervised_stage(model, codec: CharCodec, batches: Path, steps: int, peak: f
                      stop=None, label: str = "warm start") -> int:
     """`steps` supervised steps on the exported batches (loss: mean NLL of the answer and end-marker
     tokens), AdamW (no weight decay), gradient clip 1; `stop(done)` may end it early. Returns steps run."""
-    opt = torch.optim.AdamW(model.parameters(), lr=peak, weight_decay=0.0)
+    # the Java policy's AdamW: betas 0.9 / 0.999, eps 1e-8, no weight decay (torch's defaults but the
+    # decay); foreach only batches the same arithmetic over the parameters
+    opt = torch.optim.AdamW(model.parameters(), lr=peak, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, foreach=True)
     warmup = min(50, steps // 4 + 1)
     model.train()
     t0 = time.perf_counter()
