@@ -58,8 +58,10 @@ from goldilocks_client.trl import GoldilocksGRPOTrainer, goldilocks_reward  # no
 
 ARMS = ["uniform", "goldilocks", "goldilocks-djl", "oracle"]
 # bumped whenever the warm start's code changes, so that a stale cache entry is never reused
-WARM_RECIPE = "py-two-stage-v1"
+WARM_RECIPE = "py-two-stage-v2-djl-recipe"
 EXPORT_FORMAT = 1
+# goldilocks-djl's Transformer initialises its learned positions with this standard deviation
+POSITION_INIT_STD = 0.01
 
 
 # ----------------------------------------------------------------------------- ranks
@@ -154,8 +156,8 @@ class CharCodec:
 
 
 class CharLM(GPT2LMHeadModel):
-    """GPT-2 (pre-LayerNorm, learned positions, tied output embedding: the Java policy's shape) whose
-    positions count only the attended tokens. GPT-2 numbers positions 0..T-1 when given none, so the
+    """GPT-2 (pre-LayerNorm, learned positions, tied output embedding: the Java policy's shape, with
+    its exact GELU and its initialisation, see `new_model`) whose positions count only the attended tokens. GPT-2 numbers positions 0..T-1 when given none, so the
     left-padded prompts that TRL scores would sit at other positions than where generation (which
     derives them from the attention mask) and the warm start put them."""
 
@@ -173,9 +175,16 @@ def new_model(manifest: Dict[str, Any], seed: int) -> CharLM:
     config = GPT2Config(vocab_size=tok["vocabSize"], n_positions=m["maxLength"], n_embd=m["dModel"], n_layer=m["layers"],
                         n_head=m["heads"], n_inner=m["ffn"], resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
                         bos_token_id=tok["eosId"], eos_token_id=tok["eosId"], pad_token_id=tok["padId"],
-                        tie_word_embeddings=True)
+                        tie_word_embeddings=True, activation_function="gelu", layer_norm_epsilon=1e-5,
+                        initializer_range=0.02)
     torch.manual_seed(seed)
-    return CharLM(config)
+    model = CharLM(config)
+    # The Java policy (goldilocks-djl Transformer) draws every weight from N(0, 0.02), the two
+    # residual projections of a block from N(0, 0.02 / sqrt(2 layers)) (as GPT-2's init does), but
+    # the learned positions from N(0, 0.01); GPT-2 would draw them from N(0, 0.02).
+    with torch.no_grad():
+        model.transformer.wpe.weight.normal_(0.0, POSITION_INIT_STD)
+    return model
 
 
 # ----------------------------------------------------------------------------- the exact metric
@@ -311,7 +320,9 @@ def supervised_stage(model, codec: CharCodec, batches: Path, steps: int, peak: f
                      stop=None, label: str = "warm start") -> int:
     """`steps` supervised steps on the exported batches (loss: mean NLL of the answer and end-marker
     tokens), AdamW (no weight decay), gradient clip 1; `stop(done)` may end it early. Returns steps run."""
-    opt = torch.optim.AdamW(model.parameters(), lr=peak, weight_decay=0.0)
+    # the Java policy's AdamW: betas 0.9 / 0.999, eps 1e-8, no weight decay (torch's defaults but the
+    # decay); foreach only batches the same arithmetic over the parameters
+    opt = torch.optim.AdamW(model.parameters(), lr=peak, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, foreach=True)
     warmup = min(50, steps // 4 + 1)
     model.train()
     t0 = time.perf_counter()
@@ -378,6 +389,8 @@ def warm_start(manifest: Dict[str, Any], data: Path, cache: Path, seed: int) -> 
         row = {"steps": done, "mixedFraction": round(sum(mixed_chance(p, g) for p in ps) / len(ps), 4),
                "hardMeanP": round(sum(hard) / max(1, len(hard)), 4), "meanPByBand": bands}
         state["kept"] = done
+        log(f"stage 2 probe at {done} steps: hard-band p {row['hardMeanP']} (stop at {target_p}), "
+            f"mixed@{g} {row['mixedFraction']}, bands {bands}")
         if row["hardMeanP"] >= target_p:
             if trajectory and target_p - trajectory[-1]["hardMeanP"] < row["hardMeanP"] - target_p:
                 model.load_state_dict(state["previous"])
@@ -457,10 +470,15 @@ class Server:
 
 
 class TimedClient(GoldilocksClient):
-    """The client with the wall time of every call the trainer makes counted."""
+    """The client with the wall time of every call the trainer makes counted (on whichever thread
+    makes it) and every pick kept (step, id, predicted utility) for the picks-by-band analysis."""
 
     seconds = 0.0
     calls = 0
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.picked: Dict[int, List[tuple]] = {}
 
     def _timed(self, fn, *a, **k):
         t0 = time.perf_counter()
@@ -470,8 +488,10 @@ class TimedClient(GoldilocksClient):
             self.seconds += time.perf_counter() - t0
             self.calls += 1
 
-    def picks(self, *a, **k):
-        return self._timed(super().picks, *a, **k)
+    def picks(self, step, n):
+        out = self._timed(super().picks, step, n)
+        self.picked[step] = [(str(p["id"]), p.get("predictedUtility")) for p in out]
+        return out
 
     def rewards(self, *a, **k):
         return self._timed(super().rewards, *a, **k)
@@ -585,8 +605,24 @@ def reward_fn(codec: CharCodec):
     return exact_match
 
 
+def picks_by_band(picked: Dict[int, List[tuple]], digits_of: Dict[str, int], steps: int, window: int = 100) -> List[Dict[str, Any]]:
+    """Per window of service steps (those trained): the share of picks in each digit band and the mean
+    predicted utility the service gave its picks of each band (None where it picked none)."""
+    out = []
+    for lo in range(0, steps, window):
+        rows = [(digits_of.get(q), u) for s in range(lo, min(steps, lo + window)) for q, u in picked.get(s, [])]
+        if not rows:
+            continue
+        bands = sorted({d for d, _ in rows if d is not None})
+        out.append({"steps": [lo, min(steps, lo + window) - 1], "picks": len(rows),
+                    "share": {str(d): round(sum(1 for x, _ in rows if x == d) / len(rows), 4) for d in bands},
+                    "predictedUtility": {str(d): round(statistics.mean(u for x, u in rows if x == d and u is not None), 4)
+                                         if any(x == d and u is not None for x, u in rows) else None for d in bands}})
+    return out
+
+
 def run_arm(arm: str, seed: int, manifest, codec, pool_rows, heldout, weights: Path, data: Path, out: Path,
-            steps: int, every: int, server_jar: Path) -> Dict[str, Any]:
+            steps: int, every: int, server_jar: Path, overlap: bool = True) -> Dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     if is_main():
         for f in ("validation.jsonl", "metrics.jsonl"):
@@ -620,7 +656,7 @@ def run_arm(arm: str, seed: int, manifest, codec, pool_rows, heldout, weights: P
             client = TimedClient(url)
             trainer = GoldilocksGRPOTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                                             reward_funcs=goldilocks_reward(reward_fn(codec), client, num_generations=g["groupSize"]),
-                                            goldilocks_client=client)
+                                            goldilocks_client=client, overlap_service_calls=overlap)
         elif arm == "oracle":
             trainer = OracleGRPOTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                                         reward_funcs=reward_fn(codec))
@@ -632,8 +668,12 @@ def run_arm(arm: str, seed: int, manifest, codec, pool_rows, heldout, weights: P
             raise SystemExit(f"unknown arm {arm!r}; known: {ARMS}")
         for cb in (PrinterCallback, ProgressCallback):
             trainer.remove_callback(cb)
-        measure = Measure(arm, model, codec, heldout, manifest, every, steps, rows_per_step, out,
-                          service=(lambda: client.seconds) if client is not None else None)
+        # the service's cost to the training loop: what it waited on the service (all of every call
+        # with blocking calls; with background calls only the picks not there yet and the drains)
+        waited = None
+        if client is not None:
+            waited = (lambda: trainer.goldilocks_wait_seconds) if overlap else (lambda: client.seconds)
+        measure = Measure(arm, model, codec, heldout, manifest, every, steps, rows_per_step, out, service=waited)
         trainer.add_callback(measure)
         t0 = time.perf_counter()
         trainer.train()
@@ -646,7 +686,7 @@ def run_arm(arm: str, seed: int, manifest, codec, pool_rows, heldout, weights: P
     finally:
         if server is not None:
             server.stop()
-    service = [client.seconds if client else 0.0, client.calls if client else 0]
+    service = [waited() if client else 0.0, client.calls if client else 0, client.seconds if client else 0.0]
     if world() > 1:
         gathered: List[Any] = [None] * world()
         torch.distributed.all_gather_object(gathered, service)
@@ -678,8 +718,16 @@ def run_arm(arm: str, seed: int, manifest, codec, pool_rows, heldout, weights: P
         "serviceShareOfStep": round(gathered[0][0] / max(1e-9, trl_seconds), 5) if client else None,
         "serviceSecondsByRank": [round(x[0], 3) for x in gathered],
         "serviceShareOfStepMaxRank": round(max(x[0] for x in gathered) / max(1e-9, trl_seconds), 5) if client else None,
+        "serviceCallMode": "background" if overlap else "blocking",
+        "serviceCallSecondsByRank": [round(x[2], 3) for x in gathered],
         "curve": measure.curve,
     }
+    if client is not None and is_main():
+        digits_of = {str(r["id"]): r["digits"] for r in pool_rows}
+        result["picksByBand"] = picks_by_band(client.picked, digits_of, updates)
+        with open(out / "picks.jsonl", "w", encoding="utf-8") as f:
+            for step in sorted(client.picked):
+                f.write(json.dumps({"step": step, "picks": [[q, u, digits_of.get(q)] for q, u in client.picked[step]]}) + "\n")
     if service_metrics:
         for name in ("goldilocks_zero_variance_fraction", "goldilocks_teacher_mae_unseen", "goldilocks_groups_completed_total"):
             m = re.search(rf"^{name}(?:{{[^}}]*}})? (\S+)$", service_metrics, re.M)
@@ -865,6 +913,11 @@ def main(argv=None) -> int:
     ap.add_argument("--server-jar", default=str(REPO / "goldilocks-server/target/goldilocks-server.jar"))
     ap.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's)")
     ap.add_argument("--warm-start-only", action="store_true", help="export and warm start (cached), train no arm")
+    ap.add_argument("--service-calls", choices=["background", "blocking"], default="background",
+                    help="the adapter's service calls on a background thread, hidden behind the step (default), or "
+                         "blocking in the training loop (the adapter before issue 26's second round)")
+    ap.add_argument("--warm-start", help="train the arms from these weights (a model.pt) instead of the cached warm "
+                                         "start, e.g. to time the service calls before a warm start exists")
     ap.add_argument("--aggregate-only", action="store_true",
                     help="train nothing: summarise the arms already in --out (e.g. from one process per arm, run in parallel)")
     a = ap.parse_args(argv)
@@ -907,6 +960,10 @@ def main(argv=None) -> int:
         if a.aggregate_only:
             warm = json.loads((seed_out / "warm-start.json").read_text())
             weights = warm["weights"]
+        elif a.warm_start:
+            if not Path(a.warm_start).is_file():
+                raise SystemExit(f"--warm-start {a.warm_start}: no such file")
+            weights, warm = str(Path(a.warm_start).resolve()), {"given": str(a.warm_start), "cacheKey": None}
         else:
             weights, warm = None, None
             if is_main():
@@ -947,7 +1004,7 @@ def main(argv=None) -> int:
                 log(f"seed {seed}: arm {arm}, {steps} steps x {manifest['grpo']['batch']} x {manifest['grpo']['groupSize']} "
                     f"on {world()} rank(s)")
                 results[arm] = run_arm(arm, seed, manifest, codec, pool_rows, heldout, Path(weights), data, arm_out, steps,
-                                       every, Path(a.server_jar))
+                                       every, Path(a.server_jar), overlap=a.service_calls == "background")
                 if is_main():
                     (arm_out / "result.json").write_text(json.dumps(results[arm], indent=1))
             step_rows[arm] = read_jsonl(arm_out / "metrics.jsonl") if is_main() else []

@@ -28,16 +28,33 @@ a placeholder that reached training would raise).
 
 The sampler keeps TRL's ``RepeatSampler`` layout: each pick repeated ``num_generations`` times,
 each chunk of picks repeated ``num_iterations * steps_per_generation`` times.
+
+**The service's latency is hidden** (``overlap_service_calls=True``, the default): the reward
+wrapper hands its post to one background thread per trainer and returns at once; on the main
+process the same thread then asks the service for the next step the sampler will need, so that
+the picks are there when the loader reads ahead. The service sees the calls in the order a
+blocking client sends them (the post of step ``s``, then the picks of step ``s + 2``), so the
+teacher is as fresh as before. Rewards are posted once each, in order; the thread is drained
+before every checkpoint is written and when ``train`` ends, so a checkpoint never runs ahead of
+the rewards the service has. A failed call (after the client's retries) is raised by the next
+reward call, the next picks the sampler needs, the next checkpoint or the end of ``train``.
+With several processes only the main one prefetches; the others ask when they need a step,
+which the main process has usually fixed by then (every rank gets the same picks either way).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import threading
+import time
 import uuid
+import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from .client import GoldilocksClient, GoldilocksError, post_step_rewards
+from .client import GoldilocksClient, GoldilocksError, post_step_rewards, results_by_question
 
 try:  # TRL and torch are optional: only this module needs them
     import torch
@@ -52,6 +69,94 @@ STEP_COLUMN = "goldilocks_step"
 SLOT_COLUMN = "goldilocks_slot"
 STATE_FILE = "goldilocks_state.json"
 _STATE_VERSION = 1
+
+
+class _ServiceCalls:
+    """The service calls of one ``train`` run on one background thread, in the order they are
+    handed over: reward posts (never waited for by the training loop) and picks asked ahead of
+    time. An error of a post is kept and raised by the next call of the training loop."""
+
+    def __init__(self, client: GoldilocksClient):
+        self.client = client
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="goldilocks-service")
+        self._lock = threading.Lock()
+        self._posts: List[Future] = []
+        self._picks: Dict[int, tuple] = {}   # step -> (n, future)
+        self._error: Optional[BaseException] = None
+        self.next_step: Optional[Callable[[], Optional[tuple]]] = None   # the sampler's next (step, n) to ask
+        self.wait_seconds = 0.0   # how long the training loop waited on the service
+
+    def _check(self) -> None:
+        with self._lock:
+            done = [f for f in self._posts if f.done()]
+            self._posts = [f for f in self._posts if not f.done()]
+            for f in done:
+                if f.exception() is not None and self._error is None:
+                    self._error = f.exception()
+            error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def post(self, fn: Callable[[], Any]) -> None:
+        """Runs ``fn`` (a reward post) on the thread, after every call handed over before it."""
+        self._check()
+        future = self._pool.submit(fn)
+        with self._lock:
+            self._posts.append(future)
+
+    def prefetch(self) -> None:
+        """Asks the service now, on the thread, for the next step the sampler will need."""
+        nxt = self.next_step() if self.next_step is not None else None
+        if nxt is None:
+            return
+        step, n = nxt
+        with self._lock:
+            if step in self._picks:
+                return
+            self._picks[step] = (n, self._pool.submit(self.client.picks, step, n))
+
+    def picks(self, step: int, n: int) -> List[Dict[str, Any]]:
+        """The picks of ``step``: the prefetched answer when there is one, else asked now (after
+        every post handed over before)."""
+        self._check()
+        t0 = time.perf_counter()
+        with self._lock:
+            ahead = self._picks.pop(step, None)
+            for old in [s for s in self._picks if s < step]:
+                self._picks.pop(old)[1].cancel()   # steps passed over (e.g. skipped on resume)
+        future = ahead[1] if ahead is not None and ahead[0] == n else self._pool.submit(self.client.picks, step, n)
+        try:
+            return future.result()
+        finally:
+            self.wait_seconds += time.perf_counter() - t0
+
+    def drain(self) -> None:
+        """Waits for every post handed over so far; raises the first error among them."""
+        t0 = time.perf_counter()
+        with self._lock:
+            posts = list(self._posts)
+        for f in posts:
+            try:
+                f.result()
+            except BaseException:  # noqa: BLE001 - kept and raised by _check
+                pass
+        self.wait_seconds += time.perf_counter() - t0
+        self._check()
+
+    def close(self) -> None:
+        """Drains the posts (raising their first error) and stops the thread."""
+        try:
+            self.drain()
+        finally:
+            with self._lock:
+                for _, f in self._picks.values():
+                    f.cancel()
+                self._picks.clear()
+            self._pool.shutdown(wait=True)
+
+
+# the background calls of the trainer that runs with a client now (the reward wrapper finds them here)
+_CALLS: "weakref.WeakKeyDictionary[GoldilocksClient, _ServiceCalls]" = weakref.WeakKeyDictionary()
 
 
 class ServiceSampler(Sampler):
@@ -86,6 +191,8 @@ class ServiceSampler(Sampler):
         self.first_step = first_step
         self.epoch = 0
         self.resume_step: Optional[int] = None
+        self.calls: Optional[_ServiceCalls] = None   # set by GoldilocksGRPOTrainer: calls on a background thread
+        self._last_asked: Optional[int] = None
 
     def step_of(self, epoch: int, chunk: int) -> int:
         """The service step of chunk ``chunk`` of epoch ``epoch``."""
@@ -107,7 +214,9 @@ class ServiceSampler(Sampler):
                 for j in range(rows_per_chunk):
                     yield -1 - j
                 continue
-            picks = self.client.picks(step, self.batch_size)
+            self._last_asked = step
+            picks = self.calls.picks(step, self.batch_size) if self.calls is not None else self.client.picks(
+                step, self.batch_size)
             ids = [str(p["id"]) for p in picks]
             missing = [i for i in ids if i not in self.index_of]
             if missing:
@@ -120,6 +229,10 @@ class ServiceSampler(Sampler):
 
     def __len__(self) -> int:
         return self.num_batches * self.batch_size * self.mini_repeat_count * self.repeat_count
+
+    def next_to_ask(self) -> Optional[tuple]:
+        """(step, picks) of the next service step this sampler will ask for, once it asked one."""
+        return None if self._last_asked is None else (self._last_asked + 1, self.batch_size)
 
     def state_dict(self) -> Dict[str, Any]:
         """What a checkpoint needs to continue the step numbering."""
@@ -187,6 +300,8 @@ class _GoldilocksState(TrainerCallback):
 
     def on_save(self, args, state, control, **kwargs):
         t = self.trainer
+        if t._goldilocks_calls is not None:
+            t._goldilocks_calls.drain()   # the rewards of every step the checkpoint holds are with the service
         if not state.is_world_process_zero or t._goldilocks_sampler is None:
             return
         folder = os.path.join(args.output_dir, f"checkpoint-{state.global_step}")
@@ -231,10 +346,13 @@ class GoldilocksGRPOTrainer(GRPOTrainer):
     """``GRPOTrainer`` whose training prompts are the service's picks (see the module documentation)."""
 
     def __init__(self, *args, goldilocks_client: GoldilocksClient, id_column: str = "id", first_step: int = 0,
-                 **kwargs):
+                 overlap_service_calls: bool = True, **kwargs):
         self.goldilocks_client = goldilocks_client
         self.goldilocks_id_column = id_column
         self.goldilocks_first_step = first_step
+        self.goldilocks_overlap = bool(overlap_service_calls)
+        self._goldilocks_calls: Optional[_ServiceCalls] = None
+        self._goldilocks_wait_seconds = 0.0
         self._goldilocks_sampler: Optional[ServiceSampler] = None
         self._goldilocks_resumed: Optional[Dict[str, Any]] = None
         super().__init__(*args, **kwargs)
@@ -266,7 +384,34 @@ class GoldilocksGRPOTrainer(GRPOTrainer):
             self._goldilocks_resumed = saved
         elif client.run_id is None:
             client.run_id = _same_on_every_rank(uuid.uuid4().hex)
-        return super().train(resume_from_checkpoint, *args, **kwargs)
+        if not self.goldilocks_overlap:
+            return super().train(resume_from_checkpoint, *args, **kwargs)
+        calls = self._goldilocks_calls = _ServiceCalls(client)
+        _CALLS[client] = calls
+        ok = False
+        try:
+            out = super().train(resume_from_checkpoint, *args, **kwargs)
+            ok = True
+        finally:
+            if _CALLS.get(client) is calls:
+                del _CALLS[client]
+            self._goldilocks_calls = None
+            try:
+                calls.close()   # every reward handed over reaches the service before train returns
+            except BaseException:
+                if ok:
+                    raise   # otherwise the training loop's own error is the one to see
+            finally:
+                self._goldilocks_wait_seconds += calls.wait_seconds
+        return out
+
+    @property
+    def goldilocks_wait_seconds(self) -> float:
+        """Seconds the training loop of this process has waited on the service (picks not there yet,
+        posts drained before checkpoints and at the end); with ``overlap_service_calls=False``
+        not measured (0)."""
+        calls = self._goldilocks_calls
+        return self._goldilocks_wait_seconds + (calls.wait_seconds if calls is not None else 0.0)
 
     def _goldilocks_picks_per_step(self) -> int:
         return self.args.generation_batch_size // self.num_generations
@@ -290,8 +435,26 @@ class GoldilocksGRPOTrainer(GRPOTrainer):
             repeat_count=self.num_iterations * self.args.steps_per_generation,
             first_step=self.goldilocks_first_step,
         )
+        calls = self._goldilocks_calls
+        if calls is not None:
+            sampler.calls = calls
+            if self.accelerator.is_main_process:
+                calls.next_step = sampler.next_to_ask
         self._goldilocks_sampler = sampler
         return sampler
+
+
+def _check_before_handing_over(step: int, ids: List[str], values: List[float], group_size: int,
+                               reward_range: Optional[tuple]) -> None:
+    """What the client would refuse before sending, refused now (so that bad rewards raise in the
+    reward call that produced them, not a call later)."""
+    if reward_range is not None:
+        low, high = reward_range
+        values = [(v - low) / (high - low) for v in values]
+    bad = [(q, v) for q, v in zip(ids, values) if not math.isfinite(v)]
+    if bad:
+        raise ValueError(f"step {step}: non-finite rewards for questions {bad[:5]} (the service takes finite rewards)")
+    results_by_question(ids, values, group_size)   # raises when a question has more rewards than the group size
 
 
 def goldilocks_reward(reward_func: Callable[..., List[float]], client: GoldilocksClient, num_generations: int,
@@ -332,9 +495,18 @@ def goldilocks_reward(reward_func: Callable[..., List[float]], client: Goldilock
         by_step: Dict[int, List[tuple]] = {}
         for step, qid, v in rows:
             by_step.setdefault(step, []).append((qid, v))
+        calls = _CALLS.get(client)
         for step in sorted(by_step):
             pairs = by_step[step]
-            post_step_rewards(client, step, [q for q, _ in pairs], [v for _, v in pairs], num_generations, reward_range)
+            ids_, values_ = [q for q, _ in pairs], [v for _, v in pairs]
+            if calls is None:
+                post_step_rewards(client, step, ids_, values_, num_generations, reward_range)
+            else:
+                _check_before_handing_over(step, ids_, values_, num_generations, reward_range)
+                calls.post(lambda s=step, i=ids_, v=values_: post_step_rewards(client, s, i, v, num_generations,
+                                                                               reward_range))
+        if calls is not None:
+            calls.prefetch()   # after the posts: the service sees them first, as from a blocking client
         return rewards
 
     wrapped.__name__ = getattr(reward_func, "__name__", "reward")

@@ -64,6 +64,13 @@ def test_quick_mode_writes_summary_curves_and_plot(quick_run):
     # 6 trained steps and one more handed out by the loader's read-ahead; 6 reward posts
     assert service["serviceCalls"] >= 12 and service["serviceSeconds"] > 0
     assert 0 < service["serviceShareOfStep"] < 1
+    # the adapter's calls ran on its background thread: the loop waited for part of their time at most
+    assert service["serviceCallMode"] == "background"
+    assert 0 < service["serviceSecondsByRank"][0] <= service["serviceCallSecondsByRank"][0] + 1e-3
+    bands = service["picksByBand"]
+    assert bands and bands[0]["picks"] == 6 * 16 and abs(sum(bands[0]["share"].values()) - 1) < 1e-3
+    picks = read_jsonl(out / "goldilocks" / "picks.jsonl")
+    assert [r["step"] for r in picks][:6] == list(range(6)) and all(len(r["picks"]) == 16 for r in picks)
     assert summary["arms"]["uniform"]["serviceShareOfStep"] is None
     assert (out / "goldilocks" / "server.log").is_file()
     assert "uniformGain" in summary["targets"]["1"] and "goldilocks" in summary["targets"]["1"]
@@ -105,8 +112,13 @@ def test_tokenizer_and_model_agree_with_the_export(quick_run):
     assert hf(row["text"], add_special_tokens=False)["input_ids"] == codec.encode(row["text"])
     assert hf.decode(codec.encode(row["target"])) == row["target"]
     assert row["target"] == row["answer"][::-1]
-    # a left-padded prompt gets the same next-token distribution as the unpadded one
+    # the Java policy's recipe: exact GELU (DJL's), positions drawn from N(0, 0.01), tied output embedding
     model = tb.new_model(manifest, 3).eval()
+    assert model.config.activation_function == "gelu"
+    assert abs(model.transformer.wpe.weight.std().item() - 0.01) < 0.001
+    assert abs(model.transformer.h[0].mlp.c_fc.weight.std().item() - 0.02) < 0.001
+    assert model.lm_head.weight is model.transformer.wte.weight
+    # a left-padded prompt gets the same next-token distribution as the unpadded one
     ids = torch.tensor([codec.encode(row["text"])])
     padded = torch.cat([torch.zeros((1, 3), dtype=torch.long), ids], 1)
     mask = torch.cat([torch.zeros((1, 3), dtype=torch.long), torch.ones_like(ids)], 1)

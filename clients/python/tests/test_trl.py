@@ -1,6 +1,7 @@
 """End to end with the real TRL: GRPOTrainer on a tiny random Qwen2 model, prompts from the service."""
 
 import json
+import threading
 
 import pytest
 
@@ -16,6 +17,22 @@ from goldilocks_client import GoldilocksClient, RunMismatchError  # noqa: E402
 from goldilocks_client.trl import GoldilocksGRPOTrainer, goldilocks_reward  # noqa: E402
 
 
+class ThreadRecordingClient(GoldilocksClient):
+    """Records the step and the thread of every picks and rewards call."""
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.seen = []
+
+    def picks(self, step, n):
+        self.seen.append(("picks", step, threading.current_thread().name))
+        return super().picks(step, n)
+
+    def rewards(self, step, results):
+        self.seen.append(("rewards", step, threading.current_thread().name))
+        return super().rewards(step, results)
+
+
 def test_grpo_trainer_trains_on_the_services_picks_and_reports_rewards(tmp_path):
     torch.manual_seed(0)
     rows = [{"id": f"q{i}", "text": f"What is {i % 10}+{i % 7}?"} for i in range(40)]
@@ -23,7 +40,7 @@ def test_grpo_trainer_trains_on_the_services_picks_and_reports_rewards(tmp_path)
     pool.write_text("".join(json.dumps(r) + "\n" for r in rows))
     server = Server(pool, tmp_path / "state", group_size=4)
     try:
-        client = GoldilocksClient(server.url)
+        client = ThreadRecordingClient(server.url)
         tokenizer = char_tokenizer()
         config = Qwen2Config(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                              num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64,
@@ -46,6 +63,14 @@ def test_grpo_trainer_trains_on_the_services_picks_and_reports_rewards(tmp_path)
         trainer.train()
 
         assert len(trained) == 3, "one reward call per generation batch, 3 steps"
+        # the calls left the training loop's thread: posts and the picks asked ahead after them
+        # (the loader reads step s + 1 ahead while step s trains; the post of s is followed by the picks of s + 2)
+        # (the picks of step 4, asked after the last post, may be cancelled at the end before they leave)
+        seen = list(client.seen)
+        order = [(k, s) for k, s, _ in seen]
+        assert order[:7] == [("picks", 0), ("picks", 1), ("rewards", 0), ("picks", 2), ("rewards", 1), ("picks", 3),
+                             ("rewards", 2)] and order[7:] in ([], [("picks", 4)]), seen
+        assert all(t.startswith("goldilocks-service") for k, s, t in seen if k == "rewards" or s >= 2), seen
         for step, (ids, prompts) in enumerate(trained):
             picks = client.picks(step, 2)  # idempotent: what the service handed out for that step
             expected = [p["id"] for p in picks for _ in range(4)]
