@@ -219,7 +219,13 @@ public final class GrpoTrainer {
     step = saved.step();
     rollouts.restoreSpent(saved.rolloutsSpent());
     log.truncateAfter(step);
-    List<String> differences = configuration().differences(saved.configuration());
+    List<String> differences = new ArrayList<>(configuration().differences(saved.configuration()));
+    if (saved.format() == 1) {
+      // Format 1 holds the sampler's description as an older version of this library wrote it
+      // (before samplers carried a typed configuration); the samplers of this library have just
+      // checked their own typed configuration, field by field, in restoreState.
+      differences.removeIf(d -> d.startsWith("sampler: "));
+    }
     if (!differences.isEmpty()) {
       LOG.warn("resumed from {} with a different configuration:\n  {}", dir, String.join("\n  ", differences));
     }

@@ -1,5 +1,6 @@
 package ai.goldilocks.server;
 
+import ai.goldilocks.core.internal.Envelope;
 import com.google.gson.JsonParser;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -13,14 +14,21 @@ import java.util.TreeMap;
 import java.util.zip.CRC32;
 
 /**
- * The binary form of a server checkpoint: magic, version, journal sequence, the run's options
- * ({@link RunConfig} as JSON), the group size, the kept steps' picks, the groups being assembled,
- * the state's counters and the sampler's own state, then a CRC-32 over all of it. Knows nothing of
- * files or of the rules.
+ * The binary form of a server checkpoint, in the library's shared envelope ({@link Envelope}: magic,
+ * format version, kind, length, payload, CRC-32), as sampler states are. The payload: journal
+ * sequence, the run's options ({@link RunConfig} as JSON), the group size, the kept steps' picks,
+ * the groups being assembled, the state's counters and the sampler's own state. Format 2 (before
+ * the shared envelope: its own magic "GLSV", version 2, the same fields, a CRC-32 over all) is still
+ * read, so an upgrade keeps every checkpoint. Knows nothing of files or of the rules.
  */
 final class CheckpointCodec {
-  private static final int MAGIC = 0x474c5356; // "GLSV"
-  static final int VERSION = 2;
+  /** The envelope's kind for a server checkpoint. */
+  static final String KIND = "goldilocks-server-checkpoint";
+  /** The format written; {@link #decode} reads this one and format 2. */
+  static final int VERSION = 3;
+  private static final int LEGACY_MAGIC = 0x474c5356; // "GLSV", format 2
+  private static final int LEGACY_VERSION = 2;
+  private static final String WHAT = "server checkpoint";
 
   /** Everything a checkpoint holds. */
   record Snapshot(long seq, RunConfig config, int groupSize, TreeMap<Long, Ledger.Picks> steps,
@@ -30,9 +38,11 @@ final class CheckpointCodec {
 
   static byte[] encode(Snapshot s) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    DataOutputStream out = new DataOutputStream(bytes);
-    out.writeInt(MAGIC);
-    out.writeInt(VERSION);
+    Envelope.write(bytes, KIND, VERSION, out -> writeFields(out, s));
+    return bytes.toByteArray();
+  }
+
+  private static void writeFields(DataOutputStream out, Snapshot s) throws IOException {
     out.writeLong(s.seq);
     out.writeUTF(s.config.toJson().toString());
     out.writeInt(s.groupSize);
@@ -62,32 +72,38 @@ final class CheckpointCodec {
     out.writeLong(s.counters.completedGroups());
     out.writeInt(s.samplerState.length);
     out.write(s.samplerState);
-    out.flush();
-    CRC32 crc = new CRC32();
-    crc.update(bytes.toByteArray());
-    out.writeLong(crc.getValue());
-    out.flush();
-    return bytes.toByteArray();
   }
 
-  /** Reads {@link #encode}'s form; an {@link IOException} says what is wrong (length, checksum, magic, version). */
+  /**
+   * Reads {@link #encode}'s form, or format 2; an {@link IOException} says what is wrong (length,
+   * checksum, magic, version, kind).
+   */
   static Snapshot decode(byte[] all) throws IOException {
     if (all.length < 8) {
-      throw new IOException("truncated (" + all.length + " bytes)");
+      throw new IOException("truncated " + WHAT + " (" + all.length + " bytes)");
     }
-    CRC32 crc = new CRC32();
-    crc.update(all, 0, all.length - 8);
-    if (ByteBuffer.wrap(all, all.length - 8, 8).getLong() != crc.getValue()) {
-      throw new IOException("checksum mismatch");
+    int magic = ByteBuffer.wrap(all, 0, 4).getInt();
+    DataInputStream in;
+    if (magic == LEGACY_MAGIC) {
+      CRC32 crc = new CRC32();
+      crc.update(all, 0, all.length - 8);
+      if (ByteBuffer.wrap(all, all.length - 8, 8).getLong() != crc.getValue()) {
+        throw new IOException("corrupt " + WHAT + " (format 2): checksum mismatch");
+      }
+      in = new DataInputStream(new ByteArrayInputStream(all, 8, all.length - 16));
+      int version = ByteBuffer.wrap(all, 4, 4).getInt();
+      if (version != LEGACY_VERSION) {
+        throw new IOException("unsupported " + WHAT + " format version " + version + " (this library reads 2 and " + VERSION + ")");
+      }
+    } else {
+      in = Envelope.read(new ByteArrayInputStream(all), WHAT, KIND, VERSION, VERSION).data();
     }
-    DataInputStream in = new DataInputStream(new ByteArrayInputStream(all, 0, all.length - 8));
-    if (in.readInt() != MAGIC) {
-      throw new IOException("not a Goldilocks server checkpoint");
-    }
-    int version = in.readInt();
-    if (version != VERSION) {
-      throw new IOException("unsupported checkpoint version " + version);
-    }
+    Snapshot s = readFields(in);
+    Envelope.requireEnd(in, WHAT);
+    return s;
+  }
+
+  private static Snapshot readFields(DataInputStream in) throws IOException {
     long seq = in.readLong();
     RunConfig config = RunConfig.fromJson(JsonParser.parseString(in.readUTF()).getAsJsonObject());
     int groupSize = in.readInt();
