@@ -21,7 +21,7 @@ public final class DjlTeacherProvider implements TeacherProvider {
 
   @Override
   public UtilityPredictor create(QuestionPool pool, long seed) {
-    Offline.ensure();
+    DjlEngine.ensureOffline();
     TreeSet<Character> seen = new TreeSet<>();
     for (int i = 0; i < pool.size(); i++) {
       for (char c : pool.text(i).toCharArray()) {
