@@ -1,8 +1,10 @@
 /**
  * Goldilocks on DJL: the transformer policy ({@code TransformerPolicy}, also loading Hugging Face
  * Llama / Qwen2 checkpoints), the transformer teacher ({@code TransformerTeacher}), tokenizers and
- * the offline guard ({@code Offline}), on DJL's PyTorch engine. One package is exported; the
- * network, decoder, scoring, optimizer and safetensors code stay inside the module.
+ * the engine gateway ({@code DjlEngine}, which keeps DJL offline), on DJL's PyTorch engine. One
+ * package is exported; the network, decoder, scoring and optimizer code are package-private in it,
+ * and the safetensors reader and writer live in {@code ai.goldilocks.djl.internal}, which is not
+ * exported (the examples, on the class path, write test checkpoints with it).
  *
  * <p>{@code ai.goldilocks.grpo} and the DJL jars have no module descriptor of their own (they are
  * automatic modules, named by their manifests).

@@ -69,22 +69,22 @@ final class BenchmarkExportCommand implements Callable<Integer> {
     }
     boolean zeroPad = !noZeroPad;
     Files.createDirectories(out);
-    List<ArithmeticTask> validation = BenchmarkCommand.heldOutSet(heldOut, seed, zeroPad);
-    List<ArithmeticTask> pool = BenchmarkCommand.poolSet(poolSize, seed, validation, zeroPad);
-    List<ArithmeticTask> probe = BenchmarkCommand.probeSet(seed, zeroPad);
+    List<ArithmeticTask> validation = BenchmarkRecipe.heldOutSet(heldOut, seed, zeroPad);
+    List<ArithmeticTask> pool = BenchmarkRecipe.poolSet(poolSize, seed, validation, zeroPad);
+    List<ArithmeticTask> probe = BenchmarkRecipe.probeSet(seed, zeroPad);
     writeTasks(out.resolve("pool.jsonl"), pool);
     writeTasks(out.resolve("heldout.jsonl"), validation);
     writeTasks(out.resolve("probe.jsonl"), probe);
-    writeWarm(out.resolve("warm-stage1.jsonl"), BenchmarkCommand.warmRng(seed, 1), BenchmarkCommand.STAGE1_HARD, warmupSteps.get(0), zeroPad);
-    writeWarm(out.resolve("warm-stage2.jsonl"), BenchmarkCommand.warmRng(seed, 2), BenchmarkCommand.STAGE2_HARD, warmupSteps.get(1), zeroPad);
+    writeWarm(out.resolve("warm-stage1.jsonl"), BenchmarkRecipe.warmRng(seed, 1), BenchmarkRecipe.STAGE1_HARD, warmupSteps.get(0), zeroPad);
+    writeWarm(out.resolve("warm-stage2.jsonl"), BenchmarkRecipe.warmRng(seed, 2), BenchmarkRecipe.STAGE2_HARD, warmupSteps.get(1), zeroPad);
 
     CharTokenizer tok = CharTokenizer.arithmetic();
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("format", FORMAT);
     m.put("seed", seed);
     m.put("zeroPad", zeroPad);
-    m.put("maxDigits", BenchmarkCommand.MAX_DIGITS);
-    m.put("easyBands", BenchmarkCommand.EASY_BANDS);
+    m.put("maxDigits", BenchmarkRecipe.MAX_DIGITS);
+    m.put("easyBands", BenchmarkRecipe.EASY_BANDS);
     m.put("poolQuestions", pool.size());
     m.put("heldOutQuestions", validation.size());
     m.put("probeQuestions", probe.size());
@@ -95,7 +95,7 @@ final class BenchmarkExportCommand implements Callable<Integer> {
     tokenizer.put("unkId", 2);
     tokenizer.put("vocabSize", tok.vocabSize());
     m.put("tokenizer", tokenizer);
-    TransformerConfig size = TransformerConfig.small(tok.vocabSize(), BenchmarkCommand.MAX_LENGTH);
+    TransformerConfig size = TransformerConfig.small(tok.vocabSize(), BenchmarkRecipe.MAX_LENGTH);
     Map<String, Object> model = new LinkedHashMap<>();
     model.put("dModel", size.dModel());
     model.put("layers", size.layers());
@@ -104,19 +104,19 @@ final class BenchmarkExportCommand implements Callable<Integer> {
     model.put("maxLength", size.maxLength());
     m.put("model", model);
     Map<String, Object> warm = new LinkedHashMap<>();
-    warm.put("batch", BenchmarkCommand.WARM_BATCH);
+    warm.put("batch", BenchmarkRecipe.WARM_BATCH);
     warm.put("stage1Steps", warmupSteps.get(0));
-    warm.put("stage1HardShare", BenchmarkCommand.STAGE1_HARD);
-    warm.put("stage1PeakLr", BenchmarkCommand.STAGE1_LR);
+    warm.put("stage1HardShare", BenchmarkRecipe.STAGE1_HARD);
+    warm.put("stage1PeakLr", BenchmarkRecipe.STAGE1_LR);
     warm.put("stage2Steps", warmupSteps.get(1));
-    warm.put("stage2HardShare", BenchmarkCommand.STAGE2_HARD);
-    warm.put("stage2PeakLr", BenchmarkCommand.STAGE2_LR);
+    warm.put("stage2HardShare", BenchmarkRecipe.STAGE2_HARD);
+    warm.put("stage2PeakLr", BenchmarkRecipe.STAGE2_LR);
     warm.put("floorLr", 1e-4);
     warm.put("warmupStepsRule", "min(50, steps / 4 + 1), linear from peak/warmup, then cosine to floorLr over the stage's steps");
     warm.put("gradientClip", 1.0);
-    warm.put("probeEvery", BenchmarkCommand.PROBE_EVERY);
-    warm.put("probeGroup", BenchmarkCommand.PROBE_GROUP);
-    warm.put("stopHardMeanP", BenchmarkCommand.STAGE2_STOP_HARD_P);
+    warm.put("probeEvery", BenchmarkRecipe.PROBE_EVERY);
+    warm.put("probeGroup", BenchmarkRecipe.PROBE_GROUP);
+    warm.put("stopHardMeanP", BenchmarkRecipe.STAGE2_STOP_HARD_P);
     warm.put("stopRule", "first probe whose hard bands' mean p >= stopHardMeanP; keep that probe's weights or the previous probe's,"
         + " whichever is nearer the target");
     m.put("warmStart", warm);
@@ -128,7 +128,7 @@ final class BenchmarkExportCommand implements Callable<Integer> {
     grpo.put("learningRateWarmup", 0.05);
     grpo.put("temperature", 1.0);
     grpo.put("topP", 1.0);
-    grpo.put("maxNewTokens", BenchmarkCommand.MAX_DIGITS + 2);
+    grpo.put("maxNewTokens", BenchmarkRecipe.MAX_DIGITS + 2);
     grpo.put("clip", 0.2);
     grpo.put("beta", 0.0);
     grpo.put("weightDecay", 0.0);
@@ -167,7 +167,7 @@ final class BenchmarkExportCommand implements Callable<Integer> {
       for (int s = 0; s < steps; s++) {
         List<String> prompts = new ArrayList<>();
         List<String> targets = new ArrayList<>();
-        for (ArithmeticTask t : BenchmarkCommand.warmTasks(rng, hardShare, zeroPad)) {
+        for (ArithmeticTask t : BenchmarkRecipe.warmTasks(rng, hardShare, zeroPad)) {
           prompts.add(t.prompt());
           targets.add(ReversedAnswerReward.target(t.answer()));
         }

@@ -55,7 +55,7 @@ final class DjlBenchCommand implements Callable<Integer> {
     try (TransformerPolicy p = TransformerPolicy.builder(cfg, tok).seed(1).build();
         TransformerPolicy uncached = TransformerPolicy.builder(cfg, tok).seed(1).kvCache(false).build()) {
       out.put("device", p.device().toString());
-      out.put("threads", ai.goldilocks.djl.Offline.intraOpThreads());
+      out.put("threads", ai.goldilocks.djl.DjlEngine.intraOpThreads());
       out.put("groupSize", group);
       out.put("newTokens", newTokens);
       int[] prompt = tok.encode("12345+67890=");

@@ -4,29 +4,23 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.goldilocks.core.Question;
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.internal.Rng;
 import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.spi.UtilityPredictor;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.predictor.TeacherTarget;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
 import ai.goldilocks.core.sampler.UniformSampler;
-import ai.goldilocks.djl.CharTokenizer;
-import ai.goldilocks.djl.ChatTemplate;
 import ai.goldilocks.djl.HfTokenizer;
 import ai.goldilocks.djl.TextTokenizer;
 import ai.goldilocks.djl.TransformerConfig;
 import ai.goldilocks.djl.TransformerPolicy;
 import ai.goldilocks.djl.TransformerTeacher;
-import ai.goldilocks.grpo.Completion;
 import ai.goldilocks.grpo.GrpoTrainer;
 import ai.goldilocks.grpo.SamplingConfig;
-import ai.goldilocks.grpo.Sequence;
 import ai.goldilocks.grpo.data.MathProblem;
 import ai.goldilocks.grpo.data.OmrReader;
 import ai.goldilocks.grpo.data.ReadReport;
 import ai.goldilocks.grpo.math.MathAnswers;
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -36,10 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -157,10 +148,6 @@ final class OmrCommand implements Callable<Integer> {
   private int skippedWarmStartSteps;
   private final List<AutoCloseable> closeAtEnd = new ArrayList<>();
 
-  /** The policy the run trains, how to build it for an arm, and how to prompt it. */
-  private record Student(String kind, TextTokenizer tokenizer, Path weights, Function<String, String> prompt, Set<Integer> stops,
-      Object description) {}
-
   @Override
   public Integer call() throws Exception {
     if (resume != null) {
@@ -183,8 +170,8 @@ final class OmrCommand implements Callable<Integer> {
       (Long.parseUnsignedLong(p.stableId().substring(4, 12), 16) % 5 == 0 ? validation : train).add(p);
     }
     QuestionPool pool = QuestionPool.of(train.stream().map(MathProblem::toQuestion).toList());
-    Student student = student(problems, train);
-    boolean pretrained = student.kind().equals("hugging-face");
+    OmrStudent student = student(problems, train);
+    boolean pretrained = student.pretrained();
     double policyLr = lr != null ? lr : pretrained ? 1e-6 : 1e-4;
     int maxNew = maxNewTokens != null ? maxNewTokens : pretrained ? 1024 : 24;
     checkArgument(maxNew >= 1, "--max-new-tokens must be >= 1, got %s", maxNew);
@@ -257,157 +244,20 @@ final class OmrCommand implements Callable<Integer> {
     return problems;
   }
 
-  /** A Hugging Face checkpoint: config.json with a model_type, and tokenizer.json. */
-  static boolean isHuggingFace(Path dir) throws IOException {
-    Path cfg = dir.resolve("config.json");
-    if (!Files.isRegularFile(cfg)) {
-      throw new IOException("--model " + dir + ": no config.json");
+  private OmrStudent student(List<MathProblem> problems, List<MathProblem> train) throws IOException {
+    if (model != null && OmrStudent.isHuggingFace(model)) {
+      return OmrStudent.huggingFace(model, system, instruction);
     }
-    JsonObject o;
-    try {
-      o = Json.GSON.fromJson(Files.readString(cfg), JsonObject.class);
-    } catch (RuntimeException e) {
-      throw new IOException(cfg + ": not valid JSON: " + e.getMessage(), e);
-    }
-    if (o != null && o.has("model_type")) {
-      if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
-        throw new IOException("--model " + dir + ": a Hugging Face checkpoint needs its tokenizer.json beside config.json");
-      }
-      return true;
-    }
-    return false;
-  }
-
-  private Student student(List<MathProblem> problems, List<MathProblem> train) throws Exception {
-    if (model != null && isHuggingFace(model)) {
-      HfTokenizer tok = HfTokenizer.fromCheckpoint(model);
-      ChatTemplate template = ChatTemplate.fromCheckpoint(model);
-      Set<Integer> stops = new TreeSet<>(Set.of(tok.eosId()));
-      for (String end : new String[] {"<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "<|end_of_text|>"}) {
-        tok.tokenId(end).ifPresent(stops::add);
-      }
-      String instr = instruction == null || instruction.isBlank() ? "" : "\n\n" + instruction;
-      LOG.info("student: Hugging Face checkpoint {} ({} chat template, stop tokens {})", model, template.family(), stops);
-      Map<String, Object> d = new LinkedHashMap<>();
-      d.put("checkpoint", model.toString());
-      d.put("chatTemplate", template.family().toString());
-      d.put("promptExample", template.prompt(system, "<problem>" + instr));
-      return new Student("hugging-face", tok, model, q -> template.prompt(system, q + instr), stops, d);
-    }
-    Path warmDir = out.resolve("warmstart");
-    CharTokenizer tok;
     if (model != null) {
-      JsonObject cfg = Json.GSON.fromJson(Files.readString(model.resolve("config.json")), JsonObject.class);
-      tok = cfg.has("charAlphabet") ? new CharTokenizer(cfg.get("charAlphabet").getAsString()) : fixtureTokenizer(problems);
-      warmDir = model;
-    } else {
-      tok = fixtureTokenizer(problems);
-      if (resume == null || !Files.isRegularFile(warmDir.resolve("model.safetensors"))) {
-        int maxLen = 0;
-        for (MathProblem p : problems) {
-          maxLen = Math.max(maxLen, p.problem().length() + target(p).length() + 2);
-        }
-        TransformerConfig cfg = new TransformerConfig(tok.vocabSize(), 128, 2, 4, 512, Math.min(512, maxLen + 8));
-        try (TransformerPolicy p = TransformerPolicy.builder(cfg, tok).seed(seed).learningRate(1e-3).build()) {
-          Rng rng = new Rng(seed);
-          skippedWarmStartSteps = ArmRun.warmStart(p, warmup, 1e-3, s -> {
-            List<Sequence> b = new ArrayList<>();
-            for (int i = 0; i < 32; i++) {
-              b.add(sequence(tok, train.get(rng.nextInt(train.size()))));
-            }
-            return b;
-          });
-          p.save(warmDir);
-        }
-      }
+      return OmrStudent.saved(model, problems);
     }
-    return new Student("transformer", tok, warmDir, q -> q, null, TransformerPolicy.readConfig(warmDir));
+    int[] skipped = new int[1];
+    OmrStudent s = OmrStudent.warmStarted(out.resolve("warmstart"), resume != null, problems, train, warmup, seed, skipped);
+    skippedWarmStartSteps = skipped[0];
+    return s;
   }
 
-  private static CharTokenizer fixtureTokenizer(List<MathProblem> problems) {
-    StringBuilder chars = new StringBuilder("0123456789+-*/=()[]{},.\\^$ ");
-    TreeSet<Character> seen = new TreeSet<>();
-    for (MathProblem p : problems) {
-      for (char c : (p.problem() + target(p)).toCharArray()) {
-        seen.add(c);
-      }
-    }
-    for (char c : seen) {
-      if (chars.indexOf(String.valueOf(c)) < 0) {
-        chars.append(c);
-      }
-    }
-    return new CharTokenizer(chars.toString());
-  }
-
-  private TransformerPolicy policy(Student s, double policyLr) throws IOException {
-    if (s.kind().equals("hugging-face")) {
-      // one question's G completions per decoding batch: a pretrained model's key/value caches
-      // over long completions are what bounds memory (docs/gpu.md)
-      return TransformerPolicy.fromHuggingFace(s.weights(), s.tokenizer()).seed(seed).learningRate(policyLr).microBatchSize(microBatch)
-          .decodeRows(shape.groupSize).build();
-    }
-    TransformerPolicy p = TransformerPolicy.builder(TransformerPolicy.readConfig(s.weights()), s.tokenizer()).seed(seed)
-        .learningRate(policyLr).microBatchSize(microBatch).build();
-    try {
-      p.load(s.weights());
-    } catch (IOException | RuntimeException e) {
-      p.close();
-      throw e;
-    }
-    return p;
-  }
-
-  /** What the fixture's policy is taught to write: the boxed answer. */
-  static String target(MathProblem p) {
-    String a = MathAnswers.extract(p.generatedSolution() == null ? "" : p.generatedSolution()).orElse(p.expectedAnswer());
-    return "\\boxed{" + a + "}";
-  }
-
-  private static Sequence sequence(CharTokenizer tok, MathProblem p) {
-    int[] t = tok.encode(target(p));
-    int[] c = java.util.Arrays.copyOf(t, t.length + 1);
-    c[t.length] = tok.eosId();
-    return new Sequence(tok.encode(p.problem()), c);
-  }
-
-  /**
-   * Greedy accuracy on the held-out slice (the primary value, "accuracy"), and mean@k: the share of
-   * k samples at the rollout temperature that are right.
-   */
-  private Map<String, Object> evaluate(TransformerPolicy p, Student s, List<MathProblem> validation, SamplingConfig rollout) {
-    SamplingConfig greedy = new SamplingConfig(1.0, 1e-9, rollout.maxNewTokens(), rollout.stopTokens());
-    Map<Integer, List<MathProblem>> byLength = new java.util.TreeMap<>();
-    Map<MathProblem, int[]> prompts = new java.util.IdentityHashMap<>();
-    for (MathProblem m : validation) {
-      int[] ids = p.encode(s.prompt().apply(m.problem()));
-      prompts.put(m, ids);
-      byLength.computeIfAbsent(ids.length, k -> new ArrayList<>()).add(m);
-    }
-    int ok = 0;
-    for (List<MathProblem> g : byLength.values()) {
-      int[][] batchPrompts = g.stream().map(prompts::get).toArray(int[][]::new);
-      List<Completion> cs = p.generateBatch(batchPrompts, greedy, 0);
-      for (int i = 0; i < g.size(); i++) {
-        ok += MathAnswers.verifySolution(g.get(i).expectedAnswer(), cs.get(i).text()).equal() ? 1 : 0;
-      }
-    }
-    Map<String, Object> r = new LinkedHashMap<>();
-    r.put("accuracy", (double) ok / validation.size());
-    if (evalK > 0) {
-      long right = 0;
-      for (int i = 0; i < validation.size(); i++) {
-        MathProblem m = validation.get(i);
-        for (Completion c : p.generate(s.prompt().apply(m.problem()), evalK, rollout, 7919L * i + 1)) {
-          right += MathAnswers.verifySolution(m.expectedAnswer(), c.text()).equal() ? 1 : 0;
-        }
-      }
-      r.put("meanAtK", (double) right / ((long) evalK * validation.size()));
-    }
-    return r;
-  }
-
-  private ArmRun.Result runArm(String arm, Student student, QuestionPool pool, List<MathProblem> validation, SamplingConfig rollout,
+  private ArmRun.Result runArm(String arm, OmrStudent student, QuestionPool pool, List<MathProblem> validation, SamplingConfig rollout,
       double policyLr, int every) throws IOException {
     Path dir = Files.createDirectories(out.resolve(arm));
     Path metrics = dir.resolve("metrics.jsonl");
@@ -420,7 +270,7 @@ final class OmrCommand implements Callable<Integer> {
       Files.deleteIfExists(metrics);
     }
     Sampler s = sampler(arm, pool, student);
-    try (TransformerPolicy p = policy(student, policyLr); s) {
+    try (TransformerPolicy p = student.policy(seed, policyLr, microBatch, shape.groupSize); s) {
       GrpoTrainer.Builder b = GrpoTrainer.builder(p, s, (q, c) -> MathAnswers.verifySolution(q.metadata().get("answer"), c.text())
               .equal() ? 1.0 : 0.0)
           .batchSize(shape.batch).groupSize(shape.groupSize).seed(seed).sampling(rollout).metricsFile(metrics)
@@ -436,13 +286,13 @@ final class OmrCommand implements Callable<Integer> {
         }
       }
       return ArmRun.run(arm, dir, p, s, trainer, steps * shape.rolloutsPerStep(), every, policyLr, Math.max(1, steps / 10),
-          (policy, full) -> evaluate(policy, student, validation, rollout), restoreFrom != null);
+          (policy, full) -> OmrEvaluation.evaluate(policy, student, validation, rollout, evalK), restoreFrom != null);
     } finally {
       ArmRun.closeTeacher(s);
     }
   }
 
-  private Sampler sampler(String arm, QuestionPool pool, Student student) throws IOException {
+  private Sampler sampler(String arm, QuestionPool pool, OmrStudent student) throws IOException {
     if (arm.equals("uniform")) {
       return UniformSampler.builder(pool).seed(seed).build();
     }
@@ -456,7 +306,7 @@ final class OmrCommand implements Callable<Integer> {
     };
     UtilityPredictor t;
     if (teacherModel != null) {
-      if (!isHuggingFace(teacherModel)) {
+      if (!OmrStudent.isHuggingFace(teacherModel)) {
         throw new IllegalArgumentException("--teacher-model " + teacherModel + " is not a Hugging Face checkpoint (config.json with a "
             + "model_type, and tokenizer.json)");
       }

@@ -1,7 +1,7 @@
 package ai.goldilocks.examples;
 
 import ai.goldilocks.core.internal.Rng;
-import ai.goldilocks.djl.Safetensors;
+import ai.goldilocks.djl.internal.Safetensors;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.nio.file.Files;

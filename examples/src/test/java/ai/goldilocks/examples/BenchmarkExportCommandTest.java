@@ -35,7 +35,7 @@ class BenchmarkExportCommandTest {
     assertEquals(0, run("benchmark-export", "--seed", "3", "--pool-size", "300", "--held-out", "60", "--warmup-steps", "4,3",
         "--out", out.toString()));
 
-    List<ArithmeticTask> heldOut = BenchmarkCommand.heldOutSet(60, 3, true);
+    List<ArithmeticTask> heldOut = BenchmarkRecipe.heldOutSet(60, 3, true);
     List<JsonObject> v = rows(out.resolve("heldout.jsonl"));
     assertEquals(60, v.size());
     for (int i = 0; i < v.size(); i++) {
@@ -51,24 +51,24 @@ class BenchmarkExportCommandTest {
 
     List<JsonObject> pool = rows(out.resolve("pool.jsonl"));
     assertEquals(300, pool.size());
-    assertEquals(BenchmarkCommand.poolSet(300, 3, heldOut, true).get(299).prompt(), pool.get(299).get("text").getAsString());
+    assertEquals(BenchmarkRecipe.poolSet(300, 3, heldOut, true).get(299).prompt(), pool.get(299).get("text").getAsString());
     Set<String> heldOutPrompts = new HashSet<>();
     v.forEach(r -> heldOutPrompts.add(r.get("text").getAsString()));
     assertTrue(pool.stream().filter(r -> r.get("digits").getAsInt() > 1).noneMatch(r -> heldOutPrompts.contains(r.get("text").getAsString())),
         "no held-out question in the pool");
-    assertEquals(BenchmarkCommand.probeSet(3, true).size(), rows(out.resolve("probe.jsonl")).size());
+    assertEquals(BenchmarkRecipe.probeSet(3, true).size(), rows(out.resolve("probe.jsonl")).size());
 
     // the warm start's batches, step by step, as benchmark draws them
     List<JsonObject> stage1 = rows(out.resolve("warm-stage1.jsonl"));
     List<JsonObject> stage2 = rows(out.resolve("warm-stage2.jsonl"));
     assertEquals(4, stage1.size());
     assertEquals(3, stage2.size());
-    Rng rng = BenchmarkCommand.warmRng(3, 2);
+    Rng rng = BenchmarkRecipe.warmRng(3, 2);
     for (JsonObject step : stage2) {
-      List<ArithmeticTask> expected = BenchmarkCommand.warmTasks(rng, BenchmarkCommand.STAGE2_HARD, true);
+      List<ArithmeticTask> expected = BenchmarkRecipe.warmTasks(rng, BenchmarkRecipe.STAGE2_HARD, true);
       JsonArray prompts = step.getAsJsonArray("prompts");
       JsonArray targets = step.getAsJsonArray("targets");
-      assertEquals(BenchmarkCommand.WARM_BATCH, prompts.size());
+      assertEquals(BenchmarkRecipe.WARM_BATCH, prompts.size());
       for (int i = 0; i < expected.size(); i++) {
         assertEquals(expected.get(i).prompt(), prompts.get(i).getAsString());
         assertEquals(new StringBuilder(expected.get(i).answer()).reverse().toString(), targets.get(i).getAsString());
@@ -81,7 +81,7 @@ class BenchmarkExportCommandTest {
     assertEquals("0123456789+-*=", m.getAsJsonObject("tokenizer").get("alphabet").getAsString());
     assertEquals(17, m.getAsJsonObject("tokenizer").get("vocabSize").getAsInt());
     assertEquals(128, m.getAsJsonObject("model").get("dModel").getAsInt());
-    assertEquals(BenchmarkCommand.STAGE2_STOP_HARD_P, m.getAsJsonObject("warmStart").get("stopHardMeanP").getAsDouble());
+    assertEquals(BenchmarkRecipe.STAGE2_STOP_HARD_P, m.getAsJsonObject("warmStart").get("stopHardMeanP").getAsDouble());
     assertEquals(3, m.getAsJsonObject("warmStart").get("stage2Steps").getAsInt());
     assertEquals(8, m.getAsJsonObject("grpo").get("groupSize").getAsInt());
 

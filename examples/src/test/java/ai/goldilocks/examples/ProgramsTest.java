@@ -121,6 +121,15 @@ class ProgramsTest {
     }
   }
 
+  /** A misspelt teacher target is a usage error before any training (it used to fail in the arm, after the warm start). */
+  @Test
+  void benchmarkRefusesAnUnknownTeacherTargetAtOnce(@TempDir Path out) {
+    assertEquals(2, run("benchmark", "--djl-teacher-target", "sucess-rate", "--out", out.resolve("run").toString(), "--cache",
+        out.resolve("cache").toString()));
+    assertFalse(Files.exists(out.resolve("run")), "nothing is written");
+    assertFalse(Files.exists(out.resolve("cache")), "nothing is trained");
+  }
+
   @Test
   void omrRunsOnTheBundledFixture(@TempDir Path out) throws Exception {
     assertEquals(0, run("omr", "--warmup-steps", "3", "--steps", "2", "--out", out.toString()));

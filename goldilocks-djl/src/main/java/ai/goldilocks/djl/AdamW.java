@@ -15,7 +15,9 @@ import java.util.List;
  */
 final class AdamW {
   private final NDManager owner;
-  private final List<NDArray> params;
+  private List<NDArray> params;
+  /** Sees the gradients before their norm is taken: a seam for tests, which plant a NaN there; a no-op otherwise. */
+  private final java.util.function.Consumer<List<NDArray>> gradientProbe;
   private final List<NDArray> m = new ArrayList<>();
   private final List<NDArray> v = new ArrayList<>();
   double learningRate;
@@ -27,7 +29,14 @@ final class AdamW {
   long step;
 
   AdamW(NDManager owner, List<NDArray> params, double learningRate, double weightDecay, double clipNorm) {
+    this(owner, params, learningRate, weightDecay, clipNorm, null);
+  }
+
+  /** As the other constructor; {@code gradientProbe} (null: none) sees each step's gradients first (tests). */
+  AdamW(NDManager owner, List<NDArray> params, double learningRate, double weightDecay, double clipNorm,
+      java.util.function.Consumer<List<NDArray>> gradientProbe) {
     this.params = params;
+    this.gradientProbe = gradientProbe != null ? gradientProbe : p -> {};
     this.learningRate = learningRate;
     this.beta1 = 0.9;
     this.beta2 = 0.999;
@@ -44,6 +53,29 @@ final class AdamW {
         v.add(owner.zeros(p.getShape()));
       }
     }
+  }
+
+  /** The global L2 norm of the current gradients of this optimizer's parameters, after the probe has seen them. */
+  double gradientNorm(NDManager scope) {
+    gradientProbe.accept(params);
+    return gradNorm(scope, params);
+  }
+
+  /**
+   * Moves the optimizer onto another copy of the same network (a teacher's weight buffers change
+   * roles): the moments and step stay; the gradients of the new parameters are the ones updated.
+   */
+  void rebind(List<NDArray> sameShapes) {
+    if (sameShapes.size() != params.size()) {
+      throw new IllegalArgumentException(sameShapes.size() + " parameters for an optimizer of " + params.size());
+    }
+    for (int i = 0; i < params.size(); i++) {
+      if (!sameShapes.get(i).getShape().equals(params.get(i).getShape())) {
+        throw new IllegalArgumentException("parameter " + i + " has shape " + sameShapes.get(i).getShape() + ", expected "
+            + params.get(i).getShape());
+      }
+    }
+    this.params = sameShapes;
   }
 
   /**

@@ -56,11 +56,49 @@ final class Decoder {
   static List<Completion> sample(Network model, TextTokenizer tokenizer, int[][] prompts, SamplingConfig sampling, Rng[] rngs,
       boolean useCache) {
     List<Completion> out;
-    try (Offline.NoGradient off = Offline.noGradient()) {
+    try (DjlEngine.NoGradient off = DjlEngine.noGradient()) {
       out = sampleWithoutGradients(model, tokenizer, prompts, sampling, rngs, useCache);
     }
     if (model.parameterCount() >= RELEASE_MEMORY_PARAMETERS) {
       NativeMemory.release(); // a few milliseconds against seconds of generation at this size
+    }
+    return out;
+  }
+
+  /**
+   * {@code n} completions of each prompt, prompts of equal token length decoded together, every
+   * prompt with its own random stream ({@code seeds}): the same draws as one call per prompt, fewer
+   * engine calls. At most {@code maxRows} rows share a batch (a group is never split); the result
+   * is in the order of {@code prompts}.
+   */
+  static List<List<Completion>> sampleGroups(Network model, TextTokenizer tokenizer, int[][] prompts, int n, SamplingConfig sampling,
+      long[] seeds, int maxRows, boolean useCache) {
+    java.util.Map<Integer, List<Integer>> byLength = new java.util.TreeMap<>();
+    for (int i = 0; i < prompts.length; i++) {
+      byLength.computeIfAbsent(prompts[i].length, k -> new ArrayList<>()).add(i);
+    }
+    List<List<Completion>> out = new ArrayList<>(java.util.Collections.nCopies(prompts.length, null));
+    int groupsPerBatch = Math.max(1, maxRows / n);
+    List<List<Integer>> batches = new ArrayList<>();
+    for (List<Integer> sameLength : byLength.values()) {
+      for (int from = 0; from < sameLength.size(); from += groupsPerBatch) {
+        batches.add(sameLength.subList(from, Math.min(sameLength.size(), from + groupsPerBatch)));
+      }
+    }
+    for (List<Integer> same : batches) {
+      int[][] rows = new int[same.size() * n][];
+      Rng[] rngs = new Rng[rows.length];
+      for (int g = 0; g < same.size(); g++) {
+        Rng rng = new Rng(seeds[same.get(g)]);
+        for (int j = 0; j < n; j++) {
+          rows[g * n + j] = prompts[same.get(g)];
+          rngs[g * n + j] = rng;
+        }
+      }
+      List<Completion> cs = sample(model, tokenizer, rows, sampling, rngs, useCache);
+      for (int g = 0; g < same.size(); g++) {
+        out.set(same.get(g), List.copyOf(cs.subList(g * n, (g + 1) * n)));
+      }
     }
     return out;
   }

@@ -39,7 +39,7 @@ public final class DjlTeacherProvider implements TeacherProvider {
 
   @Override
   public UtilityPredictor create(QuestionPool pool, TeacherOptions options) {
-    Offline.ensure();
+    DjlEngine.ensureOffline();
     TeacherTarget head = options.head() != null ? options.head() : TeacherTarget.SUCCESS_RATE;
     if (options.model() != null) {
       if (options.textLength() != 0) {

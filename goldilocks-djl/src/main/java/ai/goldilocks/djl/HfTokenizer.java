@@ -44,7 +44,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
   }
 
   private static HuggingFaceTokenizer open(Path tokenizerJson) throws IOException {
-    Offline.ensure();
+    DjlEngine.ensureOffline();
     if (!Files.isRegularFile(tokenizerJson)) {
       throw new IOException("tokenizer file not found: " + tokenizerJson);
     }

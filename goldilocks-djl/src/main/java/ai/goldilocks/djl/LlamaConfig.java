@@ -32,12 +32,12 @@ import java.nio.file.Path;
  * @param outputBias whether the output projection has a bias (Llama attention_bias)
  * @param json the original config.json text
  */
-public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize, int layers, int heads, int kvHeads, int vocabSize,
+record LlamaConfig(String modelType, int hiddenSize, int intermediateSize, int layers, int heads, int kvHeads, int vocabSize,
     int maxPositions, double rmsNormEps, double ropeTheta, String ropeScaling, double ropeFactor, double lowFreqFactor,
     double highFreqFactor, int originalMaxPositions, boolean tieWordEmbeddings, boolean qkvBias, boolean outputBias, String json) {
 
   /** Head width. */
-  public int headDim() {
+  int headDim() {
     return hiddenSize / heads;
   }
 
@@ -47,7 +47,7 @@ public record LlamaConfig(String modelType, int hiddenSize, int intermediateSize
    * @throws IOException naming the file and the problem: missing, not JSON, an unsupported
    *     architecture or rope scaling, inconsistent head counts
    */
-  public static LlamaConfig read(Path dir) throws IOException {
+  static LlamaConfig read(Path dir) throws IOException {
     Path f = dir.resolve("config.json");
     if (!Files.isRegularFile(f)) {
       throw new IOException("no config.json in " + dir);

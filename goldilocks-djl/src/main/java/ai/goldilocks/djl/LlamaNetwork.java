@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.goldilocks.djl.internal.Safetensors;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -107,6 +108,25 @@ final class LlamaNetwork extends Network {
 
   static LlamaNetwork load(Path dir, Device device) throws IOException {
     return load(dir, device, true);
+  }
+
+  /**
+   * The one loader of a Hugging Face checkpoint behind {@code fromHuggingFace} (policy and teacher):
+   * reads and checks {@code config.json} now, so a bad checkpoint fails where the builder is made,
+   * and returns what loads the weights on the engine's default device later, at {@code build()}
+   * (an {@link java.io.UncheckedIOException} naming a missing tensor or a corrupt file).
+   *
+   * @throws IOException if {@code config.json} is missing or describes an unsupported architecture
+   */
+  static java.util.function.Supplier<Network> loader(Path checkpoint) throws IOException {
+    LlamaConfig.read(checkpoint);
+    return () -> {
+      try {
+        return load(checkpoint, DjlEngine.defaultDevice());
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
   }
 
   /** As {@link #load(Path, Device)}; {@code intoSharedMemory} false always takes the chunked copy (tests compare both). */
@@ -315,7 +335,7 @@ final class LlamaNetwork extends Network {
     // Without a backward pass each layer's intermediates are freed when the layer ends (PyTorch
     // frees them as their last reference goes); held until the caller's scope closes, a prompt
     // pass of 8 x 32 positions through 24 layers kept about 1 GB alive at once.
-    boolean freeEachLayer = !Offline.recordsGradients();
+    boolean freeEachLayer = !DjlEngine.recordsGradients();
     for (int l = 0; l < config.layers(); l++) {
       NDManager layerScope = null;
       if (freeEachLayer) {

@@ -1,6 +1,7 @@
 package ai.goldilocks.djl;
 
 import ai.djl.ndarray.NDArray;
+import ai.goldilocks.djl.internal.Safetensors;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import java.io.IOException;
@@ -57,7 +58,7 @@ final class PolicyFiles {
         throw new IOException(dir + ": unexpected tensor '" + name + "'");
       }
     }
-    try (Offline.NoGradient off = Offline.noGradient()) {
+    try (DjlEngine.NoGradient off = DjlEngine.noGradient()) {
       for (Map.Entry<String, NDArray> e : model.params.entrySet()) {
         e.getValue().set(tensors.get(e.getKey()).values());
       }
@@ -96,7 +97,7 @@ final class PolicyFiles {
     }
 
     void applyReferenceTo(Network reference) {
-      try (Offline.NoGradient off = Offline.noGradient()) {
+      try (DjlEngine.NoGradient off = DjlEngine.noGradient()) {
         for (String n : names) {
           reference.params.get(n).set(tensors.get("reference." + n).values());
         }

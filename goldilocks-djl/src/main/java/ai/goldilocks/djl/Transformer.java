@@ -117,7 +117,7 @@ final class Transformer extends Network {
     int h = config.heads();
     int hd = d / h;
     NDArray x;
-    if (!Offline.recordsGradients()) {
+    if (!DjlEngine.recordsGradients()) {
       // no backward pass: one lookup, the same values as the one-hot product (a sum of exact zeros and one row)
       x = ai.djl.nn.core.Embedding.embedding(tokens, p("tok_emb"), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
     } else if (config.vocabSize() <= ONE_HOT_VOCAB) {
@@ -182,7 +182,7 @@ final class Transformer extends Network {
   /** Logits (B, T, V) through the tied embedding. */
   @Override
   NDArray logits(NDArray hidden) {
-    if (!Offline.recordsGradients()) {
+    if (!DjlEngine.recordsGradients()) {
       // (V, d) is the layout a linear layer's weight has: one engine call
       return ai.djl.nn.core.Linear.linear(hidden, p("tok_emb")).singletonOrThrow();
     }

@@ -6,7 +6,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import ai.goldilocks.grpo.Completion;
 import ai.goldilocks.grpo.Policy;
 import ai.goldilocks.grpo.SamplingConfig;
@@ -14,10 +13,8 @@ import ai.goldilocks.grpo.Sequence;
 import ai.goldilocks.grpo.TrainStats;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -34,32 +31,31 @@ public final class TransformerPolicy implements Policy {
   private final TextTokenizer tokenizer;
   private final Network model;
   private final AdamW optimizer;
+  private final PolicyTraining training;
   private final int microBatchSize;
   private Network reference;
   private long version;
   private final boolean kvCache;
   private final int decodeRows;
-  /** Test hook: runs on the parameters after each backward pass, before the gradient check. */
-  java.util.function.Consumer<List<NDArray>> afterBackward;
 
-  private TransformerPolicy(TransformerConfig config, Network network, TextTokenizer tokenizer, double learningRate, double weightDecay,
-      double clipNorm, int microBatchSize, boolean kvCache, int decodeRows) {
-    this.microBatchSize = microBatchSize;
-    this.kvCache = kvCache;
-    this.decodeRows = decodeRows;
-    this.config = config;
-    this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+  private TransformerPolicy(Builder b, Network network) {
+    this.microBatchSize = b.microBatchSize;
+    this.kvCache = b.kvCache;
+    this.decodeRows = b.decodeRows;
+    this.config = b.config;
+    this.tokenizer = b.tokenizer;
     this.model = network;
     if (tokenizer.vocabSize() > network.vocabSize()) {
       network.close();
       throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " tokens, model vocabulary " + network.vocabSize());
     }
-    this.optimizer = new AdamW(model.manager, model.parameters(), learningRate, weightDecay, clipNorm);
+    this.optimizer = new AdamW(model.manager, model.parameters(), b.learningRate, b.weightDecay, b.clipNorm, b.gradientProbe);
+    this.training = new PolicyTraining(model, tokenizer, optimizer, microBatchSize);
   }
 
   /** The engine's default device: a GPU when there is one. */
   public static Device defaultDevice() {
-    return Offline.engine().defaultDevice();
+    return DjlEngine.defaultDevice();
   }
 
   /** A builder of this project's small transformer. */
@@ -76,14 +72,7 @@ public final class TransformerPolicy implements Policy {
    * @throws IOException if {@code config.json} is missing or describes an unsupported architecture
    */
   public static Builder fromHuggingFace(Path checkpoint, TextTokenizer tokenizer) throws IOException {
-    LlamaConfig.read(checkpoint);
-    return new Builder(() -> {
-      try {
-        return LlamaNetwork.load(checkpoint, defaultDevice());
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }, tokenizer);
+    return new Builder(LlamaNetwork.loader(checkpoint), tokenizer);
   }
 
   /** The model size of this project's transformer; null for a policy loaded from a Hugging Face checkpoint. */
@@ -130,7 +119,7 @@ public final class TransformerPolicy implements Policy {
     if (reference == null) {
       reference = model.sameShape();
     }
-    try (Offline.NoGradient off = Offline.noGradient()) {
+    try (DjlEngine.NoGradient off = DjlEngine.noGradient()) {
       reference.copyFrom(model);
     }
   }
@@ -141,7 +130,7 @@ public final class TransformerPolicy implements Policy {
     if (reference == null) {
       throw new IllegalStateException("no reference model: call snapshotReference() first");
     }
-    return logProbs(reference, sequences, temperature);
+    return training.logProbs(reference, sequences, temperature);
   }
 
   // ---------------------------------------------------------------- generation
@@ -165,35 +154,10 @@ public final class TransformerPolicy implements Policy {
       throw new IllegalArgumentException("n must be >= 1, got " + n);
     }
     int[][] encoded = new int[prompts.size()][];
-    java.util.Map<Integer, List<Integer>> byLength = new java.util.TreeMap<>();
     for (int i = 0; i < encoded.length; i++) {
       encoded[i] = encode(prompts.get(i));
-      byLength.computeIfAbsent(encoded[i].length, k -> new java.util.ArrayList<>()).add(i);
     }
-    List<List<Completion>> out = new java.util.ArrayList<>(java.util.Collections.nCopies(encoded.length, null));
-    int groupsPerBatch = Math.max(1, decodeRows / n);
-    List<List<Integer>> batches = new java.util.ArrayList<>();
-    for (List<Integer> sameLength : byLength.values()) {
-      for (int from = 0; from < sameLength.size(); from += groupsPerBatch) {
-        batches.add(sameLength.subList(from, Math.min(sameLength.size(), from + groupsPerBatch)));
-      }
-    }
-    for (List<Integer> same : batches) {
-      int[][] rows = new int[same.size() * n][];
-      ai.goldilocks.core.internal.Rng[] rngs = new ai.goldilocks.core.internal.Rng[rows.length];
-      for (int g = 0; g < same.size(); g++) {
-        ai.goldilocks.core.internal.Rng rng = new ai.goldilocks.core.internal.Rng(seeds[same.get(g)]);
-        for (int j = 0; j < n; j++) {
-          rows[g * n + j] = encoded[same.get(g)];
-          rngs[g * n + j] = rng;
-        }
-      }
-      List<Completion> cs = Decoder.sample(model, tokenizer, rows, sampling, rngs, kvCache);
-      for (int g = 0; g < same.size(); g++) {
-        out.set(same.get(g), List.copyOf(cs.subList(g * n, (g + 1) * n)));
-      }
-    }
-    return out;
+    return Decoder.sampleGroups(model, tokenizer, encoded, n, sampling, seeds, decodeRows, kvCache);
   }
 
   /** Samples {@code n} completions of the prompt tokens. */
@@ -242,21 +206,14 @@ public final class TransformerPolicy implements Policy {
 
   @Override
   public double[][] logProbs(List<Sequence> sequences, double temperature) {
-    return logProbs(model, sequences, temperature);
-  }
-
-  private double[][] logProbs(Network m, List<Sequence> sequences, double temperature) {
-    Scoring.Batch batch = Scoring.pack(model, tokenizer, sequences);
-    try (Offline.NoGradient off = Offline.noGradient(); NDManager scope = model.manager.newSubManager()) {
-      return Scoring.completionValues(Scoring.tokenLogProbs(m, scope, batch, temperature, false)[0].toFloatArray(), batch);
-    }
+    return training.logProbs(model, sequences, temperature);
   }
 
   /**
    * Full-sequence logits (B, T, V) as a float array, for tests and diagnostics.
    */
   float[] logits(int[] tokens) {
-    try (Offline.NoGradient off = Offline.noGradient(); NDManager scope = model.manager.newSubManager()) {
+    try (DjlEngine.NoGradient off = DjlEngine.noGradient(); NDManager scope = model.manager.newSubManager()) {
       NDArray x = scope.create(tokens, new Shape(1, tokens.length));
       return model.logits(model.hidden(scope, x, 0, null, null)).toFloatArray();
     }
@@ -264,116 +221,18 @@ public final class TransformerPolicy implements Policy {
 
   @Override
   public TrainStats train(List<Sequence> sequences, double temperature, Coefficients coefficients) {
-    Objects.requireNonNull(coefficients, "coefficients");
-    // recording is on only inside the gradient collector, also on threads that record by default
-    try (Offline.NoGradient off = Offline.noGradient()) {
-      return trainWithoutRecording(sequences, temperature, coefficients);
-    }
-  }
-
-  private TrainStats trainWithoutRecording(List<Sequence> sequences, double temperature, Coefficients coefficients) {
-    if (microBatchSize > 0 && sequences.size() > microBatchSize) {
-      return trainAccumulated(sequences, temperature, coefficients);
-    }
-    Scoring.Batch batch = Scoring.pack(model, tokenizer, sequences);
-    DjlTraining.LOCK.lock();
-    try (NDManager scope = model.manager.newSubManager()) {
-      double entropy;
-      long tokens;
-      try (GradientCollector gc = Offline.newGradientCollector()) {
-        NDArray[] r = Scoring.tokenLogProbs(model, scope, batch, temperature, true);
-        double[][] lp = Scoring.completionValues(r[0].toFloatArray(), batch);
-        double[][] ent = Scoring.completionValues(r[1].toFloatArray(), batch);
-        Scoring.checkFinite(lp, "log-prob", 0);
-        tokens = Scoring.count(lp);
-        entropy = tokens == 0 ? Double.NaN : Scoring.sum(ent) / tokens;
-        float[] coef = Scoring.coefficientArray(coefficients.of(lp), batch, 0, batch.b());
-        gc.backward(r[0].mul(scope.create(coef, new Shape(batch.b(), batch.w()))).sum());
-      } catch (RuntimeException e) {
-        optimizer.zeroGradients();
-        throw e;
-      }
-      return applyUpdate(scope, tokens, entropy);
-    } finally {
-      DjlTraining.LOCK.unlock();
-    }
-  }
-
-  private TrainStats trainAccumulated(List<Sequence> sequences, double temperature, Coefficients coefficients) {
-    // the coefficients need every log-prob of the batch: one pass without gradients first, by micro-batch
-    double[][] all = new double[sequences.size()][];
-    for (int from = 0; from < sequences.size(); from += microBatchSize) {
-      int to = Math.min(sequences.size(), from + microBatchSize);
-      double[][] part = logProbs(sequences.subList(from, to), temperature);
-      System.arraycopy(part, 0, all, from, part.length);
-    }
-    Scoring.checkFinite(all, "log-prob", 0);
-    double[][] c = coefficients.of(all);
-    if (c == null || c.length != sequences.size()) {
-      throw new IllegalArgumentException("coefficients must have " + sequences.size() + " rows");
-    }
-    DjlTraining.LOCK.lock();
-    try (NDManager scope = model.manager.newSubManager()) {
-      long tokens = Scoring.count(all);
-      double entSum = 0;
-      try {
-        for (int from = 0; from < sequences.size(); from += microBatchSize) {
-          int to = Math.min(sequences.size(), from + microBatchSize);
-          Scoring.Batch batch = Scoring.pack(model, tokenizer, sequences.subList(from, to));
-          try (NDManager micro = scope.newSubManager(); GradientCollector gc = Offline.newGradientCollector()) {
-            NDArray[] r = Scoring.tokenLogProbs(model, micro, batch, temperature, true);
-            entSum += Scoring.sum(Scoring.completionValues(r[1].toFloatArray(), batch));
-            float[] coef = Scoring.coefficientArray(Arrays.copyOfRange(c, from, to), batch, from, batch.b());
-            gc.backward(r[0].mul(micro.create(coef, new Shape(batch.b(), batch.w()))).sum());
-          }
-        }
-      } catch (RuntimeException e) {
-        optimizer.zeroGradients();
-        throw e;
-      }
-      return applyUpdate(scope, tokens, tokens == 0 ? Double.NaN : entSum / tokens);
-    } finally {
-      DjlTraining.LOCK.unlock();
-    }
-  }
-
-  private TrainStats applyUpdate(NDManager scope, long tokens, double entropy) {
-    if (afterBackward != null) {
-      afterBackward.accept(model.parameters());
-    }
-    double norm = AdamW.gradNorm(scope, model.parameters());
-    if (!Double.isFinite(norm)) {
-      optimizer.zeroGradients();
-      throw new IllegalArgumentException("gradient norm is " + norm + "; no update applied");
-    }
-    optimizer.update(scope, norm);
+    TrainStats stats = training.train(sequences, temperature, coefficients);
     version++;
-    return new TrainStats(norm, optimizer.clipNorm > 0 && norm > optimizer.clipNorm, tokens, entropy);
+    return stats;
   }
 
   /**
    * One supervised step: minimises the mean negative log-likelihood of the completion tokens
-   * (for warm starts). Returns the stats; the loss is the negated mean log-prob.
+   * (for warm starts). Returns that mean before the step.
    */
   public double supervisedStep(List<Sequence> sequences) {
     double[] loss = new double[1];
-    train(sequences, 1.0, lp -> {
-      long n = 0;
-      double s = 0;
-      for (double[] row : lp) {
-        n += row.length;
-        for (double x : row) {
-          s += x;
-        }
-      }
-      loss[0] = n == 0 ? 0 : -s / n;
-      double[][] c = new double[lp.length][];
-      for (int i = 0; i < lp.length; i++) {
-        c[i] = new double[lp[i].length];
-        Arrays.fill(c[i], n == 0 ? 0 : -1.0 / n);
-      }
-      return c;
-    });
+    train(sequences, 1.0, PolicyTraining.meanNegativeLogLikelihood(loss));
     return loss[0];
   }
 
@@ -461,6 +320,7 @@ public final class TransformerPolicy implements Policy {
     private int microBatchSize;
     private boolean kvCache = true;
     private int decodeRows = 128;
+    private java.util.function.Consumer<List<NDArray>> gradientProbe;
 
     private Builder(TransformerConfig config, TextTokenizer tokenizer) {
       this.config = Objects.requireNonNull(config, "config");
@@ -533,11 +393,17 @@ public final class TransformerPolicy implements Policy {
       return this;
     }
 
+    /** Test seam: sees the parameters after each backward pass, before the gradient check. */
+    Builder gradientProbe(java.util.function.Consumer<List<NDArray>> probe) {
+      this.gradientProbe = probe;
+      return this;
+    }
+
     /** Builds the policy (starts the PyTorch engine, offline). */
     public TransformerPolicy build() {
-      Offline.ensure();
+      DjlEngine.ensureOffline();
       Network network = config != null ? new Transformer(config, true, defaultDevice(), seed) : networkFactory.get();
-      return new TransformerPolicy(config, network, tokenizer, learningRate, weightDecay, clipNorm, microBatchSize, kvCache, decodeRows);
+      return new TransformerPolicy(this, network);
     }
   }
 }

@@ -19,42 +19,50 @@ import java.util.Arrays;
 import java.util.List;
 
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The paper's teacher on DJL: a bidirectional transformer encoder reads the question text, hidden
  * states are mean-pooled over real tokens, a linear head with 0.5 sigmoid predicts the utility;
  * trained by MSE with AdamW. Scores a batch of candidates in one forward pass.
  *
- * <p>Training runs on a private copy of the network; the result is copied into the serving network
- * under a short write lock, so {@link #predict} never sees half-updated weights and waits at most
- * for that copy. Texts longer than {@code maxLength} tokens are truncated.
+ * <p>Training runs on a second copy of the network, which then becomes the served one by a swap of
+ * references; the copy that brings the other buffer up to date runs at the start of the next
+ * training, on the buffer no new prediction reads. So {@link #predict} never sees half-updated
+ * weights and never waits for training or a copy. Texts longer than {@code maxLength} tokens are
+ * truncated. {@link #close} waits for a training or prediction in flight and frees the native
+ * memory of both copies; the teacher refuses work afterwards.
  */
 public final class TransformerTeacher implements UtilityPredictor, AutoCloseable {
-  private static final int STATE_VERSION = 2;
   private static final double HALF_LIFE = 1024;
 
-  private final TransformerConfig config;
   private final TextTokenizer tokenizer;
-  private final Network serving;
-  private final Network training;
+  private final WeightBuffers weights;
+  private final int maxLength;
   private final AdamW optimizer;
+  /** The network whose parameters {@link #optimizer} updates. */
+  private Network optimized;
   private final int batchSize;
   private final TeacherTarget target;
   private final Rng rng;
-  private final ReentrantReadWriteLock publish = new ReentrantReadWriteLock();
-  /** Test hook: runs on the parameters after each backward pass, before the gradient check. */
-  java.util.function.Consumer<List<NDArray>> afterBackward;
+  /** Serialises the writers: training, restoring, writing the state, closing. */
+  private final Object updates = new Object();
 
   private TransformerTeacher(Builder b) {
-    Offline.ensure();
-    this.config = b.config;
+    DjlEngine.ensureOffline();
     this.tokenizer = b.tokenizer;
     this.batchSize = b.batchSize;
     this.target = b.target;
     this.rng = new Rng(b.seed);
-    this.serving = b.config != null ? new Transformer(config, false, TransformerPolicy.defaultDevice(), b.seed) : b.encoder.get();
-    this.training = b.config != null ? new Transformer(config, false, TransformerPolicy.defaultDevice(), b.seed) : b.encoder.get();
+    java.util.function.Supplier<Network> encoder = b.config != null
+        ? () -> new Transformer(b.config, false, DjlEngine.defaultDevice(), b.seed) : b.encoder;
+    Network serving = encoder.get();
+    Network training;
+    try {
+      training = encoder.get();
+    } catch (RuntimeException | Error e) {
+      serving.close();
+      throw e;
+    }
     if (tokenizer.vocabSize() > serving.vocabSize()) {
       serving.close();
       training.close();
@@ -64,7 +72,10 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
       t.addParameter("head.weight", new float[t.width()], t.width(), 1);
       t.addParameter("head.bias", new float[] {0f}, 1);
     }
-    this.optimizer = new AdamW(training.manager, training.parameters(), b.learningRate, 0.0, 1.0);
+    this.maxLength = serving.maxLength();
+    this.weights = new WeightBuffers(serving, training, b.copyProbe);
+    this.optimized = training;
+    this.optimizer = new AdamW(training.manager, training.parameters(), b.learningRate, 0.0, 1.0, b.gradientProbe);
   }
 
   /** A builder with a bidirectional encoder of this project's transformer, trained from scratch. */
@@ -81,14 +92,7 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
    * @throws IOException if {@code config.json} is missing or describes an unsupported architecture
    */
   public static Builder fromHuggingFace(Path checkpoint, TextTokenizer tokenizer) throws IOException {
-    LlamaConfig.read(checkpoint);
-    return new Builder(() -> {
-      try {
-        return LlamaNetwork.load(checkpoint, TransformerPolicy.defaultDevice());
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }, tokenizer);
+    return new Builder(LlamaNetwork.loader(checkpoint), tokenizer);
   }
 
   @Override
@@ -103,8 +107,8 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     int t = 1;
     for (int j = 0; j < count; j++) {
       int[] ids = tokenizer.encode(pool.text(idx[from + j]));
-      if (ids.length > serving.maxLength()) {
-        ids = Arrays.copyOf(ids, serving.maxLength());
+      if (ids.length > maxLength) {
+        ids = Arrays.copyOf(ids, maxLength);
       }
       if (ids.length == 0) {
         ids = new int[] {tokenizer.eosId()};
@@ -138,15 +142,14 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
       return;
     }
     Encoded e = encode(pool, candidates, 0, count);
-    publish.readLock().lock();
-    try (Offline.NoGradient off = Offline.noGradient(); NDManager scope = serving.manager.newSubManager()) {
-      float[] z = forward(serving, scope, e).toFloatArray();
-      for (int j = 0; j < count; j++) {
-        double sig = 1 / (1 + Math.exp(-z[j]));
-        out[j] = Math.min(0.5, Math.max(0.0, target == TeacherTarget.UTILITY ? 0.5 * sig : Math.sqrt(sig * (1 - sig))));
+    float[] z = weights.read(served -> {
+      try (DjlEngine.NoGradient off = DjlEngine.noGradient(); NDManager scope = served.manager.newSubManager()) {
+        return forward(served, scope, e).toFloatArray();
       }
-    } finally {
-      publish.readLock().unlock();
+    });
+    for (int j = 0; j < count; j++) {
+      double sig = 1 / (1 + Math.exp(-z[j]));
+      out[j] = Math.min(0.5, Math.max(0.0, target == TeacherTarget.UTILITY ? 0.5 * sig : Math.sqrt(sig * (1 - sig))));
     }
   }
 
@@ -160,20 +163,28 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
   @Override
   public void train(QuestionPool pool, TrainingExamples examples, int epochs) {
     // recording is on only inside the gradient collector, also on threads that record by default
-    try (Offline.NoGradient off = Offline.noGradient()) {
-      trainWithoutRecording(pool, examples, epochs);
+    synchronized (updates) {
+      try (DjlEngine.NoGradient off = DjlEngine.noGradient()) {
+        trainWithoutRecording(pool, examples, epochs);
+      }
+    }
+  }
+
+  /** The optimizer on {@code network}'s parameters (the buffers take turns at training). */
+  private void optimize(Network network) {
+    if (optimized != network) {
+      optimizer.rebind(network.parameters());
+      optimized = network;
     }
   }
 
   private void trainWithoutRecording(QuestionPool pool, TrainingExamples examples, int epochs) {
     int[] questions = examples.questions();
     int count = examples.size();
-    double[] targets = new double[count];
-    double[] weights = new double[count];
-    Arrays.fill(weights, 1.0);
-    if (target == TeacherTarget.UTILITY) {
-      targets = examples.utilities();
-    } else {
+    double[] targets = target == TeacherTarget.UTILITY ? examples.utilities() : new double[count];
+    double[] sampleWeights = new double[count];
+    Arrays.fill(sampleWeights, 1.0);
+    if (target != TeacherTarget.UTILITY) {
       if (!examples.hasOutcomes()) {
         throw new IllegalArgumentException("the success-rate head learns from success rates and group sizes, and these "
             + "examples carry utilities only; pass TrainingExamples with outcomes (as samplers do) or build with "
@@ -189,16 +200,26 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
         }
         targets[i] = p;
         // a group of 16 says more than one of 4; recent groups describe today's student
-        weights[i] = examples.groupSize(i) * Math.pow(0.5, (count - 1 - i) / HALF_LIFE);
-        sum += weights[i];
+        sampleWeights[i] = examples.groupSize(i) * Math.pow(0.5, (count - 1 - i) / HALF_LIFE);
+        sum += sampleWeights[i];
       }
       for (int i = 0; i < count; i++) {
-        weights[i] *= count / sum;
+        sampleWeights[i] *= count / sum;
       }
     }
     if (count == 0) {
       return;
     }
+    weights.write(training -> {
+      optimize(training);
+      trainEpochs(pool, training, questions, targets, sampleWeights, count, epochs);
+      return null;
+    });
+    weights.publish();
+  }
+
+  private void trainEpochs(QuestionPool pool, Network training, int[] questions, double[] targets, double[] sampleWeights, int count,
+      int epochs) {
     int[] order = Rng.identity(count);
     int[] idx = new int[batchSize];
     float[] y = new float[batchSize];
@@ -210,12 +231,12 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
         for (int j = 0; j < n; j++) {
           idx[j] = questions[order[start + j]];
           y[j] = (float) targets[order[start + j]];
-          w[j] = (float) weights[order[start + j]];
+          w[j] = (float) sampleWeights[order[start + j]];
         }
         Encoded enc = encode(pool, idx, 0, n);
         DjlTraining.LOCK.lock();
         try (NDManager scope = training.manager.newSubManager()) {
-          try (GradientCollector gc = Offline.newGradientCollector()) {
+          try (GradientCollector gc = DjlEngine.newGradientCollector()) {
             NDArray z = forward(training, scope, enc);
             if (target == TeacherTarget.UTILITY) {
               NDArray d = Ops.mul(Ops.sigmoid(z), 0.5f).sub(scope.create(Arrays.copyOf(y, n), new Shape(n)));
@@ -231,18 +252,10 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
               gc.backward(z.mul(scope.create(coef, new Shape(n))).sum());
             }
           }
-          if (afterBackward != null) {
-            afterBackward.accept(training.parameters());
-          }
-          double norm = AdamW.gradNorm(scope, training.parameters());
+          double norm = optimizer.gradientNorm(scope);
           if (!Double.isFinite(norm)) {
             optimizer.zeroGradients();
-            publish.readLock().lock();
-            try {
-              training.copyFrom(serving); // the weights of the last published update
-            } finally {
-              publish.readLock().unlock();
-            }
+            training.copyFrom(weights.served()); // the weights of the last published update
             throw new IllegalArgumentException("teacher gradient norm is " + norm + " (epoch " + e + ", batch at " + start
                 + "); no update applied and the weights are those of the last completed train()");
           }
@@ -252,93 +265,67 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
         }
       }
     }
-    publish.writeLock().lock();
-    try {
-      serving.copyFrom(training);
-    } finally {
-      publish.writeLock().unlock();
-    }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The published weights with the optimizer's moments and step, and the random stream
+   * ({@link TeacherState}).
+   */
   @Override
   public void writeState(DataOutput out) throws IOException {
-    out.writeInt(STATE_VERSION);
-    out.writeUTF(target.name());
-    out.writeLong(rng.state());
-    out.writeLong(optimizer.step);
-    List<NDArray> params = training.parameters();
-    out.writeInt(params.size());
-    for (int i = 0; i < params.size(); i++) {
-      for (NDArray a : new NDArray[] {params.get(i), optimizer.firstMoments().get(i), optimizer.secondMoments().get(i)}) {
-        float[] v = a.toFloatArray();
-        out.writeInt(v.length);
-        for (float f : v) {
-          out.writeFloat(f);
-        }
-      }
+    synchronized (updates) {
+      TeacherState.write(out, target, rng.state(), optimizer, weights.served().parameters());
     }
   }
 
   @Override
   public void readState(DataInput in) throws IOException {
-    int version = in.readInt();
-    if (version != STATE_VERSION && version != 1) {
-      throw new IOException("unsupported djl-transformer teacher state version " + version);
-    }
-    String t = version == 1 ? TeacherTarget.UTILITY.name() : in.readUTF(); // version 1 had the utility head only
-    if (!t.equals(target.name())) {
-      throw new IOException("teacher state was trained for target " + t + ", this teacher has " + target);
-    }
-    long rngState = in.readLong();
-    long step = in.readLong();
-    List<NDArray> params = training.parameters();
-    int n = in.readInt();
-    if (n != params.size()) {
-      throw new IOException("teacher state has " + n + " parameters, this teacher has " + params.size());
-    }
-    float[][][] values = new float[n][3][];
-    for (int i = 0; i < n; i++) {
-      for (int k = 0; k < 3; k++) {
-        int len = in.readInt();
-        if (len != params.get(i).size()) {
-          throw new IOException("teacher state parameter " + i + " has " + len + " values, expected " + params.get(i).size());
-        }
-        float[] v = new float[len];
-        for (int j = 0; j < len; j++) {
-          v[j] = in.readFloat();
-          if (!Float.isFinite(v[j])) {
-            throw new IOException("corrupt teacher state: parameter " + i + " value " + j + " is " + v[j]);
-          }
-        }
-        values[i][k] = v;
-      }
-    }
-    try (Offline.NoGradient off = Offline.noGradient()) {
-      for (int i = 0; i < n; i++) {
-        params.get(i).set(values[i][0]);
-        optimizer.firstMoments().get(i).set(values[i][1]);
-        optimizer.secondMoments().get(i).set(values[i][2]);
-      }
-      rng.setState(rngState);
-      optimizer.step = step;
-      publish.writeLock().lock();
-      try {
-        serving.copyFrom(training);
-      } finally {
-        publish.writeLock().unlock();
+    synchronized (updates) {
+      TeacherState state = TeacherState.read(in, target, weights.served().parameters());
+      // everything is read and checked: now the training buffer takes the state and is published
+      try (DjlEngine.NoGradient off = DjlEngine.noGradient()) {
+        weights.write(training -> {
+          optimize(training);
+          state.applyTo(training.parameters(), optimizer);
+          return null;
+        });
+        rng.setState(state.rngState());
+        weights.publish();
       }
     }
   }
 
   /** Arrays held by the teacher's managers (for memory checks). */
   int liveArrayCount() {
-    return serving.manager.getManagedArrays().size() + training.manager.getManagedArrays().size();
+    int n = 0;
+    for (Network net : weights.networks()) {
+      n += net.manager.getManagedArrays().size();
+    }
+    return n;
   }
 
+  /** Whether any of the teacher's managers is still open (false once closed: its native memory is freed). */
+  boolean holdsNativeMemory() {
+    for (Network net : weights.networks()) {
+      if (net.manager.isOpen()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Frees the native memory of both copies of the weights (and the optimizer's moments, which live
+   * with them), after a training, restore or prediction in flight has finished; idempotent. The
+   * teacher throws {@link IllegalStateException} on any later use.
+   */
   @Override
   public void close() {
-    serving.close();
-    training.close();
+    synchronized (updates) {
+      weights.close();
+    }
   }
 
   /** Configures a {@link TransformerTeacher}. */
@@ -350,6 +337,8 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     private double learningRate = 1e-3;
     private int batchSize = 32;
     private TeacherTarget target = TeacherTarget.UTILITY;
+    private java.util.function.Consumer<List<NDArray>> gradientProbe;
+    private Runnable copyProbe;
 
     private Builder(java.util.function.Supplier<Network> encoder, TextTokenizer tokenizer) {
       this.config = null;
@@ -394,6 +383,18 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
      */
     public Builder target(TeacherTarget target) {
       this.target = Objects.requireNonNull(target, "target");
+      return this;
+    }
+
+    /** Test seam: sees the parameters after each backward pass, before the gradient check. */
+    Builder gradientProbe(java.util.function.Consumer<List<NDArray>> probe) {
+      this.gradientProbe = probe;
+      return this;
+    }
+
+    /** Test seam: runs while the training copy of the weights is brought up to date with the served one. */
+    Builder copyProbe(Runnable probe) {
+      this.copyProbe = probe;
       return this;
     }
 

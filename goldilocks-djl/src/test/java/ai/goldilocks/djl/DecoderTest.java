@@ -60,7 +60,7 @@ class DecoderTest {
 
   @Test
   void engineDrawsAreTheInverseCdfDrawsOfTheJavaPath() {
-    Offline.ensure();
+    DjlEngine.ensureOffline();
     Rng rng = new Rng(11);
     int n = 16;
     float[] logits = gaussianLogits(rng, n);
@@ -114,7 +114,7 @@ class DecoderTest {
    */
   @Test
   void engineTopPDrawsTheJavaPathsTokens() {
-    Offline.ensure();
+    DjlEngine.ensureOffline();
     int n = 32;
     float[] logits = gaussianLogits(new Rng(12), n);
     // row i draws from its own stream: the engine gets its first value, the Java path a fresh copy

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.goldilocks.djl.internal.Safetensors;
 import ai.goldilocks.grpo.Completion;
 import ai.goldilocks.grpo.SamplingConfig;
 import ai.goldilocks.grpo.Sequence;
@@ -217,15 +218,15 @@ class LlamaNetworkTest {
       int[] tokens = {3, 17, 42, 5, 9, 11, 60};
       float[] inference;
       int heldByInference;
-      try (Offline.NoGradient off = Offline.noGradient(); NDManager scope = m.manager.newSubManager()) {
+      try (DjlEngine.NoGradient off = DjlEngine.noGradient(); NDManager scope = m.manager.newSubManager()) {
         NDArray h = m.hidden(scope, scope.create(tokens, new Shape(1, tokens.length)), 0, null, null);
         heldByInference = scope.getManagedArrays().size();
         inference = m.logits(h).toFloatArray();
       }
       float[] training;
       int heldByTraining;
-      try (ai.djl.training.GradientCollector gc = Offline.newGradientCollector(); NDManager scope = m.manager.newSubManager()) {
-        assertTrue(Offline.recordsGradients());
+      try (ai.djl.training.GradientCollector gc = DjlEngine.newGradientCollector(); NDManager scope = m.manager.newSubManager()) {
+        assertTrue(DjlEngine.recordsGradients());
         NDArray h = m.hidden(scope, scope.create(tokens, new Shape(1, tokens.length)), 0, null, null);
         heldByTraining = scope.getManagedArrays().size();
         training = m.logits(h).toFloatArray();

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * Run in a child JVM by {@link OfflineTest}, without DJL's offline variables in its environment:
+ * Run in a child JVM by {@link DjlEngineTest}, without DJL's offline variables in its environment:
  * starts the engine, samples, trains, scores with the teacher and loads a tokenizer while a
  * security manager records every attempt to open a network connection or resolve a host.
  */

@@ -27,7 +27,7 @@ final class PolicyGradients {
     Scoring.Batch batch = Scoring.pack(policy.model(), policy.tokenizer(), sequences);
     DjlTraining.LOCK.lock();
     try (NDManager scope = policy.model().manager.newSubManager()) {
-      try (GradientCollector gc = Offline.newGradientCollector()) {
+      try (GradientCollector gc = DjlEngine.newGradientCollector()) {
         NDArray lp = Scoring.tokenLogProbs(policy.model(), scope, batch, temperature, false)[0];
         gc.backward(loss.loss(scope, lp, batch.start(), batch.count()));
       }

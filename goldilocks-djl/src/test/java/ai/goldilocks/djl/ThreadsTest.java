@@ -38,26 +38,26 @@ class ThreadsTest {
   @Test
   void inferenceOnAFreshThreadTurnsGradientRecordingOffAndRestoresIt() throws Exception {
     boolean[] seen = onFreshThread(() -> {
-      boolean before = Offline.recordsGradients();
+      boolean before = DjlEngine.recordsGradients();
       boolean inside;
-      try (Offline.NoGradient off = Offline.noGradient()) {
-        inside = Offline.recordsGradients();
+      try (DjlEngine.NoGradient off = DjlEngine.noGradient()) {
+        inside = DjlEngine.recordsGradients();
       }
-      boolean after = Offline.recordsGradients();
+      boolean after = DjlEngine.recordsGradients();
       try (TransformerPolicy p = TransformerPolicyTest.tiny(1)) {
         p.generate(TOK.encode("12+34="), 2, new SamplingConfig(1.0, 1.0, 4), 3);
         p.logProbs(List.of(new Sequence(TOK.encode("1+1="), TOK.encode("2"))), 1.0);
       }
-      return new boolean[] {before, inside, after, Offline.recordsGradients()};
+      return new boolean[] {before, inside, after, DjlEngine.recordsGradients()};
     });
     assertTrue(seen[0], "precondition: a thread the JVM starts records gradients in libtorch");
     assertFalse(seen[1], "no recording inside noGradient()");
     assertTrue(seen[2], "the thread's own mode comes back when the scope closes");
     assertTrue(seen[3], "sampling and scoring leave the thread's mode as they found it");
-    try (Offline.NoGradient off = Offline.noGradient()) {
-      assertFalse(Offline.recordsGradients());
+    try (DjlEngine.NoGradient off = DjlEngine.noGradient()) {
+      assertFalse(DjlEngine.recordsGradients());
     }
-    assertFalse(Offline.recordsGradients(), "the engine's starting thread does not record, and stays so");
+    assertFalse(DjlEngine.recordsGradients(), "the engine's starting thread does not record, and stays so");
   }
 
   /** A policy's and a teacher's work, as a benchmark arm does it: sample, score, train, predict. */

@@ -80,9 +80,9 @@ class TransformerPolicyTest {
       float[] inference = p.logits(tokens);
       float[] training;
       Network m = p.model();
-      try (ai.djl.training.GradientCollector gc = Offline.newGradientCollector();
+      try (ai.djl.training.GradientCollector gc = DjlEngine.newGradientCollector();
           ai.djl.ndarray.NDManager scope = m.manager.newSubManager()) {
-        assertTrue(Offline.recordsGradients());
+        assertTrue(DjlEngine.recordsGradients());
         ai.djl.ndarray.NDArray x = scope.create(tokens, new ai.djl.ndarray.types.Shape(1, tokens.length));
         training = m.logits(m.hidden(scope, x, 0, null, null)).toFloatArray();
       }
@@ -235,16 +235,21 @@ class TransformerPolicyTest {
   @Test
   void aNaNGradientIsRefusedAndDoesNotStick() {
     for (int micro : new int[] {0, 1}) {
-      try (TransformerPolicy p = TransformerPolicy.builder(TINY, TOK).seed(7).learningRate(1e-3).microBatchSize(micro).build()) {
+      java.util.concurrent.atomic.AtomicBoolean poison = new java.util.concurrent.atomic.AtomicBoolean(true);
+      try (TransformerPolicy p = TransformerPolicy.builder(TINY, TOK).seed(7).learningRate(1e-3).microBatchSize(micro)
+          .gradientProbe(params -> {
+            if (poison.get()) {
+              params.get(params.size() - 1).getGradient().addi(Float.NaN);
+            }
+          }).build()) {
         int[] x = TOK.encode("5+5=10");
         float[] before = p.logits(x);
         List<Sequence> batch = List.of(new Sequence(TOK.encode("5+5="), TOK.encode("10")), new Sequence(TOK.encode("2+2="), TOK.encode("4")));
-        p.afterBackward = params -> params.get(params.size() - 1).getGradient().addi(Float.NaN);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.supervisedStep(batch));
         assertTrue(e.getMessage().contains("NaN") && e.getMessage().contains("no update"), e.getMessage());
         assertArrayEquals(before, p.logits(x), 0f);
         assertEquals(0, p.version());
-        p.afterBackward = null;
+        poison.set(false);
         double first = p.supervisedStep(batch);
         double second = p.supervisedStep(batch);
         assertEquals(2, p.version());

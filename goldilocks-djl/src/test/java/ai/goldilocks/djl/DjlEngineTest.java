@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * allows it, in a network namespace with no interfaces ({@code unshare -rn}), runs the module's
  * entry points while a security manager fails any connection attempt.
  */
-class OfflineTest {
+class DjlEngineTest {
 
   private static boolean unshareWorks() {
     try {

@@ -1,4 +1,4 @@
-package ai.goldilocks.djl;
+package ai.goldilocks.djl.internal;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
@@ -20,6 +20,10 @@ import java.util.Map;
 /**
  * Reads and writes the safetensors format in Java. Reading converts F16 and BF16 to F32 in Java
  * (a BF16 array aborts DJL's CPU engine); writing is F32, atomic (temporary file, then move).
+ *
+ * <p>Not part of the API: {@code ai.goldilocks.djl.internal} is not exported by the module (its
+ * classes are public only so that the module's own package and this project's examples, which run
+ * on the class path, reach them) and may change without notice.
  */
 public final class Safetensors {
   private static final long MAX_HEADER = 100L << 20;
@@ -99,14 +103,14 @@ public final class Safetensors {
   }
 
   /** One tensor's header entry: dtype, shape, and its byte range in the data section. */
-  record Entry(String name, String dtype, long[] shape, long count, long begin, long end) {
+  public record Entry(String name, String dtype, long[] shape, long count, long begin, long end) {
     int width() {
       return dtype.equals("F32") ? 4 : 2;
     }
   }
 
   /** Receives tensors from {@link #stream}: F32 values in chunks, in row-major order. */
-  interface TensorSink {
+  public interface TensorSink {
     /** A tensor starts; return false to skip it. */
     boolean begin(Entry entry) throws IOException;
 
@@ -166,7 +170,7 @@ public final class Safetensors {
    * @throws IOException naming the file and the problem: truncated, bad header, unsupported dtype,
    *     offsets outside the data
    */
-  static void stream(Path file, TensorSink sink, int chunkValues) throws IOException {
+  public static void stream(Path file, TensorSink sink, int chunkValues) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size < 8) {

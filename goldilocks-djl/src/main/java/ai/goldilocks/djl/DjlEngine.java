@@ -4,9 +4,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps DJL off the network. DJL 0.36 downloads engines and, on its first engine start, contacts
- * an outside address unless told not to. This adapter sets {@code ai.djl.offline=true} and
- * {@code OPT_OUT_TRACKING=true} (as system properties, which DJL reads as well as the environment
+ * The module's one door to DJL's PyTorch engine, which it starts offline. DJL 0.36 downloads
+ * engines and, on its first engine start, contacts an outside address unless told not to: this
+ * class sets {@code ai.djl.offline=true} and {@code OPT_OUT_TRACKING=true} (as system properties, which DJL reads as well as the environment
  * variables) before any DJL class starts an engine, unless the user has set them explicitly.
  *
  * <p>It also sets one engine default that survives a shared machine: PyTorch's intra-op threads
@@ -18,25 +18,25 @@ import org.slf4j.LoggerFactory;
  * made once, before the engine starts, and never changed afterwards; large checkpoints on many
  * cores should set it higher.
  *
- * <p>Every entry point of this module calls {@link #ensure()}; users rarely need to. This class is
- * also the module's one door to the engine ({@link #engine()}): the rest of the code uses DJL's
+ * <p>Every entry point of this module calls {@link #ensureOffline()}; users rarely need to. Through
+ * {@link #engine()} the rest of the code reaches the engine: it uses DJL's
  * engine-neutral API, and the PyTorch-specific calls (thread count and per-thread gradient
  * recording here, gradient reset in {@code Ops}) stay in these two small places.
  */
-public final class Offline {
-  private static final Logger LOG = LoggerFactory.getLogger(Offline.class);
+public final class DjlEngine {
+  private static final Logger LOG = LoggerFactory.getLogger(DjlEngine.class);
   private static volatile boolean done;
   /** DJL's system property for PyTorch's intra-op threads, read once when the engine starts. */
   static final String THREADS = "ai.djl.pytorch.num_threads";
 
-  private Offline() {}
+  private DjlEngine() {}
 
   /** Sets the offline properties unless already set by the user; idempotent and thread-safe. */
-  public static void ensure() {
+  public static void ensureOffline() {
     if (done) {
       return;
     }
-    synchronized (Offline.class) {
+    synchronized (DjlEngine.class) {
       if (done) {
         return;
       }
@@ -52,8 +52,13 @@ public final class Offline {
 
   /** The engine every array of this module lives on (PyTorch), started offline. */
   static ai.djl.engine.Engine engine() {
-    ensure();
+    ensureOffline();
     return ai.djl.engine.Engine.getEngine("PyTorch");
+  }
+
+  /** The engine's default device: a GPU when it reports one, else the CPU. */
+  static ai.djl.Device defaultDevice() {
+    return engine().defaultDevice();
   }
 
   /** A gradient collector of {@link #engine()}. */
