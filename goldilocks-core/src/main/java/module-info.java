@@ -3,14 +3,14 @@
  * feedback), what a teacher author implements ({@code .spi}: {@code UtilityPredictor} and the
  * {@code TrainingExamples} it learns from), the samplers
  * ({@code .sampler}), the pure-Java teachers ({@code .predictor}) and the GRPO maths
- * ({@code .grpo}); {@code .internal} holds helpers exported to this library's modules only. No engine, no network; it depends on Guava (argument checks) and SLF4J.
+ * ({@code .objective}); {@code .internal} holds helpers exported to this library's modules only. No engine, no network; it depends on Guava (argument checks) and SLF4J.
  */
 module ai.goldilocks.core {
   requires com.google.common;
   requires org.slf4j;
 
   exports ai.goldilocks.core;
-  exports ai.goldilocks.core.grpo;
+  exports ai.goldilocks.core.objective;
   exports ai.goldilocks.core.predictor;
   exports ai.goldilocks.core.sampler;
   exports ai.goldilocks.core.spi;

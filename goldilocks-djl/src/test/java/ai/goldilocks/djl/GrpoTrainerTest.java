@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.grpo.GrpoObjective;
+import ai.goldilocks.core.objective.GrpoObjective;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
 import ai.goldilocks.core.sampler.UniformSampler;

@@ -1,8 +1,8 @@
 package ai.goldilocks.grpo;
 
-import ai.goldilocks.core.grpo.GrpoObjective;
-import ai.goldilocks.core.grpo.LossType;
-import ai.goldilocks.core.grpo.RewardScaling;
+import ai.goldilocks.core.objective.GrpoObjective;
+import ai.goldilocks.core.objective.LossType;
+import ai.goldilocks.core.objective.RewardScaling;
 import java.util.LinkedHashSet;
 import java.util.Properties;
 import java.util.Set;

@@ -5,7 +5,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import ai.goldilocks.core.Question;
 import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.Selection;
-import ai.goldilocks.core.grpo.GrpoObjective;
+import ai.goldilocks.core.objective.GrpoObjective;
 import ai.goldilocks.core.sampler.DynamicFilter;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

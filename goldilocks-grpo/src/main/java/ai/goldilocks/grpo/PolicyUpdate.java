@@ -1,9 +1,9 @@
 package ai.goldilocks.grpo;
 
-import ai.goldilocks.core.grpo.Advantages;
-import ai.goldilocks.core.grpo.GrpoObjective;
-import ai.goldilocks.core.grpo.GrpoResult;
-import ai.goldilocks.core.grpo.TokenBatch;
+import ai.goldilocks.core.objective.Advantages;
+import ai.goldilocks.core.objective.GrpoObjective;
+import ai.goldilocks.core.objective.GrpoResult;
+import ai.goldilocks.core.objective.TokenBatch;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,8 +1,8 @@
 package ai.goldilocks.grpo;
 
 import ai.goldilocks.core.Selection;
-import ai.goldilocks.core.grpo.GrpoResult;
-import ai.goldilocks.core.grpo.RewardStats;
+import ai.goldilocks.core.objective.GrpoResult;
+import ai.goldilocks.core.objective.RewardStats;
 import ai.goldilocks.core.sampler.DynamicFilter;
 import java.util.List;
 

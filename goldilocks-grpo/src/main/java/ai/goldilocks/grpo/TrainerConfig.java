@@ -1,6 +1,6 @@
 package ai.goldilocks.grpo;
 
-import ai.goldilocks.core.grpo.GrpoObjective;
+import ai.goldilocks.core.objective.GrpoObjective;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

@@ -2,9 +2,9 @@ package ai.goldilocks.grpo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.goldilocks.core.grpo.GrpoObjective;
-import ai.goldilocks.core.grpo.LossType;
-import ai.goldilocks.core.grpo.RewardScaling;
+import ai.goldilocks.core.objective.GrpoObjective;
+import ai.goldilocks.core.objective.LossType;
+import ai.goldilocks.core.objective.RewardScaling;
 import java.util.Properties;
 import java.util.Set;
 import net.jqwik.api.ForAll;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.goldilocks.core.Sampler;
-import ai.goldilocks.core.grpo.GrpoObjective;
+import ai.goldilocks.core.objective.GrpoObjective;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,7 +3,7 @@ package ai.goldilocks.grpo;
 import ai.goldilocks.core.Question;
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.Sampler;
-import ai.goldilocks.core.grpo.GrpoObjective;
+import ai.goldilocks.core.objective.GrpoObjective;
 import ai.goldilocks.core.sampler.UniformSampler;
 import java.nio.file.Path;
 import java.util.ArrayList;

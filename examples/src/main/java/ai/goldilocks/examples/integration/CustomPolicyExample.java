@@ -2,7 +2,7 @@ package ai.goldilocks.examples.integration;
 
 // snippet:start custom-policy
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.grpo.GrpoObjective;
+import ai.goldilocks.core.objective.GrpoObjective;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
 import ai.goldilocks.grpo.GrpoTrainer;

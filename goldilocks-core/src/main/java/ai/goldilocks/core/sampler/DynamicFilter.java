@@ -3,7 +3,7 @@ package ai.goldilocks.core.sampler;
 import ai.goldilocks.core.RolloutFeedback;
 import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.Selection;
-import ai.goldilocks.core.grpo.RewardStats;
+import ai.goldilocks.core.objective.RewardStats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

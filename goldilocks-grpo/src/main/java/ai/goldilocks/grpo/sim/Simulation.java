@@ -4,7 +4,7 @@ import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.internal.Rng;
 import ai.goldilocks.core.Sampler;
 import ai.goldilocks.core.Selection;
-import ai.goldilocks.core.grpo.RewardStats;
+import ai.goldilocks.core.objective.RewardStats;
 import ai.goldilocks.core.spi.UtilityPredictor;
 import ai.goldilocks.core.predictor.BlendPredictor;
 import ai.goldilocks.core.predictor.FeaturePredictor;

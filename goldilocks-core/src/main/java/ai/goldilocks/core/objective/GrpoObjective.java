@@ -1,4 +1,4 @@
-package ai.goldilocks.core.grpo;
+package ai.goldilocks.core.objective;
 
 import static com.google.common.base.Preconditions.checkArgument;
 

@@ -1,4 +1,4 @@
-package ai.goldilocks.core.grpo;
+package ai.goldilocks.core.objective;
 
 /** How group-relative advantages r - mean(group) are scaled. */
 public enum RewardScaling {

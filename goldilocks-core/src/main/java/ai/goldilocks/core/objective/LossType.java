@@ -1,4 +1,4 @@
-package ai.goldilocks.core.grpo;
+package ai.goldilocks.core.objective;
 
 /**
  * How per-token losses are aggregated into the batch loss. With N sequences, m_it the mask and

@@ -1,4 +1,4 @@
-package ai.goldilocks.core.grpo;
+package ai.goldilocks.core.objective;
 
 /**
  * Diagnostics of one objective evaluation, over the tokens that count (masked in).

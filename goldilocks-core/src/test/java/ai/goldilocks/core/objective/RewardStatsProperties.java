@@ -1,4 +1,4 @@
-package ai.goldilocks.core.grpo;
+package ai.goldilocks.core.objective;
 
 import ai.goldilocks.core.RolloutFeedback;
 import net.jqwik.api.ForAll;

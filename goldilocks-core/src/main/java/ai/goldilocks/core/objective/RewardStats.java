@@ -1,4 +1,4 @@
-package ai.goldilocks.core.grpo;
+package ai.goldilocks.core.objective;
 
 /**
  * Plain statistics of one group's rewards, the same arithmetic as

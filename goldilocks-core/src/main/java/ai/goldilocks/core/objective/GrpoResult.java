@@ -1,4 +1,4 @@
-package ai.goldilocks.core.grpo;
+package ai.goldilocks.core.objective;
 
 /**
  * The GRPO loss of a batch and its derivative with respect to every token's log-probability.

@@ -1,4 +1,4 @@
-package ai.goldilocks.core.grpo;
+package ai.goldilocks.core.objective;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
