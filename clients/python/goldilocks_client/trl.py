@@ -88,8 +88,10 @@ class _ServiceCalls:
 
     def _check(self) -> None:
         with self._lock:
-            done = [f for f in self._posts if f.done()]
-            self._posts = [f for f in self._posts if not f.done()]
+            done, pending = [], []
+            for f in self._posts:   # one look per future: one that finishes meanwhile is kept for the next check
+                (done if f.done() else pending).append(f)
+            self._posts = pending
             for f in done:
                 if f.exception() is not None and self._error is None:
                     self._error = f.exception()
