@@ -6,6 +6,7 @@
  * ({@code .objective}); {@code .internal} holds helpers exported to this library's modules only. No engine, no network; it depends on Guava (argument checks) and SLF4J.
  */
 module ai.goldilocks.core {
+  requires static org.apiguardian.api;
   requires com.google.common;
   requires org.slf4j;
 

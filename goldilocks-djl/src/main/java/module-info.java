@@ -11,6 +11,7 @@
  */
 @SuppressWarnings({"requires-transitive-automatic", "requires-automatic"})
 module ai.goldilocks.djl {
+  requires static org.apiguardian.api;
   requires transitive ai.goldilocks.core;
   requires transitive ai.goldilocks.grpo;
   requires transitive ai.djl.api;

@@ -6,6 +6,7 @@
  */
 @SuppressWarnings({"requires-transitive-automatic", "requires-automatic"})
 module ai.goldilocks.server {
+  requires static org.apiguardian.api;
   requires transitive ai.goldilocks.core;
   requires com.google.gson;
   requires info.picocli;

@@ -1,6 +1,9 @@
 package ai.goldilocks.core;
 
+import org.apiguardian.api.API;
+
 /** What a {@link Sampler} did with one {@link RolloutFeedback}. */
+@API(status = API.Status.STABLE, since = "0.1.0")
 public enum FeedbackStatus {
   /** Used: counted in the metrics and, for learning samplers, added to the training data. */
   ACCEPTED,

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apiguardian.api.API;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,7 @@ import org.slf4j.LoggerFactory;
  * QuestionPool pool = r.pool(); // r.skipped() rows were malformed, r.problems() says why (the first 10)
  * }</pre>
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class JsonlPool {
   private static final Logger LOG = LoggerFactory.getLogger(JsonlPool.class);
   /** The problems a {@link Result} quotes at most. */

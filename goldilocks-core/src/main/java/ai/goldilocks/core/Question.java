@@ -2,6 +2,7 @@ package ai.goldilocks.core;
 
 import java.util.Map;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A question (prompt) that a student policy can be trained on.
@@ -13,6 +14,7 @@ import java.util.Objects;
  * @param text the question text the policy and the teacher read
  * @param metadata optional string attributes (source, reference answer, ...); copied, never null
  */
+@API(status = API.Status.STABLE, since = "0.1.0")
 public record Question(String id, String text, Map<String, String> metadata) {
 
   /** Validates and copies the fields. */

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * An immutable, compact, indexed set of questions: the dataset a {@link Sampler} draws from.
@@ -17,6 +18,7 @@ import java.util.Objects;
  *
  * <p>Thread-safe (immutable after {@link Builder#build()}).
  */
+@API(status = API.Status.STABLE, since = "0.1.0")
 public final class QuestionPool {
   private static final int CHUNK_BITS = 24;
   private static final int CHUNK_SIZE = 1 << CHUNK_BITS;

@@ -2,6 +2,7 @@ package ai.goldilocks.core;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * What the student reports after rolling out a question: the rewards of its group of rollouts.
@@ -14,6 +15,7 @@ import java.util.Objects;
  * @param policyVersion the version (for example the optimizer step) of the policy that produced
  *     the rollouts; samplers use it to recognise stale feedback
  */
+@API(status = API.Status.STABLE, since = "0.1.0")
 public record RolloutFeedback(String questionId, double[] rewards, long policyVersion) {
 
   /** Validates and copies. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * Hands out the questions a GRPO host trains on, and learns from the rewards it gets back.
@@ -29,6 +30,7 @@ import java.util.List;
  *       leaves the sampler unchanged.
  * </ul>
  */
+@API(status = API.Status.STABLE, since = "0.1.0")
 public interface Sampler extends AutoCloseable {
 
   /** The pool this sampler draws from. */

@@ -1,6 +1,7 @@
 package ai.goldilocks.core;
 
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * A snapshot of a sampler's counters.
@@ -29,6 +30,7 @@ import java.util.List;
  * @param picksPerBand accepted feedback per band of observed success rate p_hat:
  *     [p = 0, 0 &lt; p &le; 0.25, 0.25 &lt; p &lt; 0.75, 0.75 &le; p &lt; 1, p = 1]
  */
+@API(status = API.Status.STABLE, since = "0.1.0")
 public record SamplerMetrics(
     long selections,
     long feedbackAccepted,

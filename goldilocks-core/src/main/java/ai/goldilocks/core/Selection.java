@@ -1,6 +1,7 @@
 package ai.goldilocks.core;
 
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * One question handed out by a {@link Sampler}, with the utility the sampler predicted for it.
@@ -10,6 +11,7 @@ import java.util.Objects;
  * @param predictedUtility the predicted utility sqrt(p(1-p)) in [0, 0.5], or {@code NaN} when
  *     the sampler makes no prediction (uniform sampling)
  */
+@API(status = API.Status.STABLE, since = "0.1.0")
 public record Selection(Question question, int poolIndex, double predictedUtility) {
 
   /** Validates. */

@@ -2,11 +2,13 @@ package ai.goldilocks.djl;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A character-level tokenizer for the synthetic tasks: id 0 is padding, id 1 end-of-sequence,
  * id 2 unknown, then one id per character of the alphabet.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class CharTokenizer implements TextTokenizer {
   private final String alphabet;
   private final int[] index = new int[65536];

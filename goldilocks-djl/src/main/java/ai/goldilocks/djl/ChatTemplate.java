@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * Turns a question into the prompt text a chat model expects. Hugging Face checkpoints ship a Jinja
@@ -22,6 +23,7 @@ import java.util.Objects;
  *   <li>{@link Family#PLAIN}: {@code question + "\n"}, for base models and unknown templates.
  * </ul>
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class ChatTemplate {
   /** The template families this class renders. */
   public enum Family {

@@ -1,5 +1,6 @@
 package ai.goldilocks.djl;
 
+import org.apiguardian.api.API;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +24,7 @@ import org.slf4j.LoggerFactory;
  * engine-neutral API, and the PyTorch-specific calls (thread count and per-thread gradient
  * recording here, gradient reset in {@code Ops}) stay in these two small places.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class DjlEngine {
   private static final Logger LOG = LoggerFactory.getLogger(DjlEngine.class);
   private static volatile boolean done;

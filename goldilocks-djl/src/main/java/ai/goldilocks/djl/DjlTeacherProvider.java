@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.TreeSet;
+import org.apiguardian.api.API;
 
 /**
  * The teacher named {@code djl} (found through {@link java.util.ServiceLoader}): a
@@ -20,6 +21,7 @@ import java.util.TreeSet;
  * context. The head is {@link TeacherOptions#head} (default: the success-rate head, as the
  * {@code benchmark} and {@code omr} commands use).
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class DjlTeacherProvider implements TeacherProvider {
   /** Characters a teacher trained from scratch reads by default. */
   public static final int DEFAULT_TEXT_LENGTH = 256;

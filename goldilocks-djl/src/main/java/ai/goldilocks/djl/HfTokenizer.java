@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * A Hugging Face {@code tokenizer.json} read from a local file, never from the hub.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class HfTokenizer implements TextTokenizer, AutoCloseable {
   private final HuggingFaceTokenizer tokenizer;
   private final int vocabSize;

@@ -1,5 +1,7 @@
 package ai.goldilocks.djl;
 
+import org.apiguardian.api.API;
+
 /**
  * Size of a pre-LayerNorm transformer with learned positions and a tied output embedding.
  *
@@ -10,6 +12,7 @@ package ai.goldilocks.djl;
  * @param ffn hidden width of the feed-forward layer
  * @param maxLength longest sequence (positions)
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public record TransformerConfig(int vocabSize, int dModel, int layers, int heads, int ffn, int maxLength) {
   /** Validates. */
   public TransformerConfig {

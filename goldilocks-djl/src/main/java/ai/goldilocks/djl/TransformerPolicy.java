@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A decoder-only transformer policy on DJL (PyTorch engine): pre-LayerNorm blocks, causal
@@ -26,6 +27,7 @@ import java.util.Objects;
  * <p>Runs on the GPU when the engine reports one, else on the CPU. Every step runs in its own
  * NDManager scope, so memory stays flat. Not thread-safe.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class TransformerPolicy implements Policy {
   private final TransformerConfig config;
   private final TextTokenizer tokenizer;

@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * The paper's teacher on DJL: a bidirectional transformer encoder reads the question text, hidden
@@ -32,6 +33,7 @@ import java.util.Objects;
  * truncated. {@link #close} waits for a training or prediction in flight and frees the native
  * memory of both copies; the teacher refuses work afterwards.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class TransformerTeacher implements UtilityPredictor, AutoCloseable {
   private static final double HALF_LIFE = 1024;
 

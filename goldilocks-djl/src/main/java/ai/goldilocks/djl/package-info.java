@@ -7,7 +7,7 @@
  * {@link ai.goldilocks.djl.TransformerTeacher} is a teacher over the question text, from scratch or
  * the paper's LM teacher over a checkpoint. Tokenizers: {@link ai.goldilocks.djl.CharTokenizer},
  * {@link ai.goldilocks.djl.HfTokenizer}; prompts for chat models: {@link
- * ai.goldilocks.djl.ChatTemplate}. {@link ai.goldilocks.djl.Offline} keeps DJL from the network and
+ * ai.goldilocks.djl.ChatTemplate}. {@link ai.goldilocks.djl.DjlEngine} keeps DJL from the network and
  * sets the engine's threads; {@link ai.goldilocks.djl.DjlTeacherProvider} is the teacher named
  * {@code djl} for the server.
  */

@@ -1,6 +1,7 @@
 package ai.goldilocks.grpo;
 
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * One sampled completion.
@@ -10,6 +11,7 @@ import java.util.Objects;
  * @param text the decoded completion, stop token excluded
  * @param truncated whether it hit the length limit before a stop token
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public record Completion(Sequence sequence, double[] logProbs, String text, boolean truncated) {
   /** Validates and copies. */
   public Completion {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import org.apiguardian.api.API;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,7 @@ import org.slf4j.LoggerFactory;
  * under the final name. Generation seeds derive from (seed, step, question), so a resumed run
  * continues exactly like an uninterrupted one (with a synchronous teacher). Not thread-safe.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class GrpoTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(GrpoTrainer.class);
 

@@ -1,6 +1,7 @@
 package ai.goldilocks.grpo;
 
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * A trainable policy, seen by the GRPO loop only through tokens and per-token log-probabilities.
@@ -10,6 +11,7 @@ import java.util.List;
  * by back-propagating {@code sum(coefficient * logprob)} with the coefficients held constant.
  * Implementations are not required to be thread-safe.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public interface Policy extends AutoCloseable {
 
   /** Encodes a prompt. */

@@ -1,5 +1,7 @@
 package ai.goldilocks.grpo;
 
+import org.apiguardian.api.API;
+
 /**
  * How a {@link Policy} samples.
  *
@@ -9,6 +11,7 @@ package ai.goldilocks.grpo;
  * @param stopTokens token ids that end a completion (kept as its last token); {@code null} means the
  *     tokenizer's end-of-sequence token, an empty set means never stop before the limit
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public record SamplingConfig(double temperature, double topP, int maxNewTokens, java.util.Set<Integer> stopTokens) {
   /** Validates. */
   public SamplingConfig {

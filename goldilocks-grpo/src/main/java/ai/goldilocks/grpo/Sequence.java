@@ -2,6 +2,7 @@ package ai.goldilocks.grpo;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A prompt and a completion as token ids: the unit a {@link Policy} scores and trains on.
@@ -9,6 +10,7 @@ import java.util.Objects;
  * @param prompt prompt tokens, at least one
  * @param completion completion tokens (may be empty)
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public record Sequence(int[] prompt, int[] completion) {
   /** Validates and copies. */
   public Sequence {

@@ -2,6 +2,7 @@ package ai.goldilocks.grpo;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * What one GRPO step did; written as one JSON line per step.
@@ -27,6 +28,7 @@ import java.util.Map;
  * @param completionTokens completion tokens generated in this step (dropped groups included)
  * @param seconds wall-clock seconds of the step
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public record StepMetrics(long step, long policyVersion, double rewardMean, double rewardStd, double groupRewardStd,
     double zeroVarianceFraction, double teacherMaeUnseen, double predictedUtilityMean, double predictedUtilityStd, double loss,
     double gradNorm, double clipLowFraction, double clipHighFraction, double klMean, double entropy, long rolloutsSpent,

@@ -1,5 +1,7 @@
 package ai.goldilocks.grpo;
 
+import org.apiguardian.api.API;
+
 /**
  * What one optimizer step did.
  *
@@ -8,4 +10,5 @@ package ai.goldilocks.grpo;
  * @param tokens completion tokens in the batch
  * @param meanEntropy mean per-token entropy of the policy over completion tokens (NaN if not computed)
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public record TrainStats(double gradNorm, boolean clipped, long tokens, double meanEntropy) {}

@@ -4,6 +4,7 @@ import ai.goldilocks.core.objective.GrpoObjective;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * What a {@link GrpoTrainer} was configured with, as recorded in its checkpoints: compared with
@@ -19,6 +20,7 @@ import java.util.Objects;
  * @param sampler the sampler's description (its {@code toString()})
  * @param policy the policy's {@link Policy#configuration()}
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public record TrainerConfig(int batchSize, int groupSize, int numIterations, SamplingConfig sampling, GrpoObjective objective,
     Filter dynamicFilter, String sampler, String policy) {
 

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import org.apiguardian.api.API;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +19,7 @@ import org.slf4j.LoggerFactory;
  * through a {@link PoolReader} on the class path (goldilocks-grpo's reads OpenMathReasoning parquet
  * and JSONL rows with {@code problem}).
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class PoolFiles {
   private static final Logger LOG = LoggerFactory.getLogger(PoolFiles.class);
 

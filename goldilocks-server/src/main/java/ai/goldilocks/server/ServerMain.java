@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.apiguardian.api.API;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "goldilocks-server", mixinStandardHelpOptions = true,
     description = "The Goldilocks teacher as an HTTP service. GOLDILOCKS_TOKEN, when set, is the bearer token.")
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class ServerMain implements Callable<Integer> {
   static {
     // the runnable jar's own logging setup (INFO to stderr, keeping stdout for "listening on"),

@@ -14,6 +14,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.apiguardian.api.API;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -69,6 +70,7 @@ import org.slf4j.LoggerFactory;
  * 127.0.0.1 unless told otherwise. Slow clients hold no worker thread; silent connections close
  * after {@link Builder#idleTimeout}; connections are bounded in all and per client address.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class TeacherServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TeacherServer.class);
 

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Objects;
 import java.util.zip.CRC32;
+import org.apiguardian.api.API;
 
 /**
  * The binary envelope of this library's saved states: magic, format version, kind, payload length,
@@ -21,6 +22,7 @@ import java.util.zip.CRC32;
  *
  * <p>Internal: exported to this library's own modules only; not an API.
  */
+@API(status = API.Status.INTERNAL, since = "0.1.0")
 public final class Envelope {
   /** {@code "GLDK"}. */
   public static final int MAGIC = 0x474C444B;

@@ -1,5 +1,7 @@
 package ai.goldilocks.core.internal;
 
+import org.apiguardian.api.API;
+
 /**
  * A small, fast, splittable pseudo-random generator (SplitMix64) whose whole state is one
  * {@code long}, so that samplers and simulators can checkpoint and restore it exactly.
@@ -7,6 +9,7 @@ package ai.goldilocks.core.internal;
  * <p>Not thread-safe: each user owns its instance and guards it. Internal: exported to this
  * library's own modules only; not an API.
  */
+@API(status = API.Status.INTERNAL, since = "0.1.0")
 public final class Rng {
   private static final long GOLDEN = 0x9E3779B97F4A7C15L;
   private long state;

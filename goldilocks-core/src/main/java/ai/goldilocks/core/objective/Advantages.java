@@ -1,6 +1,7 @@
 package ai.goldilocks.core.objective;
 
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * Group-relative advantages: A = (r - mean(group)) / (scale + eps), scale per {@link RewardScaling}.
@@ -11,6 +12,7 @@ import java.util.Objects;
  * @param groups number of groups
  * @param zeroVarianceGroups groups whose rewards were all equal
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public record Advantages(double[] values, int groups, int zeroVarianceGroups) {
 
   /** Copies the values. */

@@ -3,6 +3,7 @@ package ai.goldilocks.core.objective;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * The GRPO policy objective, once, in plain Java.
@@ -15,6 +16,7 @@ import java.util.Objects;
  * per {@link LossType}. {@link #evaluate} returns the loss, d loss / d newLogProb for every token,
  * and clip/ratio/KL metrics. Immutable and thread-safe.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class GrpoObjective {
   private final LossType lossType;
   private final double clipLow;

@@ -1,5 +1,7 @@
 package ai.goldilocks.core.objective;
 
+import org.apiguardian.api.API;
+
 /**
  * The GRPO loss of a batch and its derivative with respect to every token's log-probability.
  *
@@ -14,6 +16,7 @@ package ai.goldilocks.core.objective;
  *     DAPO batch, multiply loss and coefficients by {@code normaliser / totalTokensOfAllMicroBatches}
  * @param metrics diagnostics
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public record GrpoResult(double loss, double[][] coefficients, double normaliser, GrpoMetrics metrics) {
 
   /** Copies the coefficients, so a result never shares its rows with the caller. */

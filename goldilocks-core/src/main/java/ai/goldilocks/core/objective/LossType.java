@@ -1,5 +1,7 @@
 package ai.goldilocks.core.objective;
 
+import org.apiguardian.api.API;
+
 /**
  * How per-token losses are aggregated into the batch loss. With N sequences, m_it the mask and
  * T_i = sum_t m_it:
@@ -9,6 +11,7 @@ package ai.goldilocks.core.objective;
  *   <li>{@link #DR_GRPO}: sum_it m_it l_it / (N L) with L the maximum completion length.
  * </ul>
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public enum LossType {
   /** Mean of per-sequence token means (original GRPO). */
   GRPO,

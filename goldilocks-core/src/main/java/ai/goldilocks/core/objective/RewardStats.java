@@ -1,9 +1,12 @@
 package ai.goldilocks.core.objective;
 
+import org.apiguardian.api.API;
+
 /**
  * Plain statistics of one group's rewards, the same arithmetic as
  * {@link ai.goldilocks.core.RolloutFeedback}'s, for callers that hold rewards rather than feedback.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class RewardStats {
   private RewardStats() {}
 

@@ -1,6 +1,7 @@
 package ai.goldilocks.core.objective;
 
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * Per-token log-probabilities of a batch of completions, one row per sequence (rows may differ in
@@ -16,6 +17,7 @@ import java.util.Objects;
  * </ul>
  * Arrays are copied by the builder; validation names the sequence, token and value at fault.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class TokenBatch {
   final double[][] newLp;
   final double[][] oldLp;

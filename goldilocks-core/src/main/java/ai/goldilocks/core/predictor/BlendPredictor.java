@@ -11,12 +11,14 @@ import java.io.DataOutputStream;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * Blends a generalising predictor with a {@link TrackerPredictor}: for a question seen n times in
  * the window the prediction is (n tracker + c general) / (n + c); unseen questions get the general
  * prediction alone. {@code c} (the general model's weight in pseudo-observations) defaults to 2.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class BlendPredictor implements UtilityPredictor {
   private final UtilityPredictor general;
   private final TrackerPredictor tracker = new TrackerPredictor();

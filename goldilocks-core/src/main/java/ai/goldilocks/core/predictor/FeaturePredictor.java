@@ -11,6 +11,7 @@ import java.io.DataOutput;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A pure-Java teacher over {@link TextFeatures}: a one-hidden-layer perceptron that generalises to
@@ -46,6 +47,7 @@ import java.util.Objects;
  * <p>Training works on a private copy of the weights and publishes the result with one volatile
  * write, so {@link #predict} (any thread) never waits and never sees half-updated weights.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class FeaturePredictor implements UtilityPredictor {
   private static final int D = TextFeatures.DIM;
   private static final int STATE_VERSION = 4;

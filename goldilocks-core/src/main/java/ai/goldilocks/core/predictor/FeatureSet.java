@@ -1,10 +1,13 @@
 package ai.goldilocks.core.predictor;
 
+import org.apiguardian.api.API;
+
 /**
  * Which dense text features a {@link FeaturePredictor} reads ({@link TextFeatures}). Both sets
  * have {@value TextFeatures#DIM} values per question; the sparse word features and the clusters
  * ({@code FeaturePredictor.Builder.sparseText}) are the same for both.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public enum FeatureSet {
   /**
    * The default: what any text shows. Length, words, sentences, word length, numbers (how many,

@@ -1,6 +1,7 @@
 package ai.goldilocks.core.predictor;
 
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * The base of trainable teachers' builders: the setters of the shared {@link TeacherTraining}
@@ -9,6 +10,7 @@ import java.util.Objects;
  *
  * @param <B> the concrete builder, returned by the setters
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public abstract class TeacherBuilder<B extends TeacherBuilder<B>> {
   private TeacherTraining training = TeacherTraining.defaults();
 

@@ -1,6 +1,9 @@
 package ai.goldilocks.core.predictor;
 
+import org.apiguardian.api.API;
+
 /** What a learned teacher's output is trained on. */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public enum TeacherTarget {
   /**
    * The student's success rate p, by the binomial likelihood of each group's outcomes; the

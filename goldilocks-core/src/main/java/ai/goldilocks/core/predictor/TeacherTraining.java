@@ -1,5 +1,7 @@
 package ai.goldilocks.core.predictor;
 
+import org.apiguardian.api.API;
+
 import static com.google.common.base.Preconditions.checkArgument;
 
 /**
@@ -19,6 +21,7 @@ import static com.google.common.base.Preconditions.checkArgument;
  *     weighting ignores it
  * @param seed seed of initial weights and shuffling (default 0)
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public record TeacherTraining(int window, int updateEvery, int epochs, double learningRate, int batchSize, double halfLife,
     long seed) {
   private static final TeacherTraining DEFAULTS = new TeacherTraining(4096, 64, 3, 1e-2, 32, 1024, 0);

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.WeakHashMap;
 import java.util.stream.IntStream;
+import org.apiguardian.api.API;
 
 /**
  * Cheap features of a question's text that carry signs of difficulty: {@value #DIM} values in
@@ -19,6 +20,7 @@ import java.util.stream.IntStream;
  * parallel, and keeps them as one byte per value (8-bit quantised), i.e. {@value #DIM} bytes per
  * question; the table is shared by every predictor that uses the same pool and set.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class TextFeatures {
   /** Number of features per question. */
   public static final int DIM = 32;

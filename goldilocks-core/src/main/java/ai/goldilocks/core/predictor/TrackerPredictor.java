@@ -8,12 +8,14 @@ import java.io.DataOutput;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * A per-question tracker: a question's predicted utility is the mean of its targets in the latest
  * training window; a question absent from the window gets the window's overall mean. It cannot
  * tell unseen questions apart: a baseline, and a component of {@link BlendPredictor}.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class TrackerPredictor implements UtilityPredictor {
   private static final int STATE_VERSION = 1;
 

@@ -8,6 +8,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * A per-question Beta posterior with Thompson sampling, after MoPPS (Qu et al., 2025).
@@ -19,6 +20,7 @@ import java.util.List;
  * candidates, samples p from each posterior and takes the candidate closest to the target rate
  * (0.5). It knows only questions it has seen: unseen ones all look like the prior.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class BetaThompsonSampler extends AbstractSampler<BetaThompsonSampler.Config> {
   /**
    * The settings of a Beta-Thompson sampler; stored in its state and compared with {@code equals}

@@ -7,6 +7,7 @@ import ai.goldilocks.core.objective.RewardStats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * How one training step gets its batch of rolled-out groups from a {@link Sampler}: the one path
@@ -25,6 +26,7 @@ import java.util.Objects;
  * has what it has and flags {@link Batch#capHit()}. Every group rolled out is reported to the
  * sampler and counted. Not thread-safe: one caller per instance.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class DynamicFilter {
   private final Sampler source;
   private final double overSample;

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import org.apiguardian.api.API;
 
 /**
  * The Goldilocks teacher-driven sampler (arXiv 2602.14868).
@@ -35,6 +36,7 @@ import java.util.concurrent.Executor;
  *
  * <p>The sampler owns its teacher: {@link #close} closes it (see {@link Builder#closeTeacher}).
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class GoldilocksSampler extends AbstractSampler<GoldilocksSampler.Config> {
   /** What an exploring pick (probability epsilon) takes among the K candidates. */
   public enum Exploration {

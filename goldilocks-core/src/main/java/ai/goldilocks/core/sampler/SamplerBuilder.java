@@ -2,12 +2,14 @@ package ai.goldilocks.core.sampler;
 
 import ai.goldilocks.core.QuestionPool;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * Settings every sampler shares: the pool, the seed, the reward range and the stale-feedback rule.
  *
  * @param <B> the concrete builder
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public abstract class SamplerBuilder<B extends SamplerBuilder<B>> {
   /** The largest K (candidates per pick) a sampler accepts: larger values are a mistake, not a setting. */
   static final int MAX_CANDIDATES = 1 << 16;

@@ -5,12 +5,14 @@ import ai.goldilocks.core.Selection;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * Uniform random sampling, the default of TRL's GRPO trainer: each pick is a uniformly random
  * question not yet in the batch. Makes no prediction ({@link Selection#predictedUtility()} is NaN)
  * and learns nothing, but counts feedback like every sampler.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class UniformSampler extends AbstractSampler<UniformSampler.Config> {
 
   /**

@@ -2,6 +2,7 @@ package ai.goldilocks.core.spi;
 
 import ai.goldilocks.core.QuestionPool;
 import java.io.IOException;
+import org.apiguardian.api.API;
 
 /**
  * A reader of question pools in a format the core does not read itself (the core reads JSON Lines
@@ -11,6 +12,7 @@ import java.io.IOException;
  * listed in {@code META-INF/services/ai.goldilocks.core.spi.PoolReader} and have a public
  * no-argument constructor.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public interface PoolReader {
   /** What the reader reads, for messages, e.g. {@code OpenMathReasoning parquet or JSONL (goldilocks-grpo)}. */
   String name();

@@ -2,6 +2,7 @@ package ai.goldilocks.core.spi;
 
 import ai.goldilocks.core.predictor.TeacherTarget;
 import java.nio.file.Path;
+import org.apiguardian.api.API;
 
 /**
  * What a host asks of a teacher a {@link TeacherProvider} creates: the seed, the head (what it
@@ -14,6 +15,7 @@ import java.nio.file.Path;
  * @param textLength the longest text the teacher reads, in its tokens; 0: the provider's default
  * @param model a local directory holding a pretrained model (e.g. a Hugging Face checkpoint); null: none
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public record TeacherOptions(long seed, TeacherTarget head, int textLength, Path model) {
   /** Checks the text length. */
   public TeacherOptions {

@@ -1,6 +1,7 @@
 package ai.goldilocks.core.spi;
 
 import ai.goldilocks.core.QuestionPool;
+import org.apiguardian.api.API;
 
 /**
  * A teacher that hosts find by name through {@link java.util.ServiceLoader} (as DJL finds its
@@ -9,6 +10,7 @@ import ai.goldilocks.core.QuestionPool;
  * path. Implementations are listed in {@code META-INF/services/ai.goldilocks.core.spi.TeacherProvider}
  * (class path) and with {@code provides} (module path), and have a public no-argument constructor.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public interface TeacherProvider {
   /** The name a host selects it by, e.g. {@code djl}. */
   String name();

@@ -1,6 +1,7 @@
 package ai.goldilocks.core.spi;
 
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * Labelled rollout groups a {@link UtilityPredictor} trains on, oldest first: for each example the
@@ -11,6 +12,7 @@ import java.util.Objects;
  *
  * <p>Immutable: the arrays are copied on construction and accessors return single values.
  */
+@API(status = API.Status.STABLE, since = "0.1.0")
 public final class TrainingExamples {
   private final int[] questions;
   private final double[] utilities;

@@ -4,6 +4,7 @@ import ai.goldilocks.core.QuestionPool;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import org.apiguardian.api.API;
 
 /**
  * The teacher: predicts, for any question of a {@link QuestionPool} (seen or not), how useful it is
@@ -27,6 +28,7 @@ import java.io.IOException;
  * <p>A teacher that does not learn (an oracle, a fixed table) implements
  * {@link FixedUtilityPredictor} and writes only {@link #name} and {@link #predict}.
  */
+@API(status = API.Status.STABLE, since = "0.1.0")
 public interface UtilityPredictor extends AutoCloseable {
 
   /** A short name for logs and metrics. */

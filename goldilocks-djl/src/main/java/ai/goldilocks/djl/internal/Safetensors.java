@@ -16,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * Reads and writes the safetensors format in Java. Reading converts F16 and BF16 to F32 in Java
@@ -25,6 +26,7 @@ import java.util.Map;
  * classes are public only so that the module's own package and this project's examples, which run
  * on the class path, reach them) and may change without notice.
  */
+@API(status = API.Status.INTERNAL, since = "0.1.0")
 public final class Safetensors {
   private static final long MAX_HEADER = 100L << 20;
 

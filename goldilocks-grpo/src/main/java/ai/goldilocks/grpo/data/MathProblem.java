@@ -8,6 +8,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * One row of OpenMathReasoning (nvidia/OpenMathReasoning, CC-BY-4.0) or a file in its schema.
@@ -23,6 +24,7 @@ import java.util.Objects;
  * @param passRate72bTir pass rate of a 72B model with tools, a number as text or "n/a"; null when absent
  * @param usedInKaggle whether it was used in the Kaggle competition; null when absent
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public record MathProblem(String problem, String generatedSolution, String generationModel, String problemType,
     String expectedAnswer, String problemSource, String inferenceMode, String passRate72bTir, Boolean usedInKaggle) {
 

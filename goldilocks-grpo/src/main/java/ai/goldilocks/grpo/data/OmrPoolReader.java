@@ -4,6 +4,7 @@ import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.spi.PoolReader;
 import java.io.IOException;
 import java.util.Locale;
+import org.apiguardian.api.API;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,6 +14,7 @@ import org.slf4j.LoggerFactory;
  * {@code --pool x.parquet} when this module is on the class path. Question ids are
  * {@link MathProblem#toQuestion}'s.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class OmrPoolReader implements PoolReader {
   private static final Logger LOG = LoggerFactory.getLogger(OmrPoolReader.class);
 

@@ -21,6 +21,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.apiguardian.api.API;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,7 @@ import org.slf4j.LoggerFactory;
  *       dependency of this module); JSONL needs nothing extra.
  * </ul>
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class OmrReader {
   private static final Logger LOG = LoggerFactory.getLogger(OmrReader.class);
   static final List<String> COLUMNS = List.of("problem", "generated_solution", "generation_model", "problem_type",

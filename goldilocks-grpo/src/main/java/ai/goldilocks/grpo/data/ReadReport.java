@@ -1,6 +1,7 @@
 package ai.goldilocks.grpo.data;
 
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * What a read did: rows seen, kept, dropped by each filter, duplicates, and malformed rows by reason.
@@ -13,6 +14,7 @@ import java.util.Map;
  * @param malformed rows skipped as malformed, per reason
  * @param missingColumns columns absent from at least one file (tolerated)
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public record ReadReport(int files, long rowsRead, long rowsKept, long filteredOut, long duplicates, Map<String, Long> malformed,
     java.util.Set<String> missingColumns) {
 

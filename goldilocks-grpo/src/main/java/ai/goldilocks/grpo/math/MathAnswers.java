@@ -2,6 +2,7 @@ package ai.goldilocks.grpo.math;
 
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
+import org.apiguardian.api.API;
 
 /**
  * Checks mathematical answers in the spirit of Math-Verify: extracts the final answer of a
@@ -20,6 +21,7 @@ import java.util.concurrent.atomic.LongAdder;
  * "not equal" with {@link Verdict#timedOut()} set, and counted in {@link #stats()}. Thread-safe
  * (stateless apart from those counters).
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class MathAnswers {
   /** Longest answer or solution text examined. */
   public static final int MAX_LENGTH = 20_000;

@@ -12,6 +12,7 @@ import ai.goldilocks.core.predictor.TextFeatures;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import org.apiguardian.api.API;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -25,6 +26,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>Weights are published as an immutable snapshot with one volatile write after each update, so
  * {@link #predict} never waits for training.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class Nd4jMlpPredictor implements UtilityPredictor {
   private static final int D = TextFeatures.DIM;
   private static final int STATE_VERSION = 1;

@@ -6,12 +6,14 @@ import ai.goldilocks.core.spi.UtilityPredictor;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A "teacher" that knows the simulated student's true utility of every question: used with
  * epsilon 0 it makes the Goldilocks sampler the oracle, the upper bound of best-of-K selection.
  * Only possible in simulation. Stateless: training does nothing.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class OraclePredictor implements UtilityPredictor {
   private final Student student;
 

@@ -1,6 +1,7 @@
 package ai.goldilocks.grpo.sim;
 
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A simulated student for measuring samplers in milliseconds: each question has a hidden
@@ -11,6 +12,7 @@ import java.util.Objects;
  *
  * <p>Not thread-safe.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class SimulatedStudent implements Student {
   private final double[] difficulty;
   private final double slope;

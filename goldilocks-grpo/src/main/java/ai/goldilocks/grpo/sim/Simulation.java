@@ -17,6 +17,7 @@ import ai.goldilocks.grpo.tasks.ArithmeticTasks;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
+import org.apiguardian.api.API;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,7 @@ import org.slf4j.LoggerFactory;
  * text-based teachers; epsilon 0.1 like the learned teachers). More can be registered with
  * {@link #register}. Runs are deterministic: teachers update synchronously.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class Simulation {
   private static final Logger LOG = LoggerFactory.getLogger(Simulation.class);
 

@@ -1,5 +1,7 @@
 package ai.goldilocks.grpo.sim;
 
+import org.apiguardian.api.API;
+
 /**
  * Settings of a sampler simulation. All samplers get the same rollout budget:
  * {@code steps * batchSize * groupSize} rollouts.
@@ -16,6 +18,7 @@ package ai.goldilocks.grpo.sim;
  * @param slope steepness of the student's success curve
  * @param learningRate skill gained per unit of mean group reward std
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public record SimulationConfig(int steps, int batchSize, int groupSize, int candidates, int questions,
     int validationQuestions, double difficultyNoise, int maxDigits, double initialSkill, double slope,
     double learningRate) {

@@ -1,5 +1,7 @@
 package ai.goldilocks.grpo.sim;
 
+import org.apiguardian.api.API;
+
 /**
  * What one sampler achieved in one simulated run.
  *
@@ -17,6 +19,7 @@ package ai.goldilocks.grpo.sim;
  * @param seconds wall-clock time of the run
  * @param teacherUpdates teacher updates completed during the run (0 without a learning teacher)
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public record SimulationResult(String sampler, long seed, double oracleUtilityRatio, double zeroVarianceFraction,
     double finalAccuracy, double initialAccuracy, long rolloutsSpent, long updates, double teacherMaeUnseen, double seconds,
     long teacherUpdates) {}

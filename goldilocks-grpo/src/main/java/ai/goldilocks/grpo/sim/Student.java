@@ -1,6 +1,7 @@
 package ai.goldilocks.grpo.sim;
 
 import ai.goldilocks.core.internal.Rng;
+import org.apiguardian.api.API;
 
 /**
  * A simulated student: a true success probability per question (pool indices, and the validation
@@ -9,6 +10,7 @@ import ai.goldilocks.core.internal.Rng;
  *
  * <p>Implementations are not thread-safe.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public interface Student {
   /** True success probability on question {@code index} now. */
   double successProbability(int index);

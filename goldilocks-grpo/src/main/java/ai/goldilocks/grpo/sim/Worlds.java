@@ -5,6 +5,7 @@ import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.internal.Rng;
 import java.util.List;
 import java.util.Objects;
+import org.apiguardian.api.API;
 
 /**
  * A family of simulated worlds that differ in where a question's difficulty hides in its text and
@@ -24,6 +25,7 @@ import java.util.Objects;
  *
  * <p>Built worlds are deterministic in (spec, seed, steps).
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class Worlds {
   private static final double SPREAD = 2.0;
   private static final double INITIAL_SKILL = -1.5;

@@ -2,6 +2,7 @@ package ai.goldilocks.grpo.tasks;
 
 import ai.goldilocks.core.Question;
 import java.util.Map;
+import org.apiguardian.api.API;
 
 /**
  * One synthetic arithmetic reasoning item.
@@ -15,6 +16,7 @@ import java.util.Map;
  * @param structuralDifficulty a difficulty score computed from the structure (digits, carries,
  *     operation), roughly 1 (trivial) to 10 (hard)
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public record ArithmeticTask(String id, String prompt, String answer, String operation, int maxDigits, int carries,
     double structuralDifficulty) {
 

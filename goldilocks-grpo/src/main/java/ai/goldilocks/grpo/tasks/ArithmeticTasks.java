@@ -4,6 +4,7 @@ import ai.goldilocks.core.internal.Rng;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
+import org.apiguardian.api.API;
 
 /**
  * A synthetic reasoning task family with a wide, text-visible difficulty range: additions,
@@ -13,6 +14,7 @@ import java.util.List;
  *
  * <p>Generation is a pure function of the seed: the same seed gives the same tasks and ids.
  */
+@API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class ArithmeticTasks {
   private ArithmeticTasks() {}
 
