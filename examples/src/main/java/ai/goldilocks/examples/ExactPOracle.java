@@ -1,8 +1,7 @@
 package ai.goldilocks.examples;
 
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.spi.TrainingExamples;
-import ai.goldilocks.core.spi.UtilityPredictor;
+import ai.goldilocks.core.spi.FixedUtilityPredictor;
 import ai.goldilocks.djl.TransformerPolicy;
 import ai.goldilocks.grpo.tasks.ArithmeticTask;
 import java.util.ArrayList;
@@ -14,7 +13,7 @@ import java.util.Map;
  * policy's exact p (a teacher-forced pass over its K candidates). An upper bound, not a method: no
  * real teacher can know p. It learns nothing and has no state.
  */
-final class ExactPOracle implements UtilityPredictor {
+final class ExactPOracle implements FixedUtilityPredictor {
   private final BenchmarkEvaluation evaluation;
   private final TransformerPolicy policy;
   private final Map<String, ArithmeticTask> byId;
@@ -42,12 +41,4 @@ final class ExactPOracle implements UtilityPredictor {
     }
   }
 
-  @Override
-  public void train(QuestionPool pool, TrainingExamples examples, int epochs) {}
-
-  @Override
-  public void writeState(java.io.DataOutput out) {}
-
-  @Override
-  public void readState(java.io.DataInput in) {}
 }

@@ -1,10 +1,7 @@
 package ai.goldilocks.grpo.sim;
 
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.spi.TrainingExamples;
-import ai.goldilocks.core.spi.UtilityPredictor;
-import java.io.DataInput;
-import java.io.DataOutput;
+import ai.goldilocks.core.spi.FixedUtilityPredictor;
 import java.util.Objects;
 import org.apiguardian.api.API;
 
@@ -14,7 +11,7 @@ import org.apiguardian.api.API;
  * Only possible in simulation. Stateless: training does nothing.
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
-public final class OraclePredictor implements UtilityPredictor {
+public final class OraclePredictor implements FixedUtilityPredictor {
   private final Student student;
 
   /** An oracle over {@code student}. */
@@ -34,12 +31,4 @@ public final class OraclePredictor implements UtilityPredictor {
     }
   }
 
-  @Override
-  public void train(QuestionPool pool, TrainingExamples examples, int epochs) {}
-
-  @Override
-  public void writeState(DataOutput out) {}
-
-  @Override
-  public void readState(DataInput in) {}
 }

@@ -1,10 +1,7 @@
 package ai.goldilocks.grpo.sim;
 
 import ai.goldilocks.core.QuestionPool;
-import ai.goldilocks.core.spi.TrainingExamples;
-import ai.goldilocks.core.spi.UtilityPredictor;
-import java.io.DataInput;
-import java.io.DataOutput;
+import ai.goldilocks.core.spi.FixedUtilityPredictor;
 import java.util.Objects;
 import java.util.function.IntToDoubleFunction;
 
@@ -14,7 +11,7 @@ import java.util.function.IntToDoubleFunction;
  * exactly, but not the hidden noise, and predicts the expected utility E[sqrt(p (1 - p))] over
  * that noise. A ceiling for text-based teachers in simulation, not a teacher a host can have.
  */
-final class TextOraclePredictor implements UtilityPredictor {
+final class TextOraclePredictor implements FixedUtilityPredictor {
   private static final int POINTS = 41;
   private static final double[] Z = new double[POINTS];
   private static final double[] W = new double[POINTS];
@@ -62,12 +59,4 @@ final class TextOraclePredictor implements UtilityPredictor {
     }
   }
 
-  @Override
-  public void train(QuestionPool pool, TrainingExamples examples, int epochs) {}
-
-  @Override
-  public void writeState(DataOutput out) {}
-
-  @Override
-  public void readState(DataInput in) {}
 }
