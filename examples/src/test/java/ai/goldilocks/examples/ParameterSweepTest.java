@@ -28,18 +28,24 @@ class ParameterSweepTest {
   void theSamplerOfAnArmCarriesItsSetting() {
     SimulationConfig tiny = SimulationConfig.defaults().with(3, 600, 16, 8, 0.5);
     ai.goldilocks.grpo.sim.Simulation sim = new ai.goldilocks.grpo.sim.Simulation(tiny);
-    String[] seen = new String[4];
+    ai.goldilocks.core.sampler.GoldilocksSampler.Config[] seen = new ai.goldilocks.core.sampler.GoldilocksSampler.Config[4];
     sim.register("probe", c -> {
-      seen[0] = ParameterSweep.sampler(c, "candidates", 4).toString();
-      seen[1] = ParameterSweep.sampler(c, "epsilon", 0.4).toString();
-      seen[2] = ParameterSweep.sampler(c, "window", 256).toString();
-      seen[3] = ParameterSweep.sampler(c, "updateEvery", 1024).toString();
+      String[] settings = {"candidates", "epsilon", "window", "updateEvery"};
+      double[] values = {4, 0.4, 256, 1024};
+      for (int i = 0; i < 4; i++) {
+        try (ai.goldilocks.core.sampler.GoldilocksSampler s = ParameterSweep.sampler(c, settings[i], values[i])) {
+          seen[i] = s.config();
+        }
+      }
       return ai.goldilocks.core.sampler.UniformSampler.builder(c.pool()).build();
     });
     sim.run("probe", 1);
-    assertTrue(seen[0].contains("K=4,"), seen[0]);
-    assertTrue(seen[1].contains("epsilon=0.4,"), seen[1]);
-    assertTrue(seen[2].contains("window=256,"), seen[2]);
-    assertTrue(seen[3].contains("updateEvery=1024,"), seen[3]);
+    assertEquals(4, seen[0].candidates(), seen[0].toString());
+    assertEquals(0.4, seen[1].epsilon(), seen[1].toString());
+    assertEquals(256, seen[2].window(), seen[2].toString());
+    assertEquals(1024, seen[3].updateEvery(), seen[3].toString());
+    // only the swept setting moves: the rest stay at the builder's defaults
+    assertEquals(seen[1].candidates(), seen[2].candidates());
+    assertEquals(seen[0].epsilon(), seen[2].epsilon());
   }
 }
