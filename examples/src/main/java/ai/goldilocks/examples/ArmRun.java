@@ -1,7 +1,6 @@
 package ai.goldilocks.examples;
 
 import ai.goldilocks.core.Sampler;
-import ai.goldilocks.core.sampler.GoldilocksSampler;
 import ai.goldilocks.djl.TransformerPolicy;
 import ai.goldilocks.grpo.GrpoTrainer;
 import ai.goldilocks.grpo.StepMetrics;
@@ -338,16 +337,5 @@ final class ArmRun {
     Plots.writeRunPlots(out, results);
     Files.writeString(out.resolve("summary.json"), Json.GSON.toJson(summary));
     return arms;
-  }
-
-  /** Closes a Goldilocks sampler's teacher when it holds native resources (the DJL teacher). */
-  static void closeTeacher(Sampler sampler) {
-    if (sampler instanceof GoldilocksSampler gs) {
-      try {
-        gs.predictor().close();
-      } catch (Exception e) {
-        LOG.warn("closing the teacher failed", e);
-      }
-    }
   }
 }

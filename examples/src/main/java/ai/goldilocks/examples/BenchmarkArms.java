@@ -126,8 +126,6 @@ final class BenchmarkArms {
         long rampSteps = Math.round(lrWarmup * budget / (double) shape.rolloutsPerStep());
         return ArmRun.run(arm, dir, p, s, b.build(), budget, every, lr, rampSteps,
             (policy, last) -> evaluation.evaluate(policy, validation, last));
-      } finally {
-        ArmRun.closeTeacher(s);
       }
     }
   }

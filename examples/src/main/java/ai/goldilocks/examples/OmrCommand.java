@@ -288,7 +288,7 @@ final class OmrCommand implements Callable<Integer> {
       return ArmRun.run(arm, dir, p, s, trainer, steps * shape.rolloutsPerStep(), every, policyLr, Math.max(1, steps / 10),
           (policy, full) -> OmrEvaluation.evaluate(policy, student, validation, rollout, evalK), restoreFrom != null);
     } finally {
-      ArmRun.closeTeacher(s);
+      s.close(); // the sampler owns its teacher and closes it (the DJL teacher's native memory)
     }
   }
 
