@@ -43,8 +43,14 @@ final class HfBenchCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
   JsonOutput output = new JsonOutput();
 
-  private static long rssBytes() throws Exception {
-    return status("VmRSS:");
+  /** The largest VmRSS this program has read: the kernel syncs its per-thread RSS counters lazily,
+   * so a VmHWM read later may lag a VmRSS read earlier by a few pages. */
+  private long rssSeen = -1;
+
+  private long rssBytes() throws Exception {
+    long rss = status("VmRSS:");
+    rssSeen = Math.max(rssSeen, rss);
+    return rss;
   }
 
   /** A memory line of /proc/self/status in bytes: VmRSS (now) or VmHWM (the peak so far). */
@@ -123,7 +129,7 @@ final class HfBenchCommand implements Callable<Integer> {
         System.err.println("group " + g + ": " + m);
       }
       out.put("rssBytesAfterSampling", rssBytes());
-      out.put("rssBytesHighWater", status("VmHWM:"));
+      out.put("rssBytesHighWater", Math.max(status("VmHWM:"), rssSeen)); // the peak, never below a reading
     } finally {
       if (tmp != null) {
         try (var files = Files.walk(tmp)) {
