@@ -430,7 +430,8 @@ def load_model(manifest: Dict[str, Any], weights: Path, seed: int) -> CharLM:
 class Server:
     """goldilocks-server on a free port (main process only), its log in `log_file`."""
 
-    def __init__(self, jar: Path, pool: Path, state: Path, seed: int, group_size: int, teacher: Optional[str], log_file: Path):
+    def __init__(self, jar: Path, pool: Path, state: Path, seed: int, group_size: int, teacher: Optional[str], log_file: Path,
+                 teacher_updates: str = "synchronous"):
         if not jar.is_file():
             raise SystemExit(f"{jar} is missing: build it with ./mvnw -B -q -o -pl goldilocks-server -am -DskipTests package")
         shutil.rmtree(state, ignore_errors=True)
@@ -445,7 +446,7 @@ class Server:
             cmd = ["java", "-cp", f"{examples}{os.pathsep}{examples.parent / 'lib'}{os.sep}*",
                    "ai.goldilocks.server.ServerMain"]
         cmd += ["--pool", str(pool), "--state-dir", str(state), "--port", "0", "--group-size", str(group_size),
-                "--seed", str(seed)]
+                "--seed", str(seed), "--teacher-updates", teacher_updates]
         if teacher:
             cmd += ["--teacher", teacher]
         self.err = open(log_file, "w", encoding="utf-8")
@@ -622,7 +623,8 @@ def picks_by_band(picked: Dict[int, List[tuple]], digits_of: Dict[str, int], ste
 
 
 def run_arm(arm: str, seed: int, manifest, codec, pool_rows, heldout, weights: Path, data: Path, out: Path,
-            steps: int, every: int, server_jar: Path, overlap: bool = True) -> Dict[str, Any]:
+            steps: int, every: int, server_jar: Path, overlap: bool = True,
+            teacher_updates: str = "synchronous") -> Dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     if is_main():
         for f in ("validation.jsonl", "metrics.jsonl"):
@@ -650,7 +652,7 @@ def run_arm(arm: str, seed: int, manifest, codec, pool_rows, heldout, weights: P
             url = None
             if is_main():
                 server = Server(server_jar, data / "pool.jsonl", out / "service-state", seed, g["groupSize"],
-                                "djl" if arm == "goldilocks-djl" else None, out / "server.log")
+                                "djl" if arm == "goldilocks-djl" else None, out / "server.log", teacher_updates)
                 url = server.url
             url = broadcast(url)
             client = TimedClient(url)
@@ -719,6 +721,7 @@ def run_arm(arm: str, seed: int, manifest, codec, pool_rows, heldout, weights: P
         "serviceSecondsByRank": [round(x[0], 3) for x in gathered],
         "serviceShareOfStepMaxRank": round(max(x[0] for x in gathered) / max(1e-9, trl_seconds), 5) if client else None,
         "serviceCallMode": "background" if overlap else "blocking",
+        "teacherUpdates": teacher_updates if client else None,
         "serviceCallSecondsByRank": [round(x[2], 3) for x in gathered],
         "curve": measure.curve,
     }
@@ -729,7 +732,9 @@ def run_arm(arm: str, seed: int, manifest, codec, pool_rows, heldout, weights: P
             for step in sorted(client.picked):
                 f.write(json.dumps({"step": step, "picks": [[q, u, digits_of.get(q)] for q, u in client.picked[step]]}) + "\n")
     if service_metrics:
-        for name in ("goldilocks_zero_variance_fraction", "goldilocks_teacher_mae_unseen", "goldilocks_groups_completed_total"):
+        for name in ("goldilocks_zero_variance_fraction", "goldilocks_teacher_mae_unseen", "goldilocks_groups_completed_total",
+                     "goldilocks_teacher_updates_total", "goldilocks_teacher_updates_merged_total",
+                     "goldilocks_teacher_update_seconds_sum"):
             m = re.search(rf"^{name}(?:{{[^}}]*}})? (\S+)$", service_metrics, re.M)
             if m:
                 result.setdefault("service", {})[name] = float(m.group(1))
@@ -916,6 +921,10 @@ def main(argv=None) -> int:
     ap.add_argument("--service-calls", choices=["background", "blocking"], default="background",
                     help="the adapter's service calls on a background thread, hidden behind the step (default), or "
                          "blocking in the training loop (the adapter before issue 26's second round)")
+    ap.add_argument("--teacher-updates", choices=["synchronous", "asynchronous"], default="synchronous",
+                    help="the server's --teacher-updates (default synchronous: the teacher trains inside the reward "
+                         "post, so a seed repeats exactly; the background service calls hide the wait; the server's "
+                         "own default, asynchronous, lets timing decide which teacher serves a pick)")
     ap.add_argument("--warm-start", help="train the arms from these weights (a model.pt) instead of the cached warm "
                                          "start, e.g. to time the service calls before a warm start exists")
     ap.add_argument("--aggregate-only", action="store_true",
@@ -1004,7 +1013,8 @@ def main(argv=None) -> int:
                 log(f"seed {seed}: arm {arm}, {steps} steps x {manifest['grpo']['batch']} x {manifest['grpo']['groupSize']} "
                     f"on {world()} rank(s)")
                 results[arm] = run_arm(arm, seed, manifest, codec, pool_rows, heldout, Path(weights), data, arm_out, steps,
-                                       every, Path(a.server_jar), overlap=a.service_calls == "background")
+                                       every, Path(a.server_jar), overlap=a.service_calls == "background",
+                                       teacher_updates=a.teacher_updates)
                 if is_main():
                     (arm_out / "result.json").write_text(json.dumps(results[arm], indent=1))
             step_rows[arm] = read_jsonl(arm_out / "metrics.jsonl") if is_main() else []

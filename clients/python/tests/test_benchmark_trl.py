@@ -83,20 +83,26 @@ def test_quick_mode_reuses_the_cached_warm_start_and_export(quick_run, tmp_path)
     out, cache, _, cmd = quick_run
     keys = [p.name for p in cache.glob("warmstart-*")]
     assert len(keys) == 1, keys
-    again = cmd[:cmd.index("--arms") + 1] + ["uniform", "--steps", "3"] + cmd[cmd.index("--arms") + 2:]
+    again = cmd[:cmd.index("--arms") + 1] + ["uniform,goldilocks"] + cmd[cmd.index("--arms") + 2:]
     again[again.index("--out") + 1] = str(tmp_path / "again")
-    done = subprocess.run(again, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(again, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((tmp_path / "again" / "summary.json").read_text())
     assert summary["warmStart"]["cached"] is True
-    # same seed, same machine, one rank: the uniform arm repeats its first 3 steps exactly
-    first_curve = read_jsonl(out / "uniform" / "validation.jsonl")
-    again_curve = read_jsonl(tmp_path / "again" / "uniform" / "validation.jsonl")
-    assert [r["meanP"] for r in again_curve] == [r["meanP"] for r in first_curve[:2]]
-    first_steps = read_jsonl(out / "uniform" / "metrics.jsonl")[:3]
-    again_steps = read_jsonl(tmp_path / "again" / "uniform" / "metrics.jsonl")
-    assert [(r["reward"], r["zeroVarianceFraction"]) for r in again_steps] == \
-        [(r["reward"], r["zeroVarianceFraction"]) for r in first_steps]
+    # same seed, same machine, one rank: both arms repeat exactly; the service's teacher trains inside the
+    # reward posts (--teacher-updates synchronous, the benchmark's default), once after step 4's 64 samples,
+    # so steps 5 and 6 are picked by a trained teacher and still repeat
+    assert summary["arms"]["goldilocks"]["teacherUpdates"] == "synchronous"
+    assert summary["arms"]["goldilocks"]["service"]["goldilocks_teacher_updates_total"] == 1
+    for arm in ("uniform", "goldilocks"):
+        first_curve = read_jsonl(out / arm / "validation.jsonl")
+        again_curve = read_jsonl(tmp_path / "again" / arm / "validation.jsonl")
+        assert [r["meanP"] for r in again_curve] == [r["meanP"] for r in first_curve], arm
+        first_steps = read_jsonl(out / arm / "metrics.jsonl")
+        again_steps = read_jsonl(tmp_path / "again" / arm / "metrics.jsonl")
+        assert [(r["reward"], r["zeroVarianceFraction"]) for r in again_steps] == \
+            [(r["reward"], r["zeroVarianceFraction"]) for r in first_steps], arm
+    assert read_jsonl(tmp_path / "again" / "goldilocks" / "picks.jsonl") == read_jsonl(out / "goldilocks" / "picks.jsonl")
 
 
 def test_tokenizer_and_model_agree_with_the_export(quick_run):

@@ -3,6 +3,7 @@ package ai.goldilocks.server;
 import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.predictor.TeacherTarget;
+import ai.goldilocks.core.sampler.GoldilocksSampler;
 import ai.goldilocks.core.spi.TeacherOptions;
 import ai.goldilocks.core.spi.TeacherProvider;
 import ai.goldilocks.core.spi.UtilityPredictor;
@@ -93,6 +94,12 @@ public final class ServerMain implements Callable<Integer> {
 
   @Option(names = "--keep-steps", defaultValue = "1024", description = "Steps whose picks are kept (default: ${DEFAULT-VALUE}).")
   int keepSteps;
+
+  @Option(names = "--teacher-updates", defaultValue = "asynchronous",
+      description = "asynchronous (default: the teacher trains in the background; no request waits for it) or "
+          + "synchronous (the reward post that completes an update trains it while every request waits: the same "
+          + "calls in the same order give the same picks).")
+  String teacherUpdates;
 
   @Option(names = "--max-step-lag", description = "Rewards lagging the newest rewarded step by more are stale (default: unlimited).")
   Long maxStepLag;
@@ -218,7 +225,7 @@ public final class ServerMain implements Callable<Integer> {
         .maxConnections(maxConnections).maxConnectionsPerClient(maxConnectionsPerClient)
         .idleTimeout(java.time.Duration.ofMillis(Math.round(idleTimeoutSeconds * 1000)))
         .token(token(System.getenv("GOLDILOCKS_TOKEN")));
-    b.teacher(teacherFactory);
+    b.teacher(teacherFactory).teacherUpdates(updateMode(teacherUpdates));
     if (teacherTextLength != null || teacherModel != null) {
       b.teacherChoices((teacherTextLength == null ? "" : " text-length=" + teacherTextLength)
           + (teacherModel == null ? "" : " model=" + teacherModel.toAbsolutePath().normalize().getFileName()));
@@ -243,6 +250,15 @@ public final class ServerMain implements Callable<Integer> {
       b.rewardRange(rewardRange.get(0), rewardRange.get(1));
     }
     return b;
+  }
+
+  /** The update mode named by {@code --teacher-updates}. */
+  static GoldilocksSampler.UpdateMode updateMode(String name) {
+    return switch (name) {
+      case "asynchronous" -> GoldilocksSampler.UpdateMode.ASYNCHRONOUS;
+      case "synchronous" -> GoldilocksSampler.UpdateMode.SYNCHRONOUS;
+      default -> throw new IllegalArgumentException("--teacher-updates must be asynchronous or synchronous, got '" + name + "'");
+    };
   }
 
   /** The token from the environment, without the surrounding whitespace a file or an echo adds (with a warning). */

@@ -219,8 +219,9 @@ public final class TeacherServer implements AutoCloseable {
         teacher = new TimedPredictor(base);
         sampler = GoldilocksSampler.builder(pool).predictor(teacher).candidates(config.candidates)
             .epsilon(config.epsilon).seed(config.seed).rewardRange(config.rewardLow, config.rewardHigh)
-            .maxPolicyLag(config.maxStepLag)
-            // a request never waits for teacher training (it would hold the service's lock); the lag is in the metrics
+            .maxPolicyLag(config.maxStepLag).updateMode(config.teacherUpdates)
+            // asynchronous: a request never waits for teacher training (it would hold the service's lock); the lag
+            // is in the metrics. Synchronous: the reward post that completes an update's samples trains it.
             .maxTeacherLag(Integer.MAX_VALUE).build();
         teacherName = base.name() + config.teacherChoices;
       }
@@ -284,6 +285,7 @@ public final class TeacherServer implements AutoCloseable {
     private int checkpointEvery = 100;
     private int keepSteps = 1024;
     private long maxStepLag = Long.MAX_VALUE;
+    private GoldilocksSampler.UpdateMode teacherUpdates = GoldilocksSampler.UpdateMode.ASYNCHRONOUS;
     private double rewardLow = 0;
     private double rewardHigh = 1;
     private int threads = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
@@ -449,6 +451,20 @@ public final class TeacherServer implements AutoCloseable {
         throw new IllegalArgumentException("maxStepLag must be >= 0, got " + lag);
       }
       this.maxStepLag = lag;
+      return this;
+    }
+
+    /**
+     * When the served Goldilocks sampler's teacher trains (default
+     * {@link GoldilocksSampler.UpdateMode#ASYNCHRONOUS ASYNCHRONOUS}: on a background thread, so no
+     * request waits for training and which teacher version serves a pick depends on timing).
+     * {@link GoldilocksSampler.UpdateMode#SYNCHRONOUS SYNCHRONOUS} trains inside the reward post that
+     * completes an update's samples, holding the service's lock: every request waits for it, and
+     * the same calls in the same order give the same picks (a reproducible run). Ignored by a
+     * {@link #sampler} of the host's own.
+     */
+    public Builder teacherUpdates(GoldilocksSampler.UpdateMode mode) {
+      this.teacherUpdates = Objects.requireNonNull(mode, "mode");
       return this;
     }
 
