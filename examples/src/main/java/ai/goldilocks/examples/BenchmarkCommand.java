@@ -40,7 +40,8 @@ final class BenchmarkCommand implements Callable<Integer> {
   boolean quick;
 
   @Option(names = "--arms", split = ",", description = "Comma list of arms (default: all of goldilocks-djl, goldilocks-cpu, "
-      + "uniform, dynamic-filter, beta-thompson, oracle). The Goldilocks arms (goldilocks-djl, goldilocks-cpu, oracle) use K 16, "
+      + "uniform, dynamic-filter, beta-thompson, oracle; goldilocks-cpu-text, the CPU teacher without the arithmetic features it "
+      + "opts in to, only when named). The Goldilocks arms (goldilocks-djl, goldilocks-cpu, oracle) use K 16, "
       + "epsilon 0.1 (oracle 0), updates every 64 samples, 2 epochs, synchronous, and a teacher window of 1,024 samples rather "
       + "than the library's 4,096: the run has 600 x 16 = 9,600 samples, so 1,024 is its last 64 steps and 4,096 its last 256 "
       + "(more than two fifths of a moving student), and the DJL teacher's synchronous training grows with the window.")
@@ -102,7 +103,7 @@ final class BenchmarkCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    List<String> chosen = arms == null ? ARMS : arms;
+    List<String> chosen = arms == null ? BenchmarkArms.DEFAULT_NAMES : arms;
     for (String a : chosen) {
       if (!ARMS.contains(a)) {
         throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "unknown arm '" + a + "'; known: " + ARMS);

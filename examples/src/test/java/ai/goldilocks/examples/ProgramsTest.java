@@ -22,7 +22,7 @@ class ProgramsTest {
 
   @Test
   void benchmarkWritesLogsPlotsAndSummary(@TempDir Path out) throws Exception {
-    String[] arms = {"goldilocks-djl", "goldilocks-cpu", "uniform", "dynamic-filter", "beta-thompson", "oracle"};
+    String[] arms = {"goldilocks-djl", "goldilocks-cpu", "uniform", "dynamic-filter", "beta-thompson", "oracle", "goldilocks-cpu-text"};
     String[] args = {"benchmark", "--quick", "--warmup-steps", "20,10", "--steps", "3", "--held-out", "60", "--eval-every", "2",
         "--arms", String.join(",", arms), "--workers", "3", "--out", out.resolve("run").toString(), "--cache",
         out.resolve("cache").toString()};
