@@ -8,7 +8,10 @@ import java.io.DataOutput;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Wraps a teacher to count its updates and their total duration, for {@code /metrics}. */
+/**
+ * Wraps a teacher to count its updates and their total duration, for {@code /metrics}; every other
+ * call, {@link #close} included (a DJL teacher's native memory), goes to the teacher unchanged.
+ */
 final class TimedPredictor implements UtilityPredictor {
   private final UtilityPredictor delegate;
   final AtomicLong updates = new AtomicLong();
@@ -29,6 +32,11 @@ final class TimedPredictor implements UtilityPredictor {
   }
 
   @Override
+  public void predictSuccessRate(QuestionPool pool, int[] candidates, int count, double[] out) {
+    delegate.predictSuccessRate(pool, candidates, count, out);
+  }
+
+  @Override
   public void train(QuestionPool pool, TrainingExamples examples, int epochs) {
     long t = System.nanoTime();
     delegate.train(pool, examples, epochs);
@@ -44,5 +52,10 @@ final class TimedPredictor implements UtilityPredictor {
   @Override
   public void readState(DataInput in) throws IOException {
     delegate.readState(in);
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
   }
 }
