@@ -197,10 +197,13 @@ public final class TeacherServer implements AutoCloseable {
   }
 
   private void load() {
+    // what this start has built so far: a failed start closes it (a DJL teacher holds native memory,
+    // a sampler its update thread)
+    Sampler sampler = null;
+    UtilityPredictor base = null;
     try {
       long t0 = System.nanoTime();
       QuestionPool pool = config.poolLoader.call();
-      Sampler sampler;
       TimedPredictor teacher = null;
       String teacherName;
       if (config.sampler != null) {
@@ -214,7 +217,7 @@ public final class TeacherServer implements AutoCloseable {
         }
         teacherName = "sampler:" + sampler.getClass().getName();
       } else {
-        UtilityPredictor base = config.teacher == null ? FeaturePredictor.builder().seed(config.seed).build()
+        base = config.teacher == null ? FeaturePredictor.builder().seed(config.seed).build()
             : config.teacher.apply(pool);
         teacher = new TimedPredictor(base);
         sampler = GoldilocksSampler.builder(pool).predictor(teacher).candidates(config.candidates)
@@ -229,15 +232,45 @@ public final class TeacherServer implements AutoCloseable {
           config.epsilon, config.seed, teacherName, config.rewardLow, config.rewardHigh);
       TeacherService s = new TeacherService(pool, sampler, teacher, config.groupSize, config.keepSteps,
           config.checkpointEvery, config.stateDir, runConfig, config.disk);
-      s.start();
+      try {
+        s.start();
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(s::close, e); // the sampler, its teacher and the journal it may have opened
+        sampler = null;
+        base = null;
+        throw e;
+      }
       service = s;
       LOG.info("ready on {}: {} questions, {} ({} ms)", url(), pool.size(), runConfig.toJson(), (System.nanoTime() - t0) / 1_000_000);
     } catch (IOException e) {
       startFailure = e; // the state or the options: the message says what and what to do
       LOG.error("the server could not start: {}", e.getMessage());
+      release(sampler, base, e);
     } catch (Throwable e) {
       startFailure = e;
       LOG.error("the server could not start", e);
+      release(sampler, base, e);
+    }
+  }
+
+  /** Closes what a failed start built: the sampler (which closes its teacher), else the teacher alone. */
+  private static void release(Sampler sampler, UtilityPredictor teacher, Throwable failure) {
+    if (sampler != null) {
+      closeQuietly(sampler::close, failure);
+    } else if (teacher != null) {
+      closeQuietly(teacher::close, failure);
+    }
+  }
+
+  private interface Closing {
+    void close() throws Exception;
+  }
+
+  private static void closeQuietly(Closing c, Throwable failure) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      failure.addSuppressed(e);
     }
   }
 

@@ -1,0 +1,66 @@
+package ai.goldilocks.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.sampler.UniformSampler;
+import ai.goldilocks.core.spi.FixedUtilityPredictor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A start that fails frees what it had built: the teacher (native memory in a DJL one) and the sampler. */
+class FailedStartTest {
+  private static final QuestionPool POOL = TeacherServerTest.pool(10);
+
+  /** A teacher that counts its closes. */
+  private static final class Closing implements FixedUtilityPredictor {
+    final AtomicInteger closes = new AtomicInteger();
+
+    @Override
+    public String name() {
+      return "closing";
+    }
+
+    @Override
+    public void predict(QuestionPool pool, int[] candidates, int count, double[] out) {
+      java.util.Arrays.fill(out, 0, count, 0.25);
+    }
+
+    @Override
+    public void close() {
+      closes.incrementAndGet();
+    }
+  }
+
+  @Test
+  void aStateThatCannotBeRestoredClosesTheTeacher(@TempDir Path dir) throws Exception {
+    // a journal segment of an older server version: the restore refuses it
+    Files.writeString(dir.resolve("journal-000000000001.jsonl"), "{}\n");
+    Closing teacher = new Closing();
+    try (TeacherServer s = TeacherServer.builder().pool(POOL).stateDir(dir).teacher(p -> teacher).start()) {
+      IOException e = assertThrows(IOException.class, () -> s.awaitReady(60, TimeUnit.SECONDS));
+      assertTrue(e.getMessage().contains("older server version"), e.getMessage());
+      assertEquals(1, teacher.closes.get(), "the failed start closed the teacher once");
+    }
+    assertEquals(1, teacher.closes.get());
+  }
+
+  @Test
+  void aSamplerOnAnotherPoolIsClosed() throws Exception {
+    UniformSampler[] made = new UniformSampler[1];
+    try (TeacherServer s = TeacherServer.builder().pool(POOL)
+        .sampler(p -> made[0] = UniformSampler.builder(TeacherServerTest.pool(5)).seed(1).build()).start()) {
+      IOException e = assertThrows(IOException.class, () -> s.awaitReady(60, TimeUnit.SECONDS));
+      assertTrue(e.getMessage().contains("on the pool it is given"), e.getMessage());
+    }
+    IllegalStateException closed = assertThrows(IllegalStateException.class, () -> made[0].next(1));
+    assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+  }
+}
