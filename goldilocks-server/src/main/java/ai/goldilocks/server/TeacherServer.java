@@ -168,12 +168,15 @@ public final class TeacherServer implements AutoCloseable {
   }
 
   /**
-   * Waits until the server is ready.
+   * Waits until the server is ready, at most {@code timeout} (zero or less: checks without waiting).
    *
-   * @throws IOException if loading the pool or restoring the state failed
+   * @throws IOException if loading the pool or restoring the state failed, or the server is not
+   *     ready in time
    */
   public void awaitReady(long timeout, TimeUnit unit) throws IOException, InterruptedException {
-    loader.join(unit.toMillis(timeout));
+    if (timeout > 0) {
+      loader.join(Math.max(1, unit.toMillis(timeout))); // join(0) would wait for ever
+    }
     if (startFailure != null) {
       throw new IOException("the server could not start: " + startFailure.getMessage(), startFailure);
     }

@@ -2,6 +2,7 @@ package ai.goldilocks.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.goldilocks.core.QuestionPool;
@@ -10,12 +11,17 @@ import ai.goldilocks.core.spi.FixedUtilityPredictor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A start that fails frees what it had built: the teacher (native memory in a DJL one) and the sampler. */
+/**
+ * A start that fails frees what it had built: the teacher (native memory in a DJL one) and the
+ * sampler; waiting for a start that has not finished ends when the time given is up.
+ */
 class FailedStartTest {
   private static final QuestionPool POOL = TeacherServerTest.pool(10);
 
@@ -62,5 +68,26 @@ class FailedStartTest {
     }
     IllegalStateException closed = assertThrows(IllegalStateException.class, () -> made[0].next(1));
     assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+  }
+
+  @Test
+  void awaitReadyWithoutTimeToWaitAnswersAtOnce() throws Exception {
+    CountDownLatch loading = new CountDownLatch(1);
+    TeacherServer s = TeacherServer.builder().poolLoader(() -> {
+      loading.await();
+      return POOL;
+    }).start();
+    try {
+      // the preemptive bound only ends the old behaviour (waiting for ever); it measures nothing
+      for (long[] wait : new long[][] {{0, 1}, {500, 0}}) {
+        TimeUnit unit = wait[1] == 1 ? TimeUnit.SECONDS : TimeUnit.MICROSECONDS;
+        IOException e = assertTimeoutPreemptively(Duration.ofSeconds(60),
+            () -> assertThrows(IOException.class, () -> s.awaitReady(wait[0], unit)));
+        assertTrue(e.getMessage().contains("not ready"), e.getMessage());
+      }
+    } finally {
+      loading.countDown();
+      s.close();
+    }
   }
 }
