@@ -101,6 +101,10 @@ final class TeacherService implements AutoCloseable {
         } catch (OtherOptions e) {
           throw new IOException(file + " was written with other options: " + e.getMessage()
               + ". Restart with the options the state was written with, or use a fresh --state-dir for a new run");
+        } catch (SamplerRefused e) {
+          throw new IOException(file + " is intact, but the sampler refuses its state (" + e.getMessage() + "). An "
+              + "older checkpoint would be refused alike: restart with the options the state was written with (the "
+              + "sampler's maxPolicyLag is --max-step-lag), or use a fresh --state-dir for a new run", e.getCause());
         } catch (IOException | RuntimeException e) {
           LOG.warn("checkpoint {} is not usable ({}); trying an older one", file.getFileName(), e.getMessage());
         }
@@ -132,6 +136,18 @@ final class TeacherService implements AutoCloseable {
 
     OtherOptions(String message) {
       super(message);
+    }
+  }
+
+  /**
+   * The sampler refused the state of a checkpoint whose bytes its checksum vouches for: its own
+   * settings differ (or it is another kind of sampler), which no older checkpoint mends.
+   */
+  private static final class SamplerRefused extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    SamplerRefused(IOException cause) {
+      super(cause.getMessage(), cause);
     }
   }
 
@@ -391,7 +407,11 @@ final class TeacherService implements AutoCloseable {
     if (!diff.isEmpty()) {
       throw new OtherOptions(String.join("; ", diff));
     }
-    sampler.restoreState(new ByteArrayInputStream(c.samplerState())); // all-or-nothing; throws before we change anything
+    try {
+      sampler.restoreState(new ByteArrayInputStream(c.samplerState())); // all-or-nothing; throws before we change anything
+    } catch (IOException e) {
+      throw new SamplerRefused(e);
+    }
     ledger.restore(c.steps(), c.groups(), c.counters());
     seq = c.seq();
   }
