@@ -86,6 +86,7 @@ final class TeacherService implements AutoCloseable {
     if (stateDir == null) {
       return;
     }
+    CheckpointCodec.requireStorableIds(pool);
     Files.createDirectories(stateDir);
     synchronized (lock) {
       checkpointFiles.removeLeftovers();

@@ -90,4 +90,18 @@ class FailedStartTest {
       s.close();
     }
   }
+
+  @Test
+  void anIdNoCheckpointCanStoreIsRefusedWithAStateDirectory(@TempDir Path dir) throws Exception {
+    String longId = "é".repeat(40_000); // 80,000 bytes: beyond what a checkpoint stores
+    QuestionPool pool = QuestionPool.of(java.util.List.of(new ai.goldilocks.core.Question("a", "one"),
+        new ai.goldilocks.core.Question(longId, "two")));
+    try (TeacherServer s = TeacherServer.builder().pool(pool).stateDir(dir).groupSize(2).start()) {
+      IOException e = assertThrows(IOException.class, () -> s.awaitReady(60, TimeUnit.SECONDS));
+      assertTrue(e.getMessage().contains("position 1") && e.getMessage().contains("80000 bytes"), e.getMessage());
+    }
+    try (TeacherServer s = TeacherServer.builder().pool(pool).groupSize(2).start()) {
+      s.awaitReady(60, TimeUnit.SECONDS); // without a state directory nothing is stored
+    }
+  }
 }
