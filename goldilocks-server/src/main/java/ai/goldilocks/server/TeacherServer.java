@@ -81,6 +81,8 @@ public final class TeacherServer implements AutoCloseable {
   private volatile TeacherService service;
   private volatile Throwable startFailure;
   private final Thread loader;
+  /** Set by {@link #close}; a start that finishes later does not publish its service. Guarded by this. */
+  private boolean closed;
 
   private TeacherServer(Builder b) throws IOException {
     this.config = b;
@@ -236,24 +238,41 @@ public final class TeacherServer implements AutoCloseable {
       TeacherService s = new TeacherService(pool, sampler, teacher, config.groupSize, config.keepSteps,
           config.checkpointEvery, config.stateDir, runConfig, config.disk);
       try {
+        if (closed()) {
+          throw new IOException("the server was closed before it was ready");
+        }
         s.start();
+        synchronized (this) {
+          if (closed) {
+            // close() has run and will not see this service: it must not keep the journal open
+            throw new IOException("the server was closed before it was ready");
+          }
+          service = s;
+        }
       } catch (IOException | RuntimeException e) {
         closeQuietly(s::close, e); // the sampler, its teacher and the journal it may have opened
         sampler = null;
         base = null;
         throw e;
       }
-      service = s;
       LOG.info("ready on {}: {} questions, {} ({} ms)", url(), pool.size(), runConfig.toJson(), (System.nanoTime() - t0) / 1_000_000);
     } catch (IOException e) {
       startFailure = e; // the state or the options: the message says what and what to do
-      LOG.error("the server could not start: {}", e.getMessage());
+      if (closed()) {
+        LOG.info("the server was closed while it started ({}); what the start built is closed", e.getMessage());
+      } else {
+        LOG.error("the server could not start: {}", e.getMessage());
+      }
       release(sampler, base, e);
     } catch (Throwable e) {
       startFailure = e;
       LOG.error("the server could not start", e);
       release(sampler, base, e);
     }
+  }
+
+  private synchronized boolean closed() {
+    return closed;
   }
 
   /** Closes what a failed start built: the sampler (which closes its teacher), else the teacher alone. */
@@ -277,16 +296,26 @@ public final class TeacherServer implements AutoCloseable {
     }
   }
 
-  /** Stops serving, then closes the teacher and the journal. Does not write a checkpoint. */
+  /**
+   * Stops serving, then closes the teacher and the journal. Does not write a checkpoint. A start
+   * still loading the pool or restoring the state is waited for up to a minute; one that takes
+   * longer closes what it built when it ends, and never serves.
+   */
   @Override
   public void close() {
+    synchronized (this) {
+      closed = true; // a start still running closes what it built instead of serving it
+    }
     try {
       http.stop();
     } catch (Exception e) {
       LOG.warn("stopping the HTTP server failed", e);
     }
     try {
-      loader.join(TimeUnit.SECONDS.toMillis(60));
+      long wait = config.closeWait.toMillis();
+      if (wait > 0) {
+        loader.join(wait); // join(0) would wait for ever
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -330,6 +359,7 @@ public final class TeacherServer implements AutoCloseable {
     private int maxConnections = 1024;
     private int maxConnectionsPerClient = 64;
     private Disk disk = Disk.REAL;
+    private Duration closeWait = Duration.ofMinutes(1);
 
     private Builder() {}
 
@@ -554,6 +584,12 @@ public final class TeacherServer implements AutoCloseable {
         throw new IllegalArgumentException("maxConnectionsPerClient must be in [1, " + (1 << 20) + "], got " + n);
       }
       this.maxConnectionsPerClient = n;
+      return this;
+    }
+
+    /** Tests only: how long {@link TeacherServer#close} waits for a start still running (default 1 minute). */
+    Builder closeWait(Duration wait) {
+      this.closeWait = Objects.requireNonNull(wait, "wait");
       return this;
     }
 

@@ -1,6 +1,7 @@
 package ai.goldilocks.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,6 +29,7 @@ class FailedStartTest {
   /** A teacher that counts its closes. */
   private static final class Closing implements FixedUtilityPredictor {
     final AtomicInteger closes = new AtomicInteger();
+    final CountDownLatch closed = new CountDownLatch(1);
 
     @Override
     public String name() {
@@ -42,6 +44,7 @@ class FailedStartTest {
     @Override
     public void close() {
       closes.incrementAndGet();
+      closed.countDown();
     }
   }
 
@@ -102,6 +105,27 @@ class FailedStartTest {
     }
     try (TeacherServer s = TeacherServer.builder().pool(pool).groupSize(2).start()) {
       s.awaitReady(60, TimeUnit.SECONDS); // without a state directory nothing is stored
+    }
+  }
+
+  @Test
+  void aStartThatEndsAfterCloseServesNothingAndClosesWhatItBuilt(@TempDir Path dir) throws Exception {
+    CountDownLatch loading = new CountDownLatch(1);
+    Closing teacher = new Closing();
+    TeacherServer s = TeacherServer.builder().poolLoader(() -> {
+      loading.await();
+      return POOL;
+    }).stateDir(dir).teacher(p -> teacher).closeWait(Duration.ZERO).start();
+    s.close(); // gives up waiting for the start at once (as after a minute by default)
+    loading.countDown();
+    assertTrue(teacher.closed.await(60, TimeUnit.SECONDS), "the start that ended after close closed its teacher");
+    assertEquals(1, teacher.closes.get());
+    assertFalse(s.isReady(), "a closed server never becomes ready");
+    IOException e = assertThrows(IOException.class, () -> s.awaitReady(60, TimeUnit.SECONDS));
+    assertTrue(e.getMessage().contains("closed before it was ready"), e.getMessage());
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      assertEquals(java.util.List.of(), files.filter(f -> f.getFileName().toString().startsWith("journal-")).toList(),
+          "no journal was opened");
     }
   }
 }
