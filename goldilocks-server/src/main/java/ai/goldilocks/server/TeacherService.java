@@ -92,6 +92,7 @@ final class TeacherService implements AutoCloseable {
       checkpointFiles.removeLeftovers();
       List<Long> found = checkpointFiles.seqs();
       long restored = 0;
+      IOException refusal = null; // the first checkpoint whose intact state the sampler refused
       for (int i = found.size() - 1; i >= 0; i--) {
         Path file = checkpointFiles.file(found.get(i));
         try {
@@ -103,12 +104,22 @@ final class TeacherService implements AutoCloseable {
           throw new IOException(file + " was written with other options: " + e.getMessage()
               + ". Restart with the options the state was written with, or use a fresh --state-dir for a new run");
         } catch (SamplerRefused e) {
-          throw new IOException(file + " is intact, but the sampler refuses its state (" + e.getMessage() + "). An "
-              + "older checkpoint would be refused alike: restart with the options the state was written with (the "
-              + "sampler's maxPolicyLag is --max-step-lag), or use a fresh --state-dir for a new run", e.getCause());
+          // its bytes are intact: other sampler settings (then every checkpoint is refused alike), or a
+          // state the sampler cannot take back (then an older one may do)
+          if (refusal == null) {
+            refusal = new IOException(file + " is intact, but the sampler refuses its state (" + e.getMessage()
+                + "), and so it does every older checkpoint. Restart with the options the state was written with (the "
+                + "sampler's maxPolicyLag is --max-step-lag), or use a fresh --state-dir for a new run", e.getCause());
+          }
+          LOG.warn("the sampler refuses the state of checkpoint {} ({}); trying an older one", file.getFileName(),
+              e.getMessage());
         } catch (IOException | RuntimeException e) {
           LOG.warn("checkpoint {} is not usable ({}); trying an older one", file.getFileName(), e.getMessage());
         }
+      }
+      if (restored == 0 && refusal != null) {
+        // not rebuilt from the journal alone either: that would take on settings the sampler refused
+        throw refusal;
       }
       if (restored == 0 && !found.isEmpty() && !Journal.segments(stateDir).contains(1L)) {
         throw new IOException("no usable checkpoint in " + stateDir + " and the journal does not start at sequence 1: "
@@ -142,7 +153,8 @@ final class TeacherService implements AutoCloseable {
 
   /**
    * The sampler refused the state of a checkpoint whose bytes its checksum vouches for: its own
-   * settings differ (or it is another kind of sampler), which no older checkpoint mends.
+   * settings differ or it is another kind of sampler (no older checkpoint mends that), or the state
+   * holds what it cannot take back (e.g. a teacher's weights that are not finite).
    */
   private static final class SamplerRefused extends IOException {
     private static final long serialVersionUID = 1L;
