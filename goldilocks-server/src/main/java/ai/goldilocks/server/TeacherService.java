@@ -408,7 +408,13 @@ final class TeacherService implements AutoCloseable {
         throw journalFailed(e);
       }
       picksEnd = 0;
-      checkpointFiles.prune();
+      try {
+        checkpointFiles.prune();
+      } catch (IOException e) {
+        // the checkpoint is written and the journal rolled: only old files stay behind (the next one tries again)
+        LOG.warn("checkpoint {} written, but removing older checkpoints and journal segments failed: {}",
+            file.getFileName(), e.toString());
+      }
       LOG.info("checkpoint {} written ({} bytes)", file.getFileName(), content.length);
       return file.getFileName().toString();
     }

@@ -349,4 +349,24 @@ class DurabilityTest {
       assertEquals(3, TeacherServerTest.ids(picks(s, 1, 3).json()).size(), "the state still restores with its options");
     }
   }
+
+  @Test
+  void aCheckpointWrittenStandsWhenOldFilesCannotBeRemoved(@TempDir Path dir) throws Exception {
+    QuestionPool pool = TeacherServerTest.pool(50);
+    try (TeacherServer s = start(builder(pool, dir))) {
+      picks(s, 0, 3); // the journal's first segment exists, so a restart can rebuild without checkpoints
+    }
+    // an "oldest checkpoint" that cannot be deleted (a directory with a file in it)
+    Path stuck = dir.resolve("checkpoint-000000000000.bin");
+    Files.createDirectories(stuck);
+    Files.writeString(stuck.resolve("x"), "x");
+    try (TeacherServer s = start(builder(pool, dir))) {
+      for (int step = 1; step <= 2; step++) {
+        picks(s, step, 3);
+        String name = s.checkpoint(); // the second one prunes, and fails to remove the directory
+        assertTrue(Files.isRegularFile(dir.resolve(name)), name);
+      }
+      assertEquals(2, metric(s, "goldilocks_checkpoints_total"));
+    }
+  }
 }
