@@ -1,6 +1,7 @@
 package ai.goldilocks.examples;
 
 import ai.goldilocks.core.Sampler;
+import ai.goldilocks.core.objective.RewardStats;
 import ai.goldilocks.core.predictor.FeaturePredictor;
 import ai.goldilocks.core.sampler.GoldilocksSampler;
 import ai.goldilocks.core.sampler.UniformSampler;
@@ -90,13 +91,10 @@ public final class ParameterSweep {
   }
 
   private static double mean(double[] x) {
-    double s = 0;
-    for (double v : x) {
-      s += v;
-    }
-    return s / x.length;
+    return RewardStats.mean(x);
   }
 
+  /** The sample standard deviation across seeds (n - 1; a group's rewards use the population one). */
   private static double std(double[] x) {
     if (x.length < 2) {
       return 0;

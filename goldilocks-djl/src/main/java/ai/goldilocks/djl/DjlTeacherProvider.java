@@ -53,12 +53,22 @@ public final class DjlTeacherProvider implements TeacherProvider {
         throw new IllegalArgumentException(options.model() + " is not a Hugging Face checkpoint directory (it needs "
             + "config.json, tokenizer.json and the weights as safetensors)");
       }
+      HfTokenizer tok;
       try {
-        HfTokenizer tok = HfTokenizer.fromCheckpoint(options.model()); // lives as long as the teacher (the process)
-        return TransformerTeacher.fromHuggingFace(options.model(), tok).target(head).learningRate(1e-5)
-            .seed(options.seed()).build();
+        tok = HfTokenizer.fromCheckpoint(options.model());
       } catch (IOException e) {
         throw new UncheckedIOException("could not load the teacher model " + options.model() + ": " + e.getMessage(), e);
+      }
+      try {
+        // the teacher owns the tokenizer: closing the teacher frees its native memory too
+        return TransformerTeacher.fromHuggingFace(options.model(), tok).target(head).learningRate(1e-5)
+            .seed(options.seed()).closeWith(tok).build();
+      } catch (IOException e) {
+        tok.close();
+        throw new UncheckedIOException("could not load the teacher model " + options.model() + ": " + e.getMessage(), e);
+      } catch (RuntimeException | Error e) {
+        tok.close();
+        throw e;
       }
     }
     TreeSet<Character> seen = new TreeSet<>();

@@ -17,6 +17,7 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
   private final int vocabSize;
   private final int padId;
   private final int eosId;
+  private boolean closed;
 
   private HfTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, int padId, int eosId) {
     this.tokenizer = tokenizer;
@@ -192,8 +193,17 @@ public final class HfTokenizer implements TextTokenizer, AutoCloseable {
     return eosId;
   }
 
+  /** Frees the native tokenizer; idempotent. */
   @Override
-  public void close() {
-    tokenizer.close();
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      tokenizer.close();
+    }
+  }
+
+  /** Whether {@link #close} has run. */
+  synchronized boolean isClosed() {
+    return closed;
   }
 }

@@ -31,7 +31,8 @@ import org.apiguardian.api.API;
  * training, on the buffer no new prediction reads. So {@link #predict} never sees half-updated
  * weights and never waits for training or a copy. Texts longer than {@code maxLength} tokens are
  * truncated. {@link #close} waits for a training or prediction in flight and frees the native
- * memory of both copies; the teacher refuses work afterwards.
+ * memory of both copies (and a tokenizer the teacher was built to own, as the {@code djl} teacher
+ * provider's); the teacher refuses work afterwards.
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class TransformerTeacher implements UtilityPredictor, AutoCloseable {
@@ -48,6 +49,9 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
   private final Rng rng;
   /** Serialises the writers: training, restoring, writing the state, closing. */
   private final Object updates = new Object();
+  /** What this teacher owns besides its weights (a tokenizer made for it), closed with it; null if nothing. */
+  private final AutoCloseable owned;
+  private boolean ownedClosed;
 
   private TransformerTeacher(Builder b) {
     DjlEngine.ensureOffline();
@@ -55,6 +59,7 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     this.batchSize = b.batchSize;
     this.target = b.target;
     this.rng = new Rng(b.seed);
+    this.owned = b.owned;
     java.util.function.Supplier<Network> encoder = b.config != null
         ? () -> new Transformer(b.config, false, DjlEngine.defaultDevice(), b.seed) : b.encoder;
     Network serving = encoder.get();
@@ -299,6 +304,11 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     }
   }
 
+  /** The tokenizer (for tests). */
+  TextTokenizer tokenizer() {
+    return tokenizer;
+  }
+
   /** Arrays held by the teacher's managers (for memory checks). */
   int liveArrayCount() {
     int n = 0;
@@ -327,6 +337,14 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
   public void close() {
     synchronized (updates) {
       weights.close();
+      if (owned != null && !ownedClosed) {
+        ownedClosed = true;
+        try {
+          owned.close();
+        } catch (Exception e) {
+          throw new IllegalStateException("closing the teacher's " + owned + " failed", e);
+        }
+      }
     }
   }
 
@@ -341,6 +359,7 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     private TeacherTarget target = TeacherTarget.UTILITY;
     private java.util.function.Consumer<List<NDArray>> gradientProbe;
     private Runnable copyProbe;
+    private AutoCloseable owned;
 
     private Builder(java.util.function.Supplier<Network> encoder, TextTokenizer tokenizer) {
       this.config = null;
@@ -397,6 +416,15 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     /** Test seam: runs while the training copy of the weights is brought up to date with the served one. */
     Builder copyProbe(Runnable probe) {
       this.copyProbe = probe;
+      return this;
+    }
+
+    /**
+     * Hands {@code resource} (e.g. a tokenizer made for this teacher alone) to the teacher, which
+     * closes it in {@link TransformerTeacher#close} after its weights.
+     */
+    Builder closeWith(AutoCloseable resource) {
+      this.owned = resource;
       return this;
     }
 

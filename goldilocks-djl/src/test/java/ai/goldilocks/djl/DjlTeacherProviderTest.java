@@ -1,6 +1,7 @@
 package ai.goldilocks.djl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,10 +49,14 @@ class DjlTeacherProviderTest {
     Files.copy(Path.of(getClass().getResource("/tiny-tokenizer.json").toURI()), dir.resolve("tokenizer.json"));
     Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"<eos>\", \"pad_token\": \"<pad>\"}");
     DjlTeacherProvider p = new DjlTeacherProvider();
+    HfTokenizer tok;
     try (TransformerTeacher t = (TransformerTeacher) p.create(POOL, new TeacherOptions(2, null, 0, dir))) {
       assertEquals("djl-transformer(success-rate)", t.name());
       predictsUtilities(t);
+      tok = (HfTokenizer) t.tokenizer();
+      assertFalse(tok.isClosed());
     }
+    assertTrue(tok.isClosed(), "the teacher made its tokenizer, and closing the teacher frees it");
     IllegalArgumentException length = assertThrows(IllegalArgumentException.class,
         () -> p.create(POOL, new TeacherOptions(2, null, 64, dir)));
     assertTrue(length.getMessage().contains("its own context"), length.getMessage());

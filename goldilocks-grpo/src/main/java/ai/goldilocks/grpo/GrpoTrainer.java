@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Checkpoints hold the policy (weights, optimizer, version, reference), the sampler's complete
  * state, the trainer's counters and its {@link TrainerConfig}, with a SHA-256 manifest; they are
- * written to a temporary directory and renamed, so a crash never leaves a half-written checkpoint
- * under the final name. Generation seeds derive from (seed, step, question), so a resumed run
+ * written to a temporary directory, fsynced and renamed, so a crash never leaves a half-written checkpoint
+ * under the final name. Generation seeds derive from (seed, step, question, and the repeat for a
+ * question a later filtering round picks again in the same step), so a resumed run
  * continues exactly like an uninterrupted one (with a synchronous teacher). Not thread-safe.
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1.0")

@@ -3,11 +3,14 @@ package ai.goldilocks.grpo;
 import ai.goldilocks.core.Question;
 import ai.goldilocks.core.Selection;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The trainer's rollouts: prompts, generation seeds derived from (seed, step, question), the
+ * The trainer's rollouts: prompts, generation seeds derived from (seed, step, question, and for a
+ * question rolled out again in the same step, the repeat), the
  * policy's completions, their rewards, and the rollout and token counters. A group is checked
  * before it is counted: the policy must return G completions and the reward function finite
  * rewards, else the call throws naming the question and nothing is counted.
@@ -21,6 +24,8 @@ final class Rollouts {
   private final Function<Question, String> prompt;
   private long spent;
   private long stepTokens;
+  /** Rollouts of each question (by pool index) in this step: dynamic filtering's later rounds may pick one again. */
+  private final Map<Integer, Integer> rolledOutThisStep = new HashMap<>();
 
   Rollouts(Policy policy, RewardFunction reward, SamplingConfig sampling, int groupSize, long seed, Function<Question, String> prompt) {
     this.policy = policy;
@@ -48,10 +53,21 @@ final class Rollouts {
 
   void startStep() {
     stepTokens = 0;
+    rolledOutThisStep.clear();
   }
 
+  /**
+   * The seed of a question's group at a step. A question rolled out again in the same step (picked
+   * again by a later round of dynamic filtering) gets a seed of its own for each repeat: the same
+   * seed would give the same completions, a zero-variance group dropped again or a kept group
+   * trained on twice. The first rollout's seed is what it always was.
+   */
   private long generationSeed(long step, Selection s) {
     long h = seed * 0x9E3779B97F4A7C15L + step * 0xBF58476D1CE4E5B9L + s.poolIndex();
+    int again = rolledOutThisStep.merge(s.poolIndex(), 1, Integer::sum) - 1;
+    if (again > 0) {
+      h = (h ^ again * 0x94D049BB133111EBL) * 0xBF58476D1CE4E5B9L;
+    }
     return h ^ (h >>> 29);
   }
 

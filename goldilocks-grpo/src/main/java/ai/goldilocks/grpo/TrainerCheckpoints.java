@@ -4,9 +4,11 @@ import ai.goldilocks.core.Sampler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -21,8 +23,9 @@ import java.util.stream.Stream;
  * The on-disk form of a {@link GrpoTrainer} checkpoint: a directory {@code step-NNNNNNNNN} holding
  * the policy's part ({@code policy/}), the sampler's state, {@code trainer.properties} (format,
  * counters, seed and the {@link TrainerConfig} the run was made with) and a SHA-256 manifest of
- * every file. It is written under a temporary name and renamed, so a crash never leaves a
- * half-written checkpoint under the final name, and a failed write leaves no temporary directory;
+ * every file. It is written under a temporary name, fsynced and renamed, so neither a crash nor a
+ * power loss leaves a half-written checkpoint under the final name (nor prunes the older ones
+ * before the new one is on disk), and a failed write leaves no temporary directory;
  * it is verified in full before anything is restored. Format 2 records the configuration one
  * setting per entry; format 1 (one {@code toString()} per component) is still read.
  */
@@ -75,8 +78,10 @@ final class TrainerCheckpoints {
         manifest.append(e.getValue()).append("  ").append(e.getKey()).append('\n');
       }
       Files.writeString(tmp.resolve(MANIFEST), manifest.toString());
+      syncTree(tmp); // on disk before the rename publishes it (and before older checkpoints are pruned)
       deleteRecursively(target);
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      syncDirectory(dir);
     } catch (IOException | RuntimeException e) {
       try {
         deleteRecursively(tmp);
@@ -199,6 +204,29 @@ final class TrainerCheckpoints {
       return HexFormat.of().formatHex(md.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** Forces every file and directory under {@code root} to the device. */
+  private static void syncTree(Path root) throws IOException {
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        if (Files.isRegularFile(p)) {
+          try (FileChannel c = FileChannel.open(p, StandardOpenOption.READ)) {
+            c.force(true);
+          }
+        } else if (Files.isDirectory(p)) {
+          syncDirectory(p);
+        }
+      }
+    }
+  }
+
+  private static void syncDirectory(Path dir) {
+    try (FileChannel c = FileChannel.open(dir, StandardOpenOption.READ)) {
+      c.force(true);
+    } catch (IOException e) {
+      // some file systems cannot open directories; the files themselves are on disk
     }
   }
 

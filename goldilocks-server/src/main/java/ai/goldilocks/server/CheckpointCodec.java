@@ -1,5 +1,6 @@
 package ai.goldilocks.server;
 
+import ai.goldilocks.core.QuestionPool;
 import ai.goldilocks.core.internal.Envelope;
 import com.google.gson.JsonParser;
 import java.io.ByteArrayInputStream;
@@ -34,7 +35,32 @@ final class CheckpointCodec {
   record Snapshot(long seq, RunConfig config, int groupSize, TreeMap<Long, Ledger.Picks> steps,
       Map<Ledger.GroupKey, Ledger.Group> groups, Ledger.Counters counters, byte[] samplerState) {}
 
+  /** The longest id a checkpoint stores: {@link DataOutputStream#writeUTF}'s limit, in modified UTF-8 bytes. */
+  static final int MAX_ID_BYTES = 65_535;
+
   private CheckpointCodec() {}
+
+  /**
+   * Refuses a pool with an id too long to store in a checkpoint (every checkpoint would fail), naming
+   * it by its position in the pool.
+   */
+  static void requireStorableIds(QuestionPool pool) throws IOException {
+    for (int i = 0; i < pool.size(); i++) {
+      String id = pool.id(i);
+      if (id.length() * 3L > MAX_ID_BYTES) { // only then can it be too long
+        long bytes = 0;
+        for (int k = 0; k < id.length(); k++) {
+          char c = id.charAt(k);
+          bytes += c >= 0x0001 && c <= 0x007f ? 1 : c <= 0x07ff ? 2 : 3;
+        }
+        if (bytes > MAX_ID_BYTES) {
+          throw new IOException("the question id at position " + i + " of the pool ('" + Quote.of(id) + "') takes "
+              + bytes + " bytes; a server checkpoint stores ids of at most " + MAX_ID_BYTES + " bytes: shorten the ids, "
+              + "or serve the pool without --state-dir");
+        }
+      }
+    }
+  }
 
   static byte[] encode(Snapshot s) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -73,30 +73,40 @@ final class Journal implements AutoCloseable {
    * Starts a new segment whose first record will have sequence number {@code firstSeq} (or goes on
    * with that segment if it exists: its header was checked on replay).
    */
-  synchronized void roll(long firstSeq) throws IOException {
-    checkWorking();
-    try {
-      if (channel != null) {
-        sync(written);
-        channel.close();
-        channel = null;
+  void roll(long firstSeq) throws IOException {
+    // the locks in sync's order (syncLock, then this): a roll waits for an fsync in flight, which
+    // may need this journal's monitor to record its failure
+    synchronized (syncLock) {
+      synchronized (this) {
+        checkWorking();
+        try {
+          if (channel != null) {
+            if (synced < written) {
+              disk.force(channel, false);
+              fsyncs.incrementAndGet();
+            }
+            synced = written;
+            channel.close();
+            channel = null;
+          }
+          Path file = segmentFile(dir, firstSeq);
+          FileChannel c = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          long size = c.size();
+          c.position(size);
+          channel = c;
+          written = size;
+          synced = size;
+          if (size == 0) {
+            long end = appendFramed(new JournalCodec.Header(firstSeq, config));
+            disk.force(channel, false);
+            synced = end;
+          }
+          fsyncDirectory(dir);
+        } catch (IOException e) {
+          fail(e);
+          throw e;
+        }
       }
-      Path file = segmentFile(dir, firstSeq);
-      FileChannel c = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      long size = c.size();
-      c.position(size);
-      channel = c;
-      written = size;
-      synced = size;
-      if (size == 0) {
-        long end = appendFramed(new JournalCodec.Header(firstSeq, config));
-        disk.force(channel, false);
-        synced = end;
-      }
-      fsyncDirectory(dir);
-    } catch (IOException e) {
-      fail(e);
-      throw e;
     }
   }
 
@@ -121,7 +131,10 @@ final class Journal implements AutoCloseable {
     return written;
   }
 
-  /** Returns once everything up to {@code position} is on disk. */
+  /**
+   * Returns once everything up to {@code position} is on disk. Lock order, everywhere in this
+   * class: {@code syncLock}, then this journal's monitor.
+   */
   void sync(long position) throws IOException {
     if (synced >= position) {
       return;
@@ -302,16 +315,21 @@ final class Journal implements AutoCloseable {
     }
   }
 
+  /** Closes the segment once an fsync in flight has finished (it would fail on a closed channel). */
   @Override
-  public synchronized void close() throws IOException {
-    if (channel != null) {
-      try {
-        if (failure == null) {
-          channel.force(false);
+  public void close() throws IOException {
+    synchronized (syncLock) {
+      synchronized (this) {
+        if (channel != null) {
+          try {
+            if (failure == null) {
+              channel.force(false);
+            }
+          } finally {
+            channel.close();
+            channel = null;
+          }
         }
-      } finally {
-        channel.close();
-        channel = null;
       }
     }
   }

@@ -4,7 +4,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.io.Connection;
 import org.slf4j.Logger;
@@ -17,7 +16,8 @@ import org.slf4j.LoggerFactory;
 final class PerClientLimit implements Connection.Listener {
   private static final Logger LOG = LoggerFactory.getLogger(PerClientLimit.class);
   private final int limit;
-  private final ConcurrentHashMap<InetAddress, AtomicInteger> open = new ConcurrentHashMap<>();
+  /** Open connections per address; changed only by atomic map operations (a count apart from the map could be lost). */
+  private final ConcurrentHashMap<InetAddress, Integer> open = new ConcurrentHashMap<>();
   // the address of each counted connection (a closed socket no longer tells it)
   private final ConcurrentHashMap<Connection, InetAddress> counted = new ConcurrentHashMap<>();
   private final AtomicLong refused = new AtomicLong();
@@ -35,7 +35,7 @@ final class PerClientLimit implements Connection.Listener {
     }
     InetAddress a = isa.getAddress();
     counted.put(c, a);
-    int n = open.computeIfAbsent(a, k -> new AtomicInteger()).incrementAndGet();
+    int n = open.merge(a, 1, Integer::sum);
     if (n > limit) {
       long refused = this.refused.incrementAndGet();
       long now = System.nanoTime();
@@ -52,7 +52,7 @@ final class PerClientLimit implements Connection.Listener {
   public void onClosed(Connection c) {
     InetAddress a = counted.remove(c);
     if (a != null) {
-      open.computeIfPresent(a, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+      open.computeIfPresent(a, (k, n) -> n <= 1 ? null : n - 1);
     }
   }
 }

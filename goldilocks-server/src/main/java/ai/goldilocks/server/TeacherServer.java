@@ -81,6 +81,8 @@ public final class TeacherServer implements AutoCloseable {
   private volatile TeacherService service;
   private volatile Throwable startFailure;
   private final Thread loader;
+  /** Set by {@link #close}; a start that finishes later does not publish its service. Guarded by this. */
+  private boolean closed;
 
   private TeacherServer(Builder b) throws IOException {
     this.config = b;
@@ -168,12 +170,15 @@ public final class TeacherServer implements AutoCloseable {
   }
 
   /**
-   * Waits until the server is ready.
+   * Waits until the server is ready, at most {@code timeout} (zero or less: checks without waiting).
    *
-   * @throws IOException if loading the pool or restoring the state failed
+   * @throws IOException if loading the pool or restoring the state failed, or the server is not
+   *     ready in time
    */
   public void awaitReady(long timeout, TimeUnit unit) throws IOException, InterruptedException {
-    loader.join(unit.toMillis(timeout));
+    if (timeout > 0) {
+      loader.join(Math.max(1, unit.toMillis(timeout))); // join(0) would wait for ever
+    }
     if (startFailure != null) {
       throw new IOException("the server could not start: " + startFailure.getMessage(), startFailure);
     }
@@ -197,10 +202,13 @@ public final class TeacherServer implements AutoCloseable {
   }
 
   private void load() {
+    // what this start has built so far: a failed start closes it (a DJL teacher holds native memory,
+    // a sampler its update thread)
+    Sampler sampler = null;
+    UtilityPredictor base = null;
     try {
       long t0 = System.nanoTime();
       QuestionPool pool = config.poolLoader.call();
-      Sampler sampler;
       TimedPredictor teacher = null;
       String teacherName;
       if (config.sampler != null) {
@@ -214,7 +222,7 @@ public final class TeacherServer implements AutoCloseable {
         }
         teacherName = "sampler:" + sampler.getClass().getName();
       } else {
-        UtilityPredictor base = config.teacher == null ? FeaturePredictor.builder().seed(config.seed).build()
+        base = config.teacher == null ? FeaturePredictor.builder().seed(config.seed).build()
             : config.teacher.apply(pool);
         teacher = new TimedPredictor(base);
         sampler = GoldilocksSampler.builder(pool).predictor(teacher).candidates(config.candidates)
@@ -229,28 +237,85 @@ public final class TeacherServer implements AutoCloseable {
           config.epsilon, config.seed, teacherName, config.rewardLow, config.rewardHigh);
       TeacherService s = new TeacherService(pool, sampler, teacher, config.groupSize, config.keepSteps,
           config.checkpointEvery, config.stateDir, runConfig, config.disk);
-      s.start();
-      service = s;
+      try {
+        if (closed()) {
+          throw new IOException("the server was closed before it was ready");
+        }
+        s.start();
+        synchronized (this) {
+          if (closed) {
+            // close() has run and will not see this service: it must not keep the journal open
+            throw new IOException("the server was closed before it was ready");
+          }
+          service = s;
+        }
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(s::close, e); // the sampler, its teacher and the journal it may have opened
+        sampler = null;
+        base = null;
+        throw e;
+      }
       LOG.info("ready on {}: {} questions, {} ({} ms)", url(), pool.size(), runConfig.toJson(), (System.nanoTime() - t0) / 1_000_000);
     } catch (IOException e) {
       startFailure = e; // the state or the options: the message says what and what to do
-      LOG.error("the server could not start: {}", e.getMessage());
+      if (closed()) {
+        LOG.info("the server was closed while it started ({}); what the start built is closed", e.getMessage());
+      } else {
+        LOG.error("the server could not start: {}", e.getMessage());
+      }
+      release(sampler, base, e);
     } catch (Throwable e) {
       startFailure = e;
       LOG.error("the server could not start", e);
+      release(sampler, base, e);
     }
   }
 
-  /** Stops serving, then closes the teacher and the journal. Does not write a checkpoint. */
+  private synchronized boolean closed() {
+    return closed;
+  }
+
+  /** Closes what a failed start built: the sampler (which closes its teacher), else the teacher alone. */
+  private static void release(Sampler sampler, UtilityPredictor teacher, Throwable failure) {
+    if (sampler != null) {
+      closeQuietly(sampler::close, failure);
+    } else if (teacher != null) {
+      closeQuietly(teacher::close, failure);
+    }
+  }
+
+  private interface Closing {
+    void close() throws Exception;
+  }
+
+  private static void closeQuietly(Closing c, Throwable failure) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  /**
+   * Stops serving, then closes the teacher and the journal. Does not write a checkpoint. A start
+   * still loading the pool or restoring the state is waited for up to a minute; one that takes
+   * longer closes what it built when it ends, and never serves.
+   */
   @Override
   public void close() {
+    synchronized (this) {
+      closed = true; // a start still running closes what it built instead of serving it
+    }
     try {
       http.stop();
     } catch (Exception e) {
       LOG.warn("stopping the HTTP server failed", e);
     }
     try {
-      loader.join(TimeUnit.SECONDS.toMillis(60));
+      long wait = config.closeWait.toMillis();
+      if (wait > 0) {
+        loader.join(wait); // join(0) would wait for ever
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -294,6 +359,7 @@ public final class TeacherServer implements AutoCloseable {
     private int maxConnections = 1024;
     private int maxConnectionsPerClient = 64;
     private Disk disk = Disk.REAL;
+    private Duration closeWait = Duration.ofMinutes(1);
 
     private Builder() {}
 
@@ -518,6 +584,12 @@ public final class TeacherServer implements AutoCloseable {
         throw new IllegalArgumentException("maxConnectionsPerClient must be in [1, " + (1 << 20) + "], got " + n);
       }
       this.maxConnectionsPerClient = n;
+      return this;
+    }
+
+    /** Tests only: how long {@link TeacherServer#close} waits for a start still running (default 1 minute). */
+    Builder closeWait(Duration wait) {
+      this.closeWait = Objects.requireNonNull(wait, "wait");
       return this;
     }
 

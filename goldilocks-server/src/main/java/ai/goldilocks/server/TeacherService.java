@@ -86,11 +86,13 @@ final class TeacherService implements AutoCloseable {
     if (stateDir == null) {
       return;
     }
+    CheckpointCodec.requireStorableIds(pool);
     Files.createDirectories(stateDir);
     synchronized (lock) {
       checkpointFiles.removeLeftovers();
       List<Long> found = checkpointFiles.seqs();
       long restored = 0;
+      IOException refusal = null; // the first checkpoint whose intact state the sampler refused
       for (int i = found.size() - 1; i >= 0; i--) {
         Path file = checkpointFiles.file(found.get(i));
         try {
@@ -101,9 +103,23 @@ final class TeacherService implements AutoCloseable {
         } catch (OtherOptions e) {
           throw new IOException(file + " was written with other options: " + e.getMessage()
               + ". Restart with the options the state was written with, or use a fresh --state-dir for a new run");
+        } catch (SamplerRefused e) {
+          // its bytes are intact: other sampler settings (then every checkpoint is refused alike), or a
+          // state the sampler cannot take back (then an older one may do)
+          if (refusal == null) {
+            refusal = new IOException(file + " is intact, but the sampler refuses its state (" + e.getMessage()
+                + "), and so it does every older checkpoint. Restart with the options the state was written with (the "
+                + "sampler's maxPolicyLag is --max-step-lag), or use a fresh --state-dir for a new run", e.getCause());
+          }
+          LOG.warn("the sampler refuses the state of checkpoint {} ({}); trying an older one", file.getFileName(),
+              e.getMessage());
         } catch (IOException | RuntimeException e) {
           LOG.warn("checkpoint {} is not usable ({}); trying an older one", file.getFileName(), e.getMessage());
         }
+      }
+      if (restored == 0 && refusal != null) {
+        // not rebuilt from the journal alone either: that would take on settings the sampler refused
+        throw refusal;
       }
       if (restored == 0 && !found.isEmpty() && !Journal.segments(stateDir).contains(1L)) {
         throw new IOException("no usable checkpoint in " + stateDir + " and the journal does not start at sequence 1: "
@@ -132,6 +148,19 @@ final class TeacherService implements AutoCloseable {
 
     OtherOptions(String message) {
       super(message);
+    }
+  }
+
+  /**
+   * The sampler refused the state of a checkpoint whose bytes its checksum vouches for: its own
+   * settings differ or it is another kind of sampler (no older checkpoint mends that), or the state
+   * holds what it cannot take back (e.g. a teacher's weights that are not finite).
+   */
+  private static final class SamplerRefused extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    SamplerRefused(IOException cause) {
+      super(cause.getMessage(), cause);
     }
   }
 
@@ -379,7 +408,13 @@ final class TeacherService implements AutoCloseable {
         throw journalFailed(e);
       }
       picksEnd = 0;
-      checkpointFiles.prune();
+      try {
+        checkpointFiles.prune();
+      } catch (IOException e) {
+        // the checkpoint is written and the journal rolled: only old files stay behind (the next one tries again)
+        LOG.warn("checkpoint {} written, but removing older checkpoints and journal segments failed: {}",
+            file.getFileName(), e.toString());
+      }
       LOG.info("checkpoint {} written ({} bytes)", file.getFileName(), content.length);
       return file.getFileName().toString();
     }
@@ -391,7 +426,11 @@ final class TeacherService implements AutoCloseable {
     if (!diff.isEmpty()) {
       throw new OtherOptions(String.join("; ", diff));
     }
-    sampler.restoreState(new ByteArrayInputStream(c.samplerState())); // all-or-nothing; throws before we change anything
+    try {
+      sampler.restoreState(new ByteArrayInputStream(c.samplerState())); // all-or-nothing; throws before we change anything
+    } catch (IOException e) {
+      throw new SamplerRefused(e);
+    }
     ledger.restore(c.steps(), c.groups(), c.counters());
     seq = c.seq();
   }

@@ -330,4 +330,43 @@ class DurabilityTest {
       assertFalse(Files.exists(tmp));
     }
   }
+
+  @Test
+  void aRestartWhoseSamplerRefusesTheCheckpointSaysWhichSettingAndKeepsTheState(@TempDir Path dir) throws Exception {
+    QuestionPool pool = TeacherServerTest.pool(50);
+    try (TeacherServer s = start(builder(pool, dir))) {
+      for (int step = 0; step < 2; step++) {
+        picks(s, step, 3);
+        s.checkpoint(); // two checkpoints: the first journal segment is pruned
+      }
+    }
+    List<Path> before = files(dir, "");
+    IOException e = assertThrows(IOException.class, () -> start(builder(pool, dir).maxStepLag(5)));
+    assertTrue(e.getMessage().contains("maxPolicyLag") && e.getMessage().contains("--max-step-lag"), e.getMessage());
+    assertFalse(e.getMessage().contains("move the directory away"), "not damage: " + e.getMessage());
+    assertEquals(before, files(dir, ""), "nothing in the state directory changed");
+    try (TeacherServer s = start(builder(pool, dir))) {
+      assertEquals(3, TeacherServerTest.ids(picks(s, 1, 3).json()).size(), "the state still restores with its options");
+    }
+  }
+
+  @Test
+  void aCheckpointWrittenStandsWhenOldFilesCannotBeRemoved(@TempDir Path dir) throws Exception {
+    QuestionPool pool = TeacherServerTest.pool(50);
+    try (TeacherServer s = start(builder(pool, dir))) {
+      picks(s, 0, 3); // the journal's first segment exists, so a restart can rebuild without checkpoints
+    }
+    // an "oldest checkpoint" that cannot be deleted (a directory with a file in it)
+    Path stuck = dir.resolve("checkpoint-000000000000.bin");
+    Files.createDirectories(stuck);
+    Files.writeString(stuck.resolve("x"), "x");
+    try (TeacherServer s = start(builder(pool, dir))) {
+      for (int step = 1; step <= 2; step++) {
+        picks(s, step, 3);
+        String name = s.checkpoint(); // the second one prunes, and fails to remove the directory
+        assertTrue(Files.isRegularFile(dir.resolve(name)), name);
+      }
+      assertEquals(2, metric(s, "goldilocks_checkpoints_total"));
+    }
+  }
 }

@@ -78,9 +78,54 @@ class ServedSamplersTest {
     servesWithRestarts(dir, p -> BetaThompsonSampler.builder(p).seed(5).build());
   }
 
+  /** A uniform sampler that refuses the first state it is asked to restore, as one that cannot take a state back. */
+  private static final class RefusesFirstRestore extends NoReplay {
+    private boolean refuse;
+
+    RefusesFirstRestore(QuestionPool pool, boolean refuse) {
+      super(pool);
+      this.refuse = refuse;
+    }
+
+    @Override
+    public void markHandedOut(List<String> ids) {
+      inner.markHandedOut(ids);
+    }
+
+    @Override
+    public void restoreState(InputStream in) throws IOException {
+      if (refuse) {
+        refuse = false;
+        throw new IOException("this state cannot be taken back");
+      }
+      super.restoreState(in);
+    }
+  }
+
+  @Test
+  void aCheckpointTheSamplerRefusesGivesWayToAnOlderOne(@TempDir Path dir) throws Exception {
+    QuestionPool pool = TeacherServerTest.pool(50);
+    List<List<String>> picked = new ArrayList<>();
+    try (TeacherServer s = DurabilityTest.start(DurabilityTest.builder(pool, dir).sampler(p -> new RefusesFirstRestore(p, false)))) {
+      for (int step = 0; step < 3; step++) {
+        picked.add(TeacherServerTest.ids(DurabilityTest.picks(s, step, 3).json()));
+        if (step < 2) {
+          s.checkpoint();
+        }
+      }
+    }
+    // the newest checkpoint is refused; the older one and the journal after it rebuild the same state
+    try (TeacherServer s = DurabilityTest.start(DurabilityTest.builder(pool, dir).sampler(p -> new RefusesFirstRestore(p, true)))) {
+      for (int step = 0; step < 3; step++) {
+        assertEquals(picked.get(step), TeacherServerTest.ids(DurabilityTest.picks(s, step, 3).json()));
+      }
+      assertEquals(9, DurabilityTest.metric(s, "goldilocks_picks_total"));
+    }
+  }
+
   /** A sampler that cannot replay hand-outs: Sampler's default markHandedOut. */
-  private static final class NoReplay implements Sampler {
-    private final UniformSampler inner;
+  private static class NoReplay implements Sampler {
+    final UniformSampler inner;
 
     NoReplay(QuestionPool pool) {
       inner = UniformSampler.builder(pool).seed(1).build();
