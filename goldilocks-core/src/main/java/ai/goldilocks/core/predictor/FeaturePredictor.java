@@ -9,6 +9,7 @@ import ai.goldilocks.core.spi.UtilityPredictor;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.util.Arrays;
 import java.util.Objects;
 import org.apiguardian.api.API;
@@ -58,10 +59,6 @@ public final class FeaturePredictor implements UtilityPredictor {
   /** Weights and memory published together; never mutated after publication. */
   private record Published(double[] w, float[] sparse, QuestionEffects effects, QuestionEffects clusterEffects,
       boolean graded, double now) {
-    /** A question's memory: its own if it was seen, else its cluster's (0 if neither). */
-    double effect(SparseText sparse, int q) {
-      return sparse == null ? effects.get(q) : effects.get(q, clusterEffects.get(sparse.cluster[q]));
-    }
   }
 
   private final Mlp net;
@@ -75,6 +72,7 @@ public final class FeaturePredictor implements UtilityPredictor {
   private final boolean sparseText;
   private final Rng rng;
   private volatile Published published;
+  private final ThreadLocal<Scratch> scratch;
   // training-thread state
   private final Adam adam;
   private final SparseLinear sparseOpt; // null without sparse text
@@ -94,6 +92,7 @@ public final class FeaturePredictor implements UtilityPredictor {
         QuestionEffects.EMPTY, false, 0);
     this.adam = new Adam(net.size, training.learningRate());
     this.sparseOpt = sparseText ? new SparseLinear(training.learningRate()) : null;
+    this.scratch = ThreadLocal.withInitial(() -> new Scratch(hidden));
   }
 
   /**
@@ -125,30 +124,78 @@ public final class FeaturePredictor implements UtilityPredictor {
     evaluate(pool, candidates, count, out, true);
   }
 
-  /** Utilities, or (success-rate head only) success rates, of the candidates. */
+  /**
+   * Utilities, or (success-rate head only) success rates, of the candidates: in blocks of
+   * {@link Scratch#BLOCK}, first gathering the block's feature rows, sparse ids and clusters (loads
+   * from tables far larger than the caches, independent of each other, so the memory system fetches
+   * them together instead of one candidate at a time), then the arithmetic, candidate by candidate
+   * as before.
+   */
   private void evaluate(QuestionPool pool, int[] candidates, int count, double[] out, boolean successRate) {
-    byte[] table = TextFeatures.table(pool, features);
-    SparseText sparse = sparseText ? SparseText.of(pool) : null;
+    Scratch s = scratch.get();
+    s.use(pool, features, sparseText);
+    byte[] table = s.table;
+    SparseText sparse = s.sparse;
     Published pub = published;
-    double[] x = new double[D];
-    double[] h = new double[hidden];
-    for (int j = 0; j < count; j++) {
-      int q = candidates[j];
-      Mlp.load(table, q, x);
-      double z = net.forward(pub.w, x, h) + (sparse == null ? 0 : SparseLinear.sum(pub.sparse, sparse.ids, q * SLOTS));
-      if (target == TeacherTarget.UTILITY) {
-        out[j] = 0.5 * MemoryFit.sigmoid(z);
-      } else {
-        double p = MemoryFit.sigmoid(z + pub.now + pub.effect(sparse, q));
-        if (successRate) {
-          out[j] = p;
-          continue;
+    double[] x = s.x;
+    double[] h = s.h;
+    for (int from = 0; from < count; from += Scratch.BLOCK) {
+      int n = Math.min(Scratch.BLOCK, count - from);
+      for (int j = 0; j < n; j++) {
+        int q = candidates[from + j];
+        System.arraycopy(table, q * D, s.rows, j * D, D);
+        if (sparse != null) {
+          System.arraycopy(sparse.ids, q * SLOTS, s.ids, j * SLOTS, SLOTS);
+          s.cluster[j] = sparse.cluster[q];
         }
-        double u = Math.sqrt(p * (1 - p));
-        if (pub.graded) {
-          u *= MemoryFit.sigmoid(net.spread(pub.w, h));
+      }
+      for (int j = 0; j < n; j++) {
+        int q = candidates[from + j];
+        Mlp.load(s.rows, j, x);
+        double z = net.forward(pub.w, x, h) + (sparse == null ? 0 : SparseLinear.sum(pub.sparse, s.ids, j * SLOTS));
+        if (target == TeacherTarget.UTILITY) {
+          out[from + j] = 0.5 * MemoryFit.sigmoid(z);
+        } else {
+          double effect = sparse == null ? pub.effects.get(q) : pub.effects.get(q, pub.clusterEffects.get(s.cluster[j]));
+          double p = MemoryFit.sigmoid(z + pub.now + effect);
+          if (successRate) {
+            out[from + j] = p;
+            continue;
+          }
+          double u = Math.sqrt(p * (1 - p));
+          if (pub.graded) {
+            u *= MemoryFit.sigmoid(net.spread(pub.w, h));
+          }
+          out[from + j] = Math.min(0.5, u);
         }
-        out[j] = Math.min(0.5, u);
+      }
+    }
+  }
+
+  /**
+   * One thread's buffers for {@link #evaluate} (no allocation per call), and the pool whose tables
+   * it looked up last (the shared caches are synchronized maps; a pick should not take their lock).
+   */
+  private static final class Scratch {
+    static final int BLOCK = 16;
+    final byte[] rows = new byte[BLOCK * D];
+    final char[] ids = new char[BLOCK * SLOTS];
+    final int[] cluster = new int[BLOCK];
+    final double[] x = new double[D];
+    final double[] h;
+    private WeakReference<QuestionPool> pool = new WeakReference<>(null);
+    byte[] table;
+    SparseText sparse;
+
+    Scratch(int hidden) {
+      this.h = new double[hidden];
+    }
+
+    void use(QuestionPool p, FeatureSet set, boolean sparseText) {
+      if (pool.get() != p) {
+        table = TextFeatures.table(p, set);
+        sparse = sparseText ? SparseText.of(p) : null;
+        pool = new WeakReference<>(p);
       }
     }
   }

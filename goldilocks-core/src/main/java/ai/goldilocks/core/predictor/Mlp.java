@@ -47,10 +47,45 @@ final class Mlp {
     }
   }
 
-  /** Returns the main output's pre-activation z; fills h with the hidden activations. */
+  /**
+   * Returns the main output's pre-activation z; fills h with the hidden activations.
+   *
+   * <p>Four hidden units at a time: each unit's sum is still b1 + w . x added in the order of the
+   * features, and z adds the units in their order, so the result is the same to the bit as one
+   * unit at a time; four independent sums keep the floating-point adder busy where one sum would
+   * wait for each addition to finish.
+   */
   double forward(double[] w, double[] x, double[] h) {
     double z = w[w2 + hidden];
-    for (int i = 0; i < hidden; i++) {
+    int i = 0;
+    for (; i + 4 <= hidden; i += 4) {
+      double a0 = w[b1 + i];
+      double a1 = w[b1 + i + 1];
+      double a2 = w[b1 + i + 2];
+      double a3 = w[b1 + i + 3];
+      int r0 = i * D;
+      for (int k = 0; k < D; k++) {
+        double xk = x[k];
+        int r = r0 + k;
+        a0 += w[r] * xk;
+        a1 += w[r + D] * xk;
+        a2 += w[r + 2 * D] * xk;
+        a3 += w[r + 3 * D] * xk;
+      }
+      a0 = a0 > 0 ? a0 : 0;
+      a1 = a1 > 0 ? a1 : 0;
+      a2 = a2 > 0 ? a2 : 0;
+      a3 = a3 > 0 ? a3 : 0;
+      h[i] = a0;
+      h[i + 1] = a1;
+      h[i + 2] = a2;
+      h[i + 3] = a3;
+      z += w[w2 + i] * a0;
+      z += w[w2 + i + 1] * a1;
+      z += w[w2 + i + 2] * a2;
+      z += w[w2 + i + 3] * a3;
+    }
+    for (; i < hidden; i++) {
       double a = w[b1 + i];
       int row = i * D;
       for (int k = 0; k < D; k++) {

@@ -1,0 +1,167 @@
+package ai.goldilocks.core.predictor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.goldilocks.core.Question;
+import ai.goldilocks.core.QuestionPool;
+import ai.goldilocks.core.internal.Rng;
+import ai.goldilocks.core.spi.TrainingExamples;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * The feature teacher's fast paths give the same numbers, to the bit, as the straightforward code:
+ * the forward pass four hidden units at a time, candidates evaluated in gathered blocks with
+ * per-thread buffers and a per-thread cache of the pool's tables.
+ */
+class FastPathProperties {
+
+  /** The forward pass one hidden unit at a time, as it was written before: the reference. */
+  private static double reference(Mlp net, double[] w, double[] x, double[] h) {
+    int d = TextFeatures.DIM;
+    double z = w[net.w2 + net.hidden];
+    for (int i = 0; i < net.hidden; i++) {
+      double a = w[net.b1 + i];
+      for (int k = 0; k < d; k++) {
+        a += w[i * d + k] * x[k];
+      }
+      a = a > 0 ? a : 0;
+      h[i] = a;
+      z += w[net.w2 + i] * a;
+    }
+    return z;
+  }
+
+  @Property(tries = 150)
+  void theForwardPassIsTheOneUnitAtATimeSumToTheBit(@ForAll @IntRange(min = 1, max = 41) int hidden, @ForAll long seed) {
+    Mlp net = new Mlp(hidden);
+    Rng rng = new Rng(seed);
+    double[] w = net.init(rng);
+    for (int i = 0; i < w.length; i++) {
+      w[i] += rng.nextGaussian() * (i % 5 == 0 ? 3 : 0.3); // biases and output weights of both signs, some large
+    }
+    byte[] table = new byte[3 * TextFeatures.DIM];
+    for (int i = 0; i < table.length; i++) {
+      table[i] = (byte) (rng.nextInt(255) - 127);
+    }
+    double[] x = new double[TextFeatures.DIM];
+    for (int row = 0; row < 3; row++) {
+      Mlp.load(table, row, x);
+      double[] h = new double[hidden];
+      double[] hRef = new double[hidden];
+      double z = net.forward(w, x, h);
+      double zRef = reference(net, w, x, hRef);
+      assertEquals(Double.doubleToRawLongBits(zRef), Double.doubleToRawLongBits(z), "z of row " + row);
+      for (int i = 0; i < hidden; i++) {
+        assertEquals(Double.doubleToRawLongBits(hRef[i]), Double.doubleToRawLongBits(h[i]), "h[" + i + "] of row " + row);
+      }
+    }
+  }
+
+  private static QuestionPool pool(int n, long seed, String prefix) {
+    Rng rng = new Rng(seed);
+    String[] topics = {"apples", "trains", "vectors", "primes", "angles"};
+    List<Question> qs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      qs.add(new Question(prefix + i, "About " + topics[rng.nextInt(topics.length)] + ": compute " + rng.nextInt(100_000) + " + "
+          + rng.nextInt(1000) + (rng.nextInt(3) == 0 ? " then double it" : "") + "."));
+    }
+    return QuestionPool.of(qs);
+  }
+
+  /** A predictor trained once on graded outcomes (so every output is in use: memory, offset, spread head). */
+  private static FeaturePredictor trained(FeaturePredictor p, QuestionPool pool, long seed) {
+    Rng rng = new Rng(seed);
+    int n = 300;
+    int[] idx = new int[n];
+    double[] u = new double[n];
+    double[] ph = new double[n];
+    int[] g = new int[n];
+    for (int i = 0; i < n; i++) {
+      idx[i] = rng.nextInt(pool.size());
+      ph[i] = rng.nextInt(9) / 8.0;
+      u[i] = Math.sqrt(ph[i] * (1 - ph[i])) * (rng.nextInt(4) == 0 ? 0.5 : 1);
+      g[i] = 8;
+    }
+    p.train(pool, new TrainingExamples(idx, u, ph, g, n, n), 2);
+    return p;
+  }
+
+  private static FeaturePredictor make(int kind, long seed) {
+    return switch (kind) {
+      case 0 -> FeaturePredictor.builder().seed(seed).build();
+      case 1 -> FeaturePredictor.builder().seed(seed).features(FeatureSet.ARITHMETIC).sparseText(false).build();
+      case 2 -> FeaturePredictor.builder().seed(seed).target(TeacherTarget.UTILITY).hidden(6).build();
+      default -> FeaturePredictor.builder().seed(seed).hidden(3).memory(false).build();
+    };
+  }
+
+  @Property(tries = 12)
+  void aBlockOfCandidatesIsPredictedAsEachAlone(@ForAll @IntRange(min = 0, max = 3) int kind, @ForAll long seed,
+      @ForAll @IntRange(min = 1, max = 70) int count) {
+    QuestionPool pool = pool(400, seed, "q");
+    FeaturePredictor p = trained(make(kind, seed), pool, seed);
+    Rng rng = new Rng(seed ^ 7);
+    int[] cand = new int[count + 3];
+    for (int j = 0; j < cand.length; j++) {
+      cand[j] = rng.nextInt(j % 4 == 0 ? 5 : pool.size()); // repeats too
+    }
+    double[] all = new double[count + 3];
+    double[] allP = new double[count + 3];
+    p.predict(pool, cand, count, all);
+    p.predictSuccessRate(pool, cand, count, allP);
+    double[] one = new double[1];
+    for (int j = 0; j < count; j++) {
+      p.predict(pool, new int[] {cand[j]}, 1, one);
+      assertEquals(Double.doubleToRawLongBits(one[0]), Double.doubleToRawLongBits(all[j]), "utility of candidate " + j);
+      p.predictSuccessRate(pool, new int[] {cand[j]}, 1, one);
+      assertEquals(Double.doubleToRawLongBits(one[0]), Double.doubleToRawLongBits(allP[j]), "success rate of candidate " + j);
+    }
+    for (int j = count; j < all.length; j++) {
+      assertEquals(0.0, all[j], "written past count");
+    }
+  }
+
+  @Property(tries = 6)
+  void eachPoolIsReadThroughItsOwnTablesOnAnyThread(@ForAll @IntRange(min = 0, max = 3) int kind, @ForAll long seed)
+      throws IOException {
+    QuestionPool a = pool(300, seed, "a");
+    QuestionPool b = pool(500, seed + 1, "b");
+    FeaturePredictor p = trained(make(kind, seed), a, seed);
+    // a copy of the same weights that only ever reads pool b
+    ByteArrayOutputStream state = new ByteArrayOutputStream();
+    p.writeState(new DataOutputStream(state));
+    FeaturePredictor onlyB = make(kind, seed);
+    onlyB.readState(new DataInputStream(new ByteArrayInputStream(state.toByteArray())));
+    int[] cand = new int[300];
+    for (int j = 0; j < cand.length; j++) {
+      cand[j] = j;
+    }
+    double[] a1 = new double[300];
+    double[] b1 = new double[300];
+    double[] a2 = new double[300];
+    double[] bRef = new double[300];
+    p.predict(a, cand, 300, a1);
+    p.predict(b, cand, 300, b1);
+    p.predict(a, cand, 300, a2);
+    onlyB.predict(b, cand, 300, bRef);
+    assertArrayEquals(a1, a2, "pool a again after pool b");
+    assertArrayEquals(bRef, b1, "pool b after pool a");
+    double[] other = CompletableFuture.supplyAsync(() -> {
+      double[] o = new double[300];
+      p.predict(b, cand, 300, o);
+      return o;
+    }).join();
+    assertArrayEquals(bRef, other, "pool b on another thread");
+  }
+}
