@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.lang.ref.WeakReference;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apiguardian.api.API;
 
 /**
@@ -73,6 +74,7 @@ public final class FeaturePredictor implements UtilityPredictor {
   private final Rng rng;
   private volatile Published published;
   private final ThreadLocal<Scratch> scratch;
+  private final AtomicReference<TrainBuffers> spareBuffers = new AtomicReference<>();
   // training-thread state
   private final Adam adam;
   private final SparseLinear sparseOpt; // null without sparse text
@@ -229,9 +231,14 @@ public final class FeaturePredictor implements UtilityPredictor {
     double[] weight = weights(ex);
     byte[] table = TextFeatures.table(pool, features);
     SparseText sparse = sparseText ? SparseText.of(pool) : null;
-    // the window's rows gathered once (the pool's tables are large; every epoch reads them again)
-    byte[] rows = new byte[count * D];
-    char[] ids = sparse == null ? null : new char[count * SLOTS];
+    // the window's rows gathered once (the pool's tables are large; every epoch reads them again), into
+    // the previous update's buffers when no other update holds them
+    TrainBuffers buf = spareBuffers.getAndSet(null);
+    if (buf == null) {
+      buf = new TrainBuffers(net.size, sparse != null, training.batchSize());
+    }
+    byte[] rows = buf.rows(count);
+    char[] ids = sparse == null ? null : buf.ids(count);
     for (int i = 0; i < count; i++) {
       int q = ex.question(i);
       System.arraycopy(table, q * D, rows, i * D, D);
@@ -244,7 +251,7 @@ public final class FeaturePredictor implements UtilityPredictor {
     int[] order = Rng.identity(count);
     for (int e = 0; e < epochs; e++) {
       rng.shuffle(order);
-      epoch(ex, weight, rows, ids, w, sw, graded, order);
+      epoch(ex, weight, rows, ids, w, sw, graded, order, buf);
     }
     double now = 0;
     QuestionEffects[] effects = {QuestionEffects.EMPTY, QuestionEffects.EMPTY};
@@ -262,16 +269,50 @@ public final class FeaturePredictor implements UtilityPredictor {
       }
     }
     published = new Published(w, sw, effects[0], effects[1], graded, now);
+    spareBuffers.set(buf); // only after a normal end: the sparse gradient is all zeros again
+  }
+
+  /**
+   * One update's working arrays, kept for the next: the gathered rows and ids of the window, the
+   * dense gradient, and the sparse gradient (all zeros between minibatches: each step clears what it
+   * touched) with its list of touched ids.
+   */
+  private static final class TrainBuffers {
+    private byte[] rows = new byte[0];
+    private char[] ids = new char[0];
+    final double[] grad;
+    final float[] sgrad;
+    final int[] touched;
+
+    TrainBuffers(int size, boolean sparse, int batchSize) {
+      grad = new double[size];
+      sgrad = new float[sparse ? SparseLinear.BUCKETS : 0];
+      touched = new int[sparse ? batchSize * SLOTS : 0];
+    }
+
+    byte[] rows(int count) {
+      if (rows.length < count * D) {
+        rows = new byte[count * D];
+      }
+      return rows;
+    }
+
+    char[] ids(int count) {
+      if (ids.length < count * SLOTS) {
+        ids = new char[count * SLOTS];
+      }
+      return ids;
+    }
   }
 
   /** One pass over the window in minibatches in the given order, updating w and sw in place. */
   private void epoch(TrainingExamples ex, double[] weight, byte[] rows, char[] ids, double[] w, float[] sw, boolean graded,
-      int[] order) {
+      int[] order, TrainBuffers buf) {
     int count = ex.size();
     int batchSize = training.batchSize();
-    double[] grad = new double[w.length];
-    float[] sgrad = new float[sw.length];
-    int[] touched = new int[ids == null ? 0 : batchSize * SLOTS];
+    double[] grad = buf.grad;
+    float[] sgrad = buf.sgrad;
+    int[] touched = buf.touched;
     double[] x = new double[D];
     double[] h = new double[hidden];
     for (int start = 0; start < count; start += batchSize) {
