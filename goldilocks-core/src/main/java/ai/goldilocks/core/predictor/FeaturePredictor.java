@@ -75,6 +75,7 @@ public final class FeaturePredictor implements UtilityPredictor {
   private volatile Published published;
   private final ThreadLocal<Scratch> scratch;
   private final AtomicReference<TrainBuffers> spareBuffers = new AtomicReference<>();
+  private volatile double[] decay = new double[0];
   // training-thread state
   private final Adam adam;
   private final SparseLinear sparseOpt; // null without sparse text
@@ -372,12 +373,12 @@ public final class FeaturePredictor implements UtilityPredictor {
    */
   private double[] weights(TrainingExamples ex) {
     int count = ex.size();
-    double halfLife = training.halfLife();
+    boolean flat = Double.isInfinite(training.halfLife());
+    double[] decay = flat ? null : decay(count);
     double[] wt = new double[count];
     double sum = 0;
     for (int i = 0; i < count; i++) {
-      double age = count - 1 - i;
-      wt[i] = (ex.hasOutcomes() ? ex.groupSize(i) : 1) * (Double.isInfinite(halfLife) ? 1.0 : Math.pow(0.5, age / halfLife));
+      wt[i] = (ex.hasOutcomes() ? ex.groupSize(i) : 1) * (flat ? 1.0 : decay[count - 1 - i]);
       sum += wt[i];
     }
     double norm = count / sum;
@@ -385,6 +386,19 @@ public final class FeaturePredictor implements UtilityPredictor {
       wt[i] *= norm;
     }
     return wt;
+  }
+
+  /** 2^(-age / halfLife) for ages 0 .. count - 1, kept for the next update (the window's length rarely changes). */
+  private double[] decay(int count) {
+    double[] d = decay;
+    if (d.length < count) {
+      d = new double[Math.max(count, 2 * d.length)];
+      for (int age = 0; age < d.length; age++) {
+        d[age] = Math.pow(0.5, (double) age / training.halfLife());
+      }
+      decay = d;
+    }
+    return d;
   }
 
   @Override

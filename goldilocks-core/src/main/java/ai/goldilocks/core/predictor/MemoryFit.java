@@ -75,6 +75,19 @@ final class MemoryFit {
       keyed[i] = ((long) key[i] << 32) | i;
     }
     Arrays.sort(keyed);
+    // in key order: each example's weight times its group size, success rate and offset, computed
+    // once for the three steps
+    double[] wn = new double[count];
+    double[] rate = new double[count];
+    double[] off = new double[count];
+    for (int j = 0; j < count; j++) {
+      int i = (int) keyed[j];
+      double n = ex.groupSize(i);
+      double wt = weight[i] / n / newest;
+      wn[j] = wt * n;
+      rate[j] = ex.successRate(i);
+      off[j] = offset[i];
+    }
     QuestionEffects.Builder out = new QuestionEffects.Builder(count);
     int s = 0;
     while (s < count) {
@@ -88,12 +101,9 @@ final class MemoryFit {
         double grad = -u * priorPrecision;
         double hess = priorPrecision;
         for (int j = s; j < e; j++) {
-          int i = (int) keyed[j];
-          double n = ex.groupSize(i);
-          double wt = weight[i] / n / newest;
-          double p = sigmoid(offset[i] + u);
-          grad += wt * n * (ex.successRate(i) - p);
-          hess += wt * n * p * (1 - p);
+          double p = sigmoid(off[j] + u);
+          grad += wn[j] * (rate[j] - p);
+          hess += wn[j] * p * (1 - p);
         }
         u += grad / hess;
       }
@@ -113,16 +123,21 @@ final class MemoryFit {
   static double recentOffset(TrainingExamples ex, double[] z, double halfLife, double priorPrecision) {
     int count = ex.size();
     int from = Math.max(0, count - (int) Math.ceil(halfLife * 6));
+    // each example's weight times its group size, computed once for the three steps
+    double[] wn = new double[count - from];
+    for (int i = from; i < count; i++) {
+      double wt = Math.pow(0.5, (count - 1 - i) / halfLife);
+      double n = ex.groupSize(i);
+      wn[i - from] = wt * n;
+    }
     double b = 0;
     for (int step = 0; step < NEWTON_STEPS; step++) {
       double grad = -b * priorPrecision;
       double hess = priorPrecision;
       for (int i = from; i < count; i++) {
-        double wt = Math.pow(0.5, (count - 1 - i) / halfLife);
-        double n = ex.groupSize(i);
         double p = sigmoid(z[i] + b);
-        grad += wt * n * (ex.successRate(i) - p);
-        hess += wt * n * p * (1 - p);
+        grad += wn[i - from] * (ex.successRate(i) - p);
+        hess += wn[i - from] * p * (1 - p);
       }
       b += grad / hess;
     }
