@@ -25,8 +25,9 @@ import net.jqwik.api.constraints.IntRange;
 
 /**
  * The feature teacher's fast paths give the same numbers, to the bit, as the straightforward code:
- * the forward pass four hidden units at a time, candidates evaluated in gathered blocks with
- * per-thread buffers and a per-thread cache of the pool's tables.
+ * the forward pass eight hidden units at a time, candidates evaluated in gathered blocks with
+ * per-thread buffers and a per-thread cache of the pool's tables, Adam without the divisions by
+ * bias corrections that have become exactly 1.
  */
 class FastPathProperties {
 
@@ -68,6 +69,53 @@ class FastPathProperties {
       assertEquals(Double.doubleToRawLongBits(zRef), Double.doubleToRawLongBits(z), "z of row " + row);
       for (int i = 0; i < hidden; i++) {
         assertEquals(Double.doubleToRawLongBits(hRef[i]), Double.doubleToRawLongBits(h[i]), "h[" + i + "] of row " + row);
+      }
+    }
+  }
+
+  @Property(tries = 40)
+  void adamIsTheTextbookStepToTheBitAcrossTheBiasCorrectionsReachingOne(@ForAll @IntRange(min = 0, max = 3) int phase,
+      @ForAll long seed) {
+    long start = switch (phase) {
+      case 0 -> 0;
+      case 1 -> 330; // 1 - 0.9^t rounds to 1 at about t = 356
+      case 2 -> 37_390; // 1 - 0.999^t at about t = 37,412
+      default -> 5_000_000;
+    };
+    int n = 37;
+    double lr = 1e-2;
+    Adam adam = new Adam(n, lr);
+    adam.step = start;
+    Rng rng = new Rng(seed);
+    double[] w = new double[n];
+    double[] m = new double[n];
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) {
+      w[i] = rng.nextGaussian();
+      m[i] = rng.nextGaussian() * 1e-2;
+      v[i] = Math.abs(rng.nextGaussian()) * 1e-4;
+    }
+    System.arraycopy(m, 0, adam.m, 0, n);
+    System.arraycopy(v, 0, adam.v, 0, n);
+    double[] wRef = w.clone();
+    double[] g = new double[n];
+    for (int t = 1; t <= 60; t++) {
+      for (int i = 0; i < n; i++) {
+        g[i] = rng.nextGaussian() * (i % 7 == 0 ? 0 : 1e-2);
+      }
+      adam.step(w, g);
+      // the textbook step, as Adam was written before its shortcuts
+      double c1 = 1 - Math.pow(0.9, start + t);
+      double c2 = 1 - Math.pow(0.999, start + t);
+      for (int i = 0; i < n; i++) {
+        m[i] = 0.9 * m[i] + (1 - 0.9) * g[i];
+        v[i] = 0.999 * v[i] + (1 - 0.999) * g[i] * g[i];
+        wRef[i] -= lr * (m[i] / c1) / (Math.sqrt(v[i] / c2) + 1e-8);
+      }
+      for (int i = 0; i < n; i++) {
+        assertEquals(Double.doubleToRawLongBits(wRef[i]), Double.doubleToRawLongBits(w[i]), "w[" + i + "] at step " + (start + t));
+        assertEquals(Double.doubleToRawLongBits(m[i]), Double.doubleToRawLongBits(adam.m[i]), "m[" + i + "]");
+        assertEquals(Double.doubleToRawLongBits(v[i]), Double.doubleToRawLongBits(adam.v[i]), "v[" + i + "]");
       }
     }
   }
