@@ -88,27 +88,35 @@ final class MemoryFit {
       rate[j] = ex.successRate(i);
       off[j] = offset[i];
     }
-    QuestionEffects.Builder out = new QuestionEffects.Builder(count);
-    int s = 0;
-    while (s < count) {
-      int k = (int) (keyed[s] >>> 32);
-      int e = s;
-      while (e < count && (int) (keyed[e] >>> 32) == k) {
-        e++;
+    // the groups of equal keys, in key order
+    int[] start = new int[count + 1];
+    int groups = 0;
+    for (int j = 0; j < count; j++) {
+      if (j == 0 || (int) (keyed[j] >>> 32) != (int) (keyed[j - 1] >>> 32)) {
+        start[groups++] = j;
       }
-      double u = 0;
-      for (int step = 0; step < NEWTON_STEPS; step++) {
-        double grad = -u * priorPrecision;
+    }
+    start[groups] = count;
+    // each step for every group before the next step: the groups' Newton iterations are independent
+    // chains (each in the same order as one group at a time), so the processor overlaps them
+    double[] u = new double[groups];
+    for (int step = 0; step < NEWTON_STEPS; step++) {
+      for (int g = 0; g < groups; g++) {
+        double ug = u[g];
+        double grad = -ug * priorPrecision;
         double hess = priorPrecision;
-        for (int j = s; j < e; j++) {
-          double p = sigmoid(off[j] + u);
+        for (int j = start[g]; j < start[g + 1]; j++) {
+          double p = sigmoid(off[j] + ug);
           grad += wn[j] * (rate[j] - p);
           hess += wn[j] * p * (1 - p);
         }
-        u += grad / hess;
+        u[g] = ug + grad / hess;
       }
-      out.put(k, (float) (base == null ? u : u + base.get(sparse.cluster[k])));
-      s = e;
+    }
+    QuestionEffects.Builder out = new QuestionEffects.Builder(count);
+    for (int g = 0; g < groups; g++) {
+      int k = (int) (keyed[start[g]] >>> 32);
+      out.put(k, (float) (base == null ? u[g] : u[g] + base.get(sparse.cluster[k])));
     }
     return out.build();
   }
