@@ -139,6 +139,7 @@ public final class FeaturePredictor implements UtilityPredictor {
     s.use(pool, features, sparseText);
     byte[] table = s.table;
     SparseText sparse = s.sparse;
+    s.release(); // the locals hold them for this call
     Published pub = published;
     double[] x = s.x;
     double[] h = s.h;
@@ -178,6 +179,9 @@ public final class FeaturePredictor implements UtilityPredictor {
   /**
    * One thread's buffers for {@link #evaluate} (no allocation per call), and the pool whose tables
    * it looked up last (the shared caches are synchronized maps; a pick should not take their lock).
+   * The pool and its tables are held weakly: a thread that once predicted must not keep a dropped
+   * pool's tables (hundreds of megabytes at millions of questions) alive; the caches hold them
+   * while the pool lives.
    */
   private static final class Scratch {
     static final int BLOCK = 16;
@@ -187,6 +191,8 @@ public final class FeaturePredictor implements UtilityPredictor {
     final double[] x = new double[D];
     final double[] h;
     private WeakReference<QuestionPool> pool = new WeakReference<>(null);
+    private WeakReference<byte[]> tableRef = new WeakReference<>(null);
+    private WeakReference<SparseText> sparseRef = new WeakReference<>(null);
     byte[] table;
     SparseText sparse;
 
@@ -194,12 +200,22 @@ public final class FeaturePredictor implements UtilityPredictor {
       this.h = new double[hidden];
     }
 
+    /** Points {@link #table} and {@link #sparse} at p's tables, for the caller to read and {@link #release}. */
     void use(QuestionPool p, FeatureSet set, boolean sparseText) {
-      if (pool.get() != p) {
+      table = tableRef.get();
+      sparse = sparseRef.get();
+      if (pool.get() != p || table == null || (sparseText && sparse == null)) {
         table = TextFeatures.table(p, set);
         sparse = sparseText ? SparseText.of(p) : null;
         pool = new WeakReference<>(p);
+        tableRef = new WeakReference<>(table);
+        sparseRef = new WeakReference<>(sparse);
       }
+    }
+
+    void release() {
+      table = null;
+      sparse = null;
     }
   }
 

@@ -249,4 +249,28 @@ class FastPathProperties {
     }
     assertTrue(allocated < calls, "predict allocated " + allocated + " bytes in " + calls + " calls");
   }
+
+  /** A thread that predicted on a pool does not keep the pool's tables once the pool is dropped. */
+  @Example
+  void aDroppedPoolsTablesAreNotKeptByAThreadThatPredicted() throws InterruptedException {
+    FeaturePredictor p = make(0, 1);
+    java.lang.ref.WeakReference<byte[]> table = predictAndDrop(p);
+    QuestionPool other = pool(40, 2, "o");
+    for (int i = 0; i < 50 && table.get() != null; i++) {
+      System.gc();
+      Thread.sleep(20);
+      TextFeatures.table(other, FeatureSet.GENERAL); // the shared cache drops entries of collected pools when used
+    }
+    assertTrue(table.get() == null, "the dropped pool's feature table is still reachable");
+    // and the predictor still works, on a new pool
+    double[] out = new double[3];
+    p.predict(other, new int[] {0, 1, 39}, 3, out);
+    assertTrue(out[2] > 0 && out[2] <= 0.5, "prediction " + out[2]);
+  }
+
+  private static java.lang.ref.WeakReference<byte[]> predictAndDrop(FeaturePredictor p) {
+    QuestionPool pool = pool(300, 1, "d");
+    p.predict(pool, new int[] {0, 1, 2}, 3, new double[3]);
+    return new java.lang.ref.WeakReference<>(TextFeatures.table(pool, FeatureSet.GENERAL));
+  }
 }
