@@ -20,6 +20,24 @@ final class Adam {
     double b2 = 0.999;
     double c1 = 1 - Math.pow(b1, step);
     double c2 = 1 - Math.pow(b2, step);
+    if (c1 == 1 && c2 == 1) {
+      // both bias corrections have rounded to exactly 1 (after about 37,000 steps; c1 after about 350),
+      // and x / 1 == x: the same numbers without two divisions per weight
+      for (int i = 0; i < w.length; i++) {
+        m[i] = b1 * m[i] + (1 - b1) * g[i];
+        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+        w[i] -= learningRate * m[i] / (Math.sqrt(v[i]) + 1e-8);
+      }
+      return;
+    }
+    if (c1 == 1) {
+      for (int i = 0; i < w.length; i++) {
+        m[i] = b1 * m[i] + (1 - b1) * g[i];
+        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+        w[i] -= learningRate * m[i] / (Math.sqrt(v[i] / c2) + 1e-8);
+      }
+      return;
+    }
     for (int i = 0; i < w.length; i++) {
       m[i] = b1 * m[i] + (1 - b1) * g[i];
       v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];

@@ -9,8 +9,10 @@ import ai.goldilocks.core.spi.UtilityPredictor;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apiguardian.api.API;
 
 /**
@@ -58,10 +60,6 @@ public final class FeaturePredictor implements UtilityPredictor {
   /** Weights and memory published together; never mutated after publication. */
   private record Published(double[] w, float[] sparse, QuestionEffects effects, QuestionEffects clusterEffects,
       boolean graded, double now) {
-    /** A question's memory: its own if it was seen, else its cluster's (0 if neither). */
-    double effect(SparseText sparse, int q) {
-      return sparse == null ? effects.get(q) : effects.get(q, clusterEffects.get(sparse.cluster[q]));
-    }
   }
 
   private final Mlp net;
@@ -75,6 +73,9 @@ public final class FeaturePredictor implements UtilityPredictor {
   private final boolean sparseText;
   private final Rng rng;
   private volatile Published published;
+  private final ThreadLocal<Scratch> scratch;
+  private final AtomicReference<TrainBuffers> spareBuffers = new AtomicReference<>();
+  private volatile double[] decay = new double[0];
   // training-thread state
   private final Adam adam;
   private final SparseLinear sparseOpt; // null without sparse text
@@ -94,6 +95,7 @@ public final class FeaturePredictor implements UtilityPredictor {
         QuestionEffects.EMPTY, false, 0);
     this.adam = new Adam(net.size, training.learningRate());
     this.sparseOpt = sparseText ? new SparseLinear(training.learningRate()) : null;
+    this.scratch = ThreadLocal.withInitial(() -> new Scratch(hidden));
   }
 
   /**
@@ -125,31 +127,95 @@ public final class FeaturePredictor implements UtilityPredictor {
     evaluate(pool, candidates, count, out, true);
   }
 
-  /** Utilities, or (success-rate head only) success rates, of the candidates. */
+  /**
+   * Utilities, or (success-rate head only) success rates, of the candidates: in blocks of
+   * {@link Scratch#BLOCK}, first gathering the block's feature rows, sparse ids and clusters (loads
+   * from tables far larger than the caches, independent of each other, so the memory system fetches
+   * them together instead of one candidate at a time), then the arithmetic, candidate by candidate
+   * as before.
+   */
   private void evaluate(QuestionPool pool, int[] candidates, int count, double[] out, boolean successRate) {
-    byte[] table = TextFeatures.table(pool, features);
-    SparseText sparse = sparseText ? SparseText.of(pool) : null;
+    Scratch s = scratch.get();
+    s.use(pool, features, sparseText);
+    byte[] table = s.table;
+    SparseText sparse = s.sparse;
+    s.release(); // the locals hold them for this call
     Published pub = published;
-    double[] x = new double[D];
-    double[] h = new double[hidden];
-    for (int j = 0; j < count; j++) {
-      int q = candidates[j];
-      Mlp.load(table, q, x);
-      double z = net.forward(pub.w, x, h) + (sparse == null ? 0 : SparseLinear.sum(pub.sparse, sparse.ids, q * SLOTS));
-      if (target == TeacherTarget.UTILITY) {
-        out[j] = 0.5 * MemoryFit.sigmoid(z);
-      } else {
-        double p = MemoryFit.sigmoid(z + pub.now + pub.effect(sparse, q));
-        if (successRate) {
-          out[j] = p;
-          continue;
+    double[] x = s.x;
+    double[] h = s.h;
+    for (int from = 0; from < count; from += Scratch.BLOCK) {
+      int n = Math.min(Scratch.BLOCK, count - from);
+      for (int j = 0; j < n; j++) {
+        int q = candidates[from + j];
+        System.arraycopy(table, q * D, s.rows, j * D, D);
+        if (sparse != null) {
+          System.arraycopy(sparse.ids, q * SLOTS, s.ids, j * SLOTS, SLOTS);
+          s.cluster[j] = sparse.cluster[q];
         }
-        double u = Math.sqrt(p * (1 - p));
-        if (pub.graded) {
-          u *= MemoryFit.sigmoid(net.spread(pub.w, h));
-        }
-        out[j] = Math.min(0.5, u);
       }
+      for (int j = 0; j < n; j++) {
+        int q = candidates[from + j];
+        Mlp.load(s.rows, j, x);
+        double z = net.forward(pub.w, x, h) + (sparse == null ? 0 : SparseLinear.sum(pub.sparse, s.ids, j * SLOTS));
+        if (target == TeacherTarget.UTILITY) {
+          out[from + j] = 0.5 * MemoryFit.sigmoid(z);
+        } else {
+          double effect = sparse == null ? pub.effects.get(q) : pub.effects.get(q, pub.clusterEffects.get(s.cluster[j]));
+          double p = MemoryFit.sigmoid(z + pub.now + effect);
+          if (successRate) {
+            out[from + j] = p;
+            continue;
+          }
+          double u = Math.sqrt(p * (1 - p));
+          if (pub.graded) {
+            u *= MemoryFit.sigmoid(net.spread(pub.w, h));
+          }
+          out[from + j] = Math.min(0.5, u);
+        }
+      }
+    }
+  }
+
+  /**
+   * One thread's buffers for {@link #evaluate} (no allocation per call), and the pool whose tables
+   * it looked up last (the shared caches are synchronized maps; a pick should not take their lock).
+   * The pool and its tables are held weakly: a thread that once predicted must not keep a dropped
+   * pool's tables (hundreds of megabytes at millions of questions) alive; the caches hold them
+   * while the pool lives.
+   */
+  private static final class Scratch {
+    static final int BLOCK = 16;
+    final byte[] rows = new byte[BLOCK * D];
+    final char[] ids = new char[BLOCK * SLOTS];
+    final int[] cluster = new int[BLOCK];
+    final double[] x = new double[D];
+    final double[] h;
+    private WeakReference<QuestionPool> pool = new WeakReference<>(null);
+    private WeakReference<byte[]> tableRef = new WeakReference<>(null);
+    private WeakReference<SparseText> sparseRef = new WeakReference<>(null);
+    byte[] table;
+    SparseText sparse;
+
+    Scratch(int hidden) {
+      this.h = new double[hidden];
+    }
+
+    /** Points {@link #table} and {@link #sparse} at p's tables, for the caller to read and {@link #release}. */
+    void use(QuestionPool p, FeatureSet set, boolean sparseText) {
+      table = tableRef.get();
+      sparse = sparseRef.get();
+      if (pool.get() != p || table == null || (sparseText && sparse == null)) {
+        table = TextFeatures.table(p, set);
+        sparse = sparseText ? SparseText.of(p) : null;
+        pool = new WeakReference<>(p);
+        tableRef = new WeakReference<>(table);
+        sparseRef = new WeakReference<>(sparse);
+      }
+    }
+
+    void release() {
+      table = null;
+      sparse = null;
     }
   }
 
@@ -182,9 +248,14 @@ public final class FeaturePredictor implements UtilityPredictor {
     double[] weight = weights(ex);
     byte[] table = TextFeatures.table(pool, features);
     SparseText sparse = sparseText ? SparseText.of(pool) : null;
-    // the window's rows gathered once (the pool's tables are large; every epoch reads them again)
-    byte[] rows = new byte[count * D];
-    char[] ids = sparse == null ? null : new char[count * SLOTS];
+    // the window's rows gathered once (the pool's tables are large; every epoch reads them again), into
+    // the previous update's buffers when no other update holds them
+    TrainBuffers buf = spareBuffers.getAndSet(null);
+    if (buf == null) {
+      buf = new TrainBuffers(net.size, sparse != null, training.batchSize());
+    }
+    byte[] rows = buf.rows(count);
+    char[] ids = sparse == null ? null : buf.ids(count);
     for (int i = 0; i < count; i++) {
       int q = ex.question(i);
       System.arraycopy(table, q * D, rows, i * D, D);
@@ -197,7 +268,7 @@ public final class FeaturePredictor implements UtilityPredictor {
     int[] order = Rng.identity(count);
     for (int e = 0; e < epochs; e++) {
       rng.shuffle(order);
-      epoch(ex, weight, rows, ids, w, sw, graded, order);
+      epoch(ex, weight, rows, ids, w, sw, graded, order, buf);
     }
     double now = 0;
     QuestionEffects[] effects = {QuestionEffects.EMPTY, QuestionEffects.EMPTY};
@@ -215,16 +286,50 @@ public final class FeaturePredictor implements UtilityPredictor {
       }
     }
     published = new Published(w, sw, effects[0], effects[1], graded, now);
+    spareBuffers.set(buf); // only after a normal end: the sparse gradient is all zeros again
+  }
+
+  /**
+   * One update's working arrays, kept for the next: the gathered rows and ids of the window, the
+   * dense gradient, and the sparse gradient (all zeros between minibatches: each step clears what it
+   * touched) with its list of touched ids.
+   */
+  private static final class TrainBuffers {
+    private byte[] rows = new byte[0];
+    private char[] ids = new char[0];
+    final double[] grad;
+    final float[] sgrad;
+    final int[] touched;
+
+    TrainBuffers(int size, boolean sparse, int batchSize) {
+      grad = new double[size];
+      sgrad = new float[sparse ? SparseLinear.BUCKETS : 0];
+      touched = new int[sparse ? batchSize * SLOTS : 0];
+    }
+
+    byte[] rows(int count) {
+      if (rows.length < count * D) {
+        rows = new byte[count * D];
+      }
+      return rows;
+    }
+
+    char[] ids(int count) {
+      if (ids.length < count * SLOTS) {
+        ids = new char[count * SLOTS];
+      }
+      return ids;
+    }
   }
 
   /** One pass over the window in minibatches in the given order, updating w and sw in place. */
   private void epoch(TrainingExamples ex, double[] weight, byte[] rows, char[] ids, double[] w, float[] sw, boolean graded,
-      int[] order) {
+      int[] order, TrainBuffers buf) {
     int count = ex.size();
     int batchSize = training.batchSize();
-    double[] grad = new double[w.length];
-    float[] sgrad = new float[sw.length];
-    int[] touched = new int[ids == null ? 0 : batchSize * SLOTS];
+    double[] grad = buf.grad;
+    float[] sgrad = buf.sgrad;
+    int[] touched = buf.touched;
     double[] x = new double[D];
     double[] h = new double[hidden];
     for (int start = 0; start < count; start += batchSize) {
@@ -284,12 +389,12 @@ public final class FeaturePredictor implements UtilityPredictor {
    */
   private double[] weights(TrainingExamples ex) {
     int count = ex.size();
-    double halfLife = training.halfLife();
+    boolean flat = Double.isInfinite(training.halfLife());
+    double[] decay = flat ? null : decay(count);
     double[] wt = new double[count];
     double sum = 0;
     for (int i = 0; i < count; i++) {
-      double age = count - 1 - i;
-      wt[i] = (ex.hasOutcomes() ? ex.groupSize(i) : 1) * (Double.isInfinite(halfLife) ? 1.0 : Math.pow(0.5, age / halfLife));
+      wt[i] = (ex.hasOutcomes() ? ex.groupSize(i) : 1) * (flat ? 1.0 : decay[count - 1 - i]);
       sum += wt[i];
     }
     double norm = count / sum;
@@ -297,6 +402,19 @@ public final class FeaturePredictor implements UtilityPredictor {
       wt[i] *= norm;
     }
     return wt;
+  }
+
+  /** 2^(-age / halfLife) for ages 0 .. count - 1, kept for the next update (the window's length rarely changes). */
+  private double[] decay(int count) {
+    double[] d = decay;
+    if (d.length < count) {
+      d = new double[Math.max(count, 2 * d.length)];
+      for (int age = 0; age < d.length; age++) {
+        d[age] = Math.pow(0.5, (double) age / training.halfLife());
+      }
+      decay = d;
+    }
+    return d;
   }
 
   @Override

@@ -75,30 +75,48 @@ final class MemoryFit {
       keyed[i] = ((long) key[i] << 32) | i;
     }
     Arrays.sort(keyed);
-    QuestionEffects.Builder out = new QuestionEffects.Builder(count);
-    int s = 0;
-    while (s < count) {
-      int k = (int) (keyed[s] >>> 32);
-      int e = s;
-      while (e < count && (int) (keyed[e] >>> 32) == k) {
-        e++;
+    // in key order: each example's weight times its group size, success rate and offset, computed
+    // once for the three steps
+    double[] wn = new double[count];
+    double[] rate = new double[count];
+    double[] off = new double[count];
+    for (int j = 0; j < count; j++) {
+      int i = (int) keyed[j];
+      double n = ex.groupSize(i);
+      double wt = weight[i] / n / newest;
+      wn[j] = wt * n;
+      rate[j] = ex.successRate(i);
+      off[j] = offset[i];
+    }
+    // the groups of equal keys, in key order
+    int[] start = new int[count + 1];
+    int groups = 0;
+    for (int j = 0; j < count; j++) {
+      if (j == 0 || (int) (keyed[j] >>> 32) != (int) (keyed[j - 1] >>> 32)) {
+        start[groups++] = j;
       }
-      double u = 0;
-      for (int step = 0; step < NEWTON_STEPS; step++) {
-        double grad = -u * priorPrecision;
+    }
+    start[groups] = count;
+    // each step for every group before the next step: the groups' Newton iterations are independent
+    // chains (each in the same order as one group at a time), so the processor overlaps them
+    double[] u = new double[groups];
+    for (int step = 0; step < NEWTON_STEPS; step++) {
+      for (int g = 0; g < groups; g++) {
+        double ug = u[g];
+        double grad = -ug * priorPrecision;
         double hess = priorPrecision;
-        for (int j = s; j < e; j++) {
-          int i = (int) keyed[j];
-          double n = ex.groupSize(i);
-          double wt = weight[i] / n / newest;
-          double p = sigmoid(offset[i] + u);
-          grad += wt * n * (ex.successRate(i) - p);
-          hess += wt * n * p * (1 - p);
+        for (int j = start[g]; j < start[g + 1]; j++) {
+          double p = sigmoid(off[j] + ug);
+          grad += wn[j] * (rate[j] - p);
+          hess += wn[j] * p * (1 - p);
         }
-        u += grad / hess;
+        u[g] = ug + grad / hess;
       }
-      out.put(k, (float) (base == null ? u : u + base.get(sparse.cluster[k])));
-      s = e;
+    }
+    QuestionEffects.Builder out = new QuestionEffects.Builder(count);
+    for (int g = 0; g < groups; g++) {
+      int k = (int) (keyed[start[g]] >>> 32);
+      out.put(k, (float) (base == null ? u[g] : u[g] + base.get(sparse.cluster[k])));
     }
     return out.build();
   }
@@ -113,16 +131,21 @@ final class MemoryFit {
   static double recentOffset(TrainingExamples ex, double[] z, double halfLife, double priorPrecision) {
     int count = ex.size();
     int from = Math.max(0, count - (int) Math.ceil(halfLife * 6));
+    // each example's weight times its group size, computed once for the three steps
+    double[] wn = new double[count - from];
+    for (int i = from; i < count; i++) {
+      double wt = Math.pow(0.5, (count - 1 - i) / halfLife);
+      double n = ex.groupSize(i);
+      wn[i - from] = wt * n;
+    }
     double b = 0;
     for (int step = 0; step < NEWTON_STEPS; step++) {
       double grad = -b * priorPrecision;
       double hess = priorPrecision;
       for (int i = from; i < count; i++) {
-        double wt = Math.pow(0.5, (count - 1 - i) / halfLife);
-        double n = ex.groupSize(i);
         double p = sigmoid(z[i] + b);
-        grad += wt * n * (ex.successRate(i) - p);
-        hess += wt * n * p * (1 - p);
+        grad += wn[i - from] * (ex.successRate(i) - p);
+        hess += wn[i - from] * p * (1 - p);
       }
       b += grad / hess;
     }

@@ -47,20 +47,64 @@ final class Mlp {
     }
   }
 
-  /** Returns the main output's pre-activation z; fills h with the hidden activations. */
+  /**
+   * Returns the main output's pre-activation z; fills h with the hidden activations.
+   *
+   * <p>Eight hidden units at a time: each unit's sum is still b1 + w . x added in the order of the
+   * features, and z adds the units in their order, so the result is the same to the bit as one
+   * unit at a time; eight independent sums keep the floating-point adder busy where one sum would
+   * wait for each addition to finish.
+   */
   double forward(double[] w, double[] x, double[] h) {
     double z = w[w2 + hidden];
-    for (int i = 0; i < hidden; i++) {
+    int i = 0;
+    for (; i + 8 <= hidden; i += 8) {
+      double a0 = w[b1 + i];
+      double a1 = w[b1 + i + 1];
+      double a2 = w[b1 + i + 2];
+      double a3 = w[b1 + i + 3];
+      double a4 = w[b1 + i + 4];
+      double a5 = w[b1 + i + 5];
+      double a6 = w[b1 + i + 6];
+      double a7 = w[b1 + i + 7];
+      int r0 = i * D;
+      for (int k = 0; k < D; k++) {
+        double xk = x[k];
+        int r = r0 + k;
+        a0 += w[r] * xk;
+        a1 += w[r + D] * xk;
+        a2 += w[r + 2 * D] * xk;
+        a3 += w[r + 3 * D] * xk;
+        a4 += w[r + 4 * D] * xk;
+        a5 += w[r + 5 * D] * xk;
+        a6 += w[r + 6 * D] * xk;
+        a7 += w[r + 7 * D] * xk;
+      }
+      z = out(w, h, i, a0, z);
+      z = out(w, h, i + 1, a1, z);
+      z = out(w, h, i + 2, a2, z);
+      z = out(w, h, i + 3, a3, z);
+      z = out(w, h, i + 4, a4, z);
+      z = out(w, h, i + 5, a5, z);
+      z = out(w, h, i + 6, a6, z);
+      z = out(w, h, i + 7, a7, z);
+    }
+    for (; i < hidden; i++) {
       double a = w[b1 + i];
       int row = i * D;
       for (int k = 0; k < D; k++) {
         a += w[row + k] * x[k];
       }
-      a = a > 0 ? a : 0;
-      h[i] = a;
-      z += w[w2 + i] * a;
+      z = out(w, h, i, a, z);
     }
     return z;
+  }
+
+  /** Hidden unit i's activation relu(a) into h[i]; returns z plus its contribution to the main output. */
+  private double out(double[] w, double[] h, int i, double a, double z) {
+    double r = a > 0 ? a : 0;
+    h[i] = r;
+    return z + w[w2 + i] * r;
   }
 
   /** The spread head's pre-activation, from hidden activations h. */

@@ -1,0 +1,25 @@
+#!/bin/bash
+# Side-by-side speed and identity of two builds of the SDK (each a folder holding lib/*.jar, e.g. a copy of
+# examples/target after `./mvnw -pl examples -am -DskipTests package`).
+#   perf-ab.sh ab    BUILD_A BUILD_B [questions=400000] [rounds=10]  # JSON: per build and per-round ratios B / A
+#   perf-ab.sh ident BUILD_A BUILD_B [questions=30000]   # fingerprints of picks, predictions, states; simulate's JSON
+# (BUILD_A/goldilocks-examples.jar for simulate)
+#   perf-ab.sh freeze BUILD [questions=3200000] [rounds=8]           # K = 16 with background updates vs none
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+mode=$1; a=$2
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+javac -d "$out/w" -cp "$a/lib/*" "$here/Worker.java" "$here/Ident.java" "$here/Freeze.java"
+javac -d "$out" "$here/Driver.java"
+case $mode in
+  ab) java -Dperfab.worker="$out/w/" -cp "$out" Driver "${4:-400000}" "${5:-10}" "$a" "$3" ;;
+  ident)
+    diff <(java -cp "$out/w:$a/lib/*" Ident "${4:-30000}") <(java -cp "$out/w:$3/lib/*" Ident "${4:-30000}")
+    sim="simulate --json --questions 5000 --steps 60 --seeds 1 --samplers goldilocks,goldilocks-arithmetic,ablation-utility-head"
+    diff <(java -jar "$a/goldilocks-examples.jar" $sim 2>/dev/null | grep -v secondsPerRun) \
+      <(java -jar "$3/goldilocks-examples.jar" $sim 2>/dev/null | grep -v secondsPerRun)
+    echo "identical: picks, predictions, saved states and a small simulate of $a and $3" ;;
+  freeze) java -cp "$out/w:$a/lib/*" Freeze "${3:-3200000}" "${4:-8}" ;;
+  *) echo "unknown mode $mode (ab, ident, freeze)" >&2; exit 2 ;;
+esac
