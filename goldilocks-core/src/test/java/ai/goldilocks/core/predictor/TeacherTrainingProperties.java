@@ -15,18 +15,17 @@ class TeacherTrainingProperties {
   void eachSetterChangesOnlyItsKnob(@ForAll @DoubleRange(min = 1e-6, max = 1) @net.jqwik.api.constraints.Scale(8) double lr, @ForAll @IntRange(min = 1, max = 512) int batch,
       @ForAll @DoubleRange(min = 1, max = 1e6) double halfLife, @ForAll long seed) {
     TeacherTraining d = TeacherTraining.defaults();
-    assertEquals(new TeacherTraining(d.window(), d.updateEvery(), d.epochs(), lr, d.batchSize(), d.halfLife(), d.seed()),
+    assertEquals(new TeacherTraining(lr, d.batchSize(), d.halfLife(), d.seed()),
         FeaturePredictor.builder().learningRate(lr).training());
-    assertEquals(new TeacherTraining(d.window(), d.updateEvery(), d.epochs(), d.learningRate(), batch, d.halfLife(), d.seed()),
+    assertEquals(new TeacherTraining(d.learningRate(), batch, d.halfLife(), d.seed()),
         FeaturePredictor.builder().batchSize(batch).training());
-    assertEquals(new TeacherTraining(d.window(), d.updateEvery(), d.epochs(), d.learningRate(), d.batchSize(), halfLife, d.seed()),
+    assertEquals(new TeacherTraining(d.learningRate(), d.batchSize(), halfLife, d.seed()),
         FeaturePredictor.builder().halfLife(halfLife).training());
-    assertEquals(new TeacherTraining(d.window(), d.updateEvery(), d.epochs(), d.learningRate(), d.batchSize(), d.halfLife(), seed),
+    assertEquals(new TeacherTraining(d.learningRate(), d.batchSize(), d.halfLife(), seed),
         FeaturePredictor.builder().seed(seed).training());
-    TeacherTraining all = d.withWindow(batch + 1).withUpdateEvery(batch).withEpochs(batch % 7 + 1).withLearningRate(lr)
-        .withBatchSize(batch).withHalfLife(halfLife).withSeed(seed);
+    TeacherTraining all = d.withLearningRate(lr).withBatchSize(batch).withHalfLife(halfLife).withSeed(seed);
     assertEquals(all, FeaturePredictor.builder().training(all).training());
-    assertEquals(new TeacherTraining(batch + 1, batch, batch % 7 + 1, lr, batch, halfLife, seed), all);
+    assertEquals(new TeacherTraining(lr, batch, halfLife, seed), all);
   }
 
   @Property(tries = 50)
@@ -40,21 +39,17 @@ class TeacherTrainingProperties {
     assertTrue(e.getMessage().contains("batchSize"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> b.halfLife(bad));
     assertTrue(e.getMessage().contains("halfLife"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> TeacherTraining.defaults().withWindow(badInt));
-    assertTrue(e.getMessage().contains("window"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> TeacherTraining.defaults().withUpdateEvery(badInt));
-    assertTrue(e.getMessage().contains("updateEvery"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> TeacherTraining.defaults().withEpochs(badInt));
-    assertTrue(e.getMessage().contains("epochs"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> TeacherTraining.defaults().withBatchSize(badInt));
+    assertTrue(e.getMessage().contains("batchSize"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> b.learningRate(Double.NaN));
     assertThrows(IllegalArgumentException.class, () -> b.learningRate(Double.POSITIVE_INFINITY));
     assertEquals(before, b.training());
   }
 
   @Example
-  void theDefaultsAreTheSamplersAndTheFeatureTeachers() {
+  void theDefaultsAreTheFeatureTeachers() {
     TeacherTraining d = TeacherTraining.defaults();
-    assertEquals(new TeacherTraining(4096, 64, 3, 1e-2, 32, 1024, 0), d);
+    assertEquals(new TeacherTraining(1e-2, 32, 1024, 0), d);
     assertEquals(d, FeaturePredictor.builder().training());
     assertTrue(FeaturePredictor.builder().build().toString().contains("lr=0.01, batch=32, halfLife=1024.0"));
   }
