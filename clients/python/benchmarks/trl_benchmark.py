@@ -431,7 +431,7 @@ class Server:
     """goldilocks-server on a free port (main process only), its log in `log_file`."""
 
     def __init__(self, jar: Path, pool: Path, state: Path, seed: int, group_size: int, teacher: Optional[str], log_file: Path,
-                 teacher_updates: str = "synchronous"):
+                 teacher_updates: str = "synchronous", exploration: Optional[str] = None):
         if not jar.is_file():
             raise SystemExit(f"{jar} is missing: build it with ./mvnw -B -q -o -pl goldilocks-server -am -DskipTests package")
         shutil.rmtree(state, ignore_errors=True)
@@ -447,6 +447,8 @@ class Server:
                    "ai.goldilocks.server.ServerMain"]
         cmd += ["--pool", str(pool), "--state-dir", str(state), "--port", "0", "--group-size", str(group_size),
                 "--seed", str(seed), "--teacher-updates", teacher_updates]
+        if exploration:
+            cmd += ["--exploration", exploration]
         if teacher:
             cmd += ["--teacher", teacher]
         self.err = open(log_file, "w", encoding="utf-8")
@@ -624,7 +626,7 @@ def picks_by_band(picked: Dict[int, List[tuple]], digits_of: Dict[str, int], ste
 
 def run_arm(arm: str, seed: int, manifest, codec, pool_rows, heldout, weights: Path, data: Path, out: Path,
             steps: int, every: int, server_jar: Path, overlap: bool = True,
-            teacher_updates: str = "synchronous") -> Dict[str, Any]:
+            teacher_updates: str = "synchronous", exploration: Optional[str] = None) -> Dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     if is_main():
         for f in ("validation.jsonl", "metrics.jsonl"):
@@ -652,7 +654,7 @@ def run_arm(arm: str, seed: int, manifest, codec, pool_rows, heldout, weights: P
             url = None
             if is_main():
                 server = Server(server_jar, data / "pool.jsonl", out / "service-state", seed, g["groupSize"],
-                                "djl" if arm == "goldilocks-djl" else None, out / "server.log", teacher_updates)
+                                "djl" if arm == "goldilocks-djl" else None, out / "server.log", teacher_updates, exploration)
                 url = server.url
             url = broadcast(url)
             client = TimedClient(url)
@@ -722,6 +724,7 @@ def run_arm(arm: str, seed: int, manifest, codec, pool_rows, heldout, weights: P
         "serviceShareOfStepMaxRank": round(max(x[0] for x in gathered) / max(1e-9, trl_seconds), 5) if client else None,
         "serviceCallMode": "background" if overlap else "blocking",
         "teacherUpdates": teacher_updates if client else None,
+        "exploration": (exploration or "proportional") if client else None,
         "serviceCallSecondsByRank": [round(x[2], 3) for x in gathered],
         "curve": measure.curve,
     }
@@ -925,6 +928,8 @@ def main(argv=None) -> int:
                     help="the server's --teacher-updates (default synchronous: the teacher trains inside the reward "
                          "post, so a seed repeats exactly; the background service calls hide the wait; the server's "
                          "own default, asynchronous, lets timing decide which teacher serves a pick)")
+    ap.add_argument("--exploration", choices=["proportional", "uniform"],
+                    help="the server's --exploration: what its exploring picks take (default: the server's, proportional)")
     ap.add_argument("--warm-start", help="train the arms from these weights (a model.pt) instead of the cached warm "
                                          "start, e.g. to time the service calls before a warm start exists")
     ap.add_argument("--aggregate-only", action="store_true",
@@ -1014,7 +1019,7 @@ def main(argv=None) -> int:
                     f"on {world()} rank(s)")
                 results[arm] = run_arm(arm, seed, manifest, codec, pool_rows, heldout, Path(weights), data, arm_out, steps,
                                        every, Path(a.server_jar), overlap=a.service_calls == "background",
-                                       teacher_updates=a.teacher_updates)
+                                       teacher_updates=a.teacher_updates, exploration=a.exploration)
                 if is_main():
                     (arm_out / "result.json").write_text(json.dumps(results[arm], indent=1))
             step_rows[arm] = read_jsonl(arm_out / "metrics.jsonl") if is_main() else []

@@ -101,6 +101,11 @@ public final class ServerMain implements Callable<Integer> {
           + "calls in the same order give the same picks).")
   String teacherUpdates;
 
+  @Option(names = "--exploration", defaultValue = "proportional",
+      description = "What exploring picks take: proportional (default: a candidate in proportion to its predicted utility) "
+          + "or uniform (any candidate, the paper's epsilon-greedy).")
+  String exploration;
+
   @Option(names = "--max-step-lag", description = "Rewards lagging the newest rewarded step by more are stale (default: unlimited).")
   Long maxStepLag;
 
@@ -225,7 +230,7 @@ public final class ServerMain implements Callable<Integer> {
         .maxConnections(maxConnections).maxConnectionsPerClient(maxConnectionsPerClient)
         .idleTimeout(java.time.Duration.ofMillis(Math.round(idleTimeoutSeconds * 1000)))
         .token(token(System.getenv("GOLDILOCKS_TOKEN")));
-    b.teacher(teacherFactory).teacherUpdates(updateMode(teacherUpdates));
+    b.teacher(teacherFactory).teacherUpdates(updateMode(teacherUpdates)).exploration(exploration(exploration));
     if (teacherTextLength != null || teacherModel != null) {
       b.teacherChoices((teacherTextLength == null ? "" : " text-length=" + teacherTextLength)
           + (teacherModel == null ? "" : " model=" + teacherModel.toAbsolutePath().normalize().getFileName()));
@@ -258,6 +263,15 @@ public final class ServerMain implements Callable<Integer> {
       case "asynchronous" -> GoldilocksSampler.UpdateMode.ASYNCHRONOUS;
       case "synchronous" -> GoldilocksSampler.UpdateMode.SYNCHRONOUS;
       default -> throw new IllegalArgumentException("--teacher-updates must be asynchronous or synchronous, got '" + name + "'");
+    };
+  }
+
+  /** The exploration named by {@code --exploration}. */
+  static GoldilocksSampler.Exploration exploration(String name) {
+    return switch (name) {
+      case "proportional" -> GoldilocksSampler.Exploration.PROPORTIONAL;
+      case "uniform" -> GoldilocksSampler.Exploration.UNIFORM;
+      default -> throw new IllegalArgumentException("--exploration must be proportional or uniform, got '" + name + "'");
     };
   }
 

@@ -187,6 +187,12 @@ public final class TeacherServer implements AutoCloseable {
     }
   }
 
+  /** The sampler being served, or null before the server is ready (for this package's tests). */
+  Sampler servedSampler() {
+    TeacherService s = service;
+    return s == null ? null : s.sampler();
+  }
+
   /** Writes a checkpoint now; returns its file name. */
   public String checkpoint() throws IOException {
     TeacherService s = service;
@@ -227,7 +233,7 @@ public final class TeacherServer implements AutoCloseable {
         teacher = new TimedPredictor(base);
         sampler = GoldilocksSampler.builder(pool).predictor(teacher).candidates(config.candidates)
             .epsilon(config.epsilon).seed(config.seed).rewardRange(config.rewardLow, config.rewardHigh)
-            .maxPolicyLag(config.maxStepLag).updateMode(config.teacherUpdates)
+            .maxPolicyLag(config.maxStepLag).updateMode(config.teacherUpdates).exploration(config.exploration)
             // asynchronous: a request never waits for teacher training (it would hold the service's lock); the lag
             // is in the metrics. Synchronous: the reward post that completes an update's samples trains it.
             .maxTeacherLag(Integer.MAX_VALUE).build();
@@ -351,6 +357,7 @@ public final class TeacherServer implements AutoCloseable {
     private int keepSteps = 1024;
     private long maxStepLag = Long.MAX_VALUE;
     private GoldilocksSampler.UpdateMode teacherUpdates = GoldilocksSampler.UpdateMode.ASYNCHRONOUS;
+    private GoldilocksSampler.Exploration exploration = GoldilocksSampler.Exploration.PROPORTIONAL;
     private double rewardLow = 0;
     private double rewardHigh = 1;
     private int threads = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
@@ -531,6 +538,17 @@ public final class TeacherServer implements AutoCloseable {
      */
     public Builder teacherUpdates(GoldilocksSampler.UpdateMode mode) {
       this.teacherUpdates = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /**
+     * What the served Goldilocks sampler's exploring picks (probability epsilon) take (default
+     * {@link GoldilocksSampler.Exploration#PROPORTIONAL PROPORTIONAL}, rarely a question the teacher
+     * is sure the student always solves; {@link GoldilocksSampler.Exploration#UNIFORM UNIFORM}, the
+     * paper's epsilon-greedy, any candidate). Ignored by a {@link #sampler} of the host's own.
+     */
+    public Builder exploration(GoldilocksSampler.Exploration mode) {
+      this.exploration = Objects.requireNonNull(mode, "mode");
       return this;
     }
 

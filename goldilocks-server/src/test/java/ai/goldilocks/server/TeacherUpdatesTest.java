@@ -87,5 +87,19 @@ class TeacherUpdatesTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ServerMain.updateMode("sync"));
     assertTrue(e.getMessage().contains("--teacher-updates must be asynchronous or synchronous"), e.getMessage());
     assertThrows(NullPointerException.class, () -> TeacherServer.builder().teacherUpdates(null));
+    assertEquals(GoldilocksSampler.Exploration.UNIFORM, ServerMain.exploration("uniform"));
+    assertEquals(GoldilocksSampler.Exploration.PROPORTIONAL, ServerMain.exploration("proportional"));
+    IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> ServerMain.exploration("greedy"));
+    assertTrue(x.getMessage().contains("--exploration must be proportional or uniform"), x.getMessage());
+  }
+
+  @Test
+  void theExplorationReachesTheServedSampler(@TempDir Path dir) throws Exception {
+    QuestionPool pool = TeacherServerTest.pool(100);
+    for (GoldilocksSampler.Exploration mode : GoldilocksSampler.Exploration.values()) {
+      try (TeacherServer s = DurabilityTest.start(TeacherServer.builder().pool(pool).groupSize(4).exploration(mode))) {
+        assertEquals(mode, ((GoldilocksSampler) s.servedSampler()).config().exploration());
+      }
+    }
   }
 }
