@@ -290,11 +290,7 @@ public final class TeacherServer implements AutoCloseable {
     }
   }
 
-  private interface Closing {
-    void close() throws Exception;
-  }
-
-  private static void closeQuietly(Closing c, Throwable failure) {
+  private static void closeQuietly(AutoCloseable c, Throwable failure) {
     try {
       c.close();
     } catch (Exception e) {
