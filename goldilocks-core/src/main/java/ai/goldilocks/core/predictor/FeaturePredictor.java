@@ -465,6 +465,13 @@ public final class FeaturePredictor implements UtilityPredictor {
     write(out, published);
   }
 
+  /** The published state itself: nothing is copied, and a train never changes it. */
+  @Override
+  public StateSnapshot stateSnapshot() {
+    Published pub = published;
+    return out -> write(out, pub);
+  }
+
   private void write(DataOutput out, Published pub) throws IOException {
     Adam adam = pub.adam;
     out.writeInt(STATE_VERSION);
