@@ -5,13 +5,14 @@
 #   perf-ab.sh ident BUILD_A BUILD_B [questions=30000]   # fingerprints of picks, predictions, states; simulate's JSON
 # (BUILD_A/goldilocks-examples.jar for simulate)
 #   perf-ab.sh freeze BUILD [questions=3200000] [rounds=8]           # K = 16 with background updates vs none
+#   perf-ab.sh train BUILD_A BUILD_B [questions=400000] [rounds=40]  # teacher updates alone, side by side
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 mode=$1; a=$2
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 javac -d "$out/w" -cp "$a/lib/*" "$here/Worker.java" "$here/Ident.java" "$here/Freeze.java"
-javac -d "$out" "$here/Driver.java"
+javac -d "$out" "$here/Driver.java" "$here/TrainAB.java"
 case $mode in
   ab) java -Dperfab.worker="$out/w/" -cp "$out" Driver "${4:-400000}" "${5:-10}" "$a" "$3" ;;
   ident)
@@ -20,6 +21,7 @@ case $mode in
     diff <(java -jar "$a/goldilocks-examples.jar" $sim 2>/dev/null | grep -v secondsPerRun) \
       <(java -jar "$3/goldilocks-examples.jar" $sim 2>/dev/null | grep -v secondsPerRun)
     echo "identical: picks, predictions, saved states and a small simulate of $a and $3" ;;
+  train) java -Dperfab.worker="$out/w/" -cp "$out" TrainAB "${4:-400000}" "${5:-40}" "$a" "$3" ;;
   freeze) java -cp "$out/w:$a/lib/*" Freeze "${3:-3200000}" "${4:-8}" ;;
-  *) echo "unknown mode $mode (ab, ident, freeze)" >&2; exit 2 ;;
+  *) echo "unknown mode $mode (ab, ident, freeze, train)" >&2; exit 2 ;;
 esac

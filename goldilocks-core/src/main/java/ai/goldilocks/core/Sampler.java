@@ -25,8 +25,10 @@ import org.apiguardian.api.API;
  *       RNG, counters, outstanding hand-outs) in a versioned, checksummed format; a sampler built
  *       with the same configuration and pool that {@link #restoreState restores} it makes exactly
  *       the same choices as one that never stopped; a state saved with other settings (another
- *       K, window, seed, ...) is refused, naming each differing field. Readers also read the
- *       previous format version. Corrupt input throws {@link IOException} naming the problem and
+ *       K, window, seed, ...) is refused, naming each differing field. With asynchronous teacher
+ *       updates a save does not wait for training: it holds the teacher as of its last finished
+ *       update, the samples since and the update due, which a restore schedules again. Readers
+ *       also read previous format versions. Corrupt input throws {@link IOException} naming the problem and
  *       leaves the sampler unchanged.
  * </ul>
  */

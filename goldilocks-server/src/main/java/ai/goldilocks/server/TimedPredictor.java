@@ -49,6 +49,12 @@ final class TimedPredictor implements UtilityPredictor {
     delegate.writeState(out);
   }
 
+  /** The teacher's own snapshot (the feature teacher's costs nothing; the default would copy the state). */
+  @Override
+  public StateSnapshot stateSnapshot() throws IOException {
+    return delegate.stateSnapshot();
+  }
+
   @Override
   public void readState(DataInput in) throws IOException {
     delegate.readState(in);

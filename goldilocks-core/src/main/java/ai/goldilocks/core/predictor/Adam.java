@@ -13,6 +13,15 @@ final class Adam {
     this.learningRate = learningRate;
   }
 
+  /** A copy with the same moments and step count. */
+  Adam copy() {
+    Adam a = new Adam(m.length, learningRate);
+    System.arraycopy(m, 0, a.m, 0, m.length);
+    System.arraycopy(v, 0, a.v, 0, v.length);
+    a.step = step;
+    return a;
+  }
+
   /** One step on w with gradient g. */
   void step(double[] w, double[] g) {
     step++;

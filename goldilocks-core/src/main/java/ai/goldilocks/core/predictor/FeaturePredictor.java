@@ -57,9 +57,15 @@ public final class FeaturePredictor implements UtilityPredictor {
   /** Prior precision of the recent offset: N(0, 1) on the logit. */
   private static final double RECENT_PRIOR = 1;
 
-  /** Weights and memory published together; never mutated after publication. */
+  /**
+   * Everything a {@link #train} changes, published together: the weights and memory that
+   * {@link #predict} reads, and the optimizers' moments and the random stream that the next train
+   * continues from. Never mutated after publication (a train works on copies), so a train that
+   * fails part-way leaves the predictor exactly as it was, and {@link #writeState} may read it
+   * while a train runs.
+   */
   private record Published(double[] w, float[] sparse, QuestionEffects effects, QuestionEffects clusterEffects,
-      boolean graded, double now) {
+      boolean graded, double now, Adam adam, SparseLinear sparseOpt, long rngState) {
   }
 
   private final Mlp net;
@@ -71,14 +77,12 @@ public final class FeaturePredictor implements UtilityPredictor {
   private final double priorPrecision;
   private final FeatureSet features;
   private final boolean sparseText;
-  private final Rng rng;
   private volatile Published published;
   private final ThreadLocal<Scratch> scratch;
   private final AtomicReference<TrainBuffers> spareBuffers = new AtomicReference<>();
   private volatile double[] decay = new double[0];
-  // training-thread state
-  private final Adam adam;
-  private final SparseLinear sparseOpt; // null without sparse text
+  /** Tests only: runs after each epoch of {@link #train} with its index (a failure there must change nothing). */
+  java.util.function.IntConsumer afterEpoch = e -> {};
 
   private FeaturePredictor(Builder b) {
     this.hidden = b.hidden;
@@ -90,11 +94,11 @@ public final class FeaturePredictor implements UtilityPredictor {
     this.priorPrecision = Double.isNaN(b.priorStd) ? Double.NaN : 1.0 / (b.priorStd * b.priorStd);
     this.features = b.features;
     this.sparseText = b.sparseText;
-    this.rng = new Rng(training.seed());
-    this.published = new Published(net.init(rng), new float[sparseText ? SparseLinear.BUCKETS : 0], QuestionEffects.EMPTY,
-        QuestionEffects.EMPTY, false, 0);
-    this.adam = new Adam(net.size, training.learningRate());
-    this.sparseOpt = sparseText ? new SparseLinear(training.learningRate()) : null;
+    Rng rng = new Rng(training.seed());
+    double[] w = net.init(rng);
+    this.published = new Published(w, new float[sparseText ? SparseLinear.BUCKETS : 0], QuestionEffects.EMPTY,
+        QuestionEffects.EMPTY, false, 0, new Adam(net.size, training.learningRate()),
+        sparseText ? new SparseLinear(training.learningRate()) : null, rng.state());
     this.scratch = ThreadLocal.withInitial(() -> new Scratch(hidden));
   }
 
@@ -219,6 +223,14 @@ public final class FeaturePredictor implements UtilityPredictor {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>All or nothing: the update works on copies of the weights, the optimizers' moments and the
+   * random stream, and publishes them together at the end. A train that throws (its weights became
+   * non-finite: {@link IllegalStateException}; or anything else) leaves the predictor exactly as it
+   * was before the call.
+   */
   @Override
   public void train(QuestionPool pool, TrainingExamples ex, int epochs) {
     Objects.requireNonNull(ex, "examples");
@@ -265,11 +277,17 @@ public final class FeaturePredictor implements UtilityPredictor {
     }
     double[] w = pub.w.clone();
     float[] sw = pub.sparse.clone();
+    Adam adam = pub.adam.copy();
+    SparseLinear sparseOpt = pub.sparseOpt == null ? null : pub.sparseOpt.copy();
+    Rng rng = new Rng(pub.rngState);
     int[] order = Rng.identity(count);
     for (int e = 0; e < epochs; e++) {
       rng.shuffle(order);
-      epoch(ex, weight, rows, ids, w, sw, graded, order, buf);
+      epoch(ex, weight, rows, ids, w, sw, graded, order, buf, adam, sparseOpt);
+      afterEpoch.accept(e);
     }
+    spareBuffers.set(buf); // the epochs ended normally: the sparse gradient is all zeros again
+    requireFinite(w, sw);
     double now = 0;
     QuestionEffects[] effects = {QuestionEffects.EMPTY, QuestionEffects.EMPTY};
     boolean recent = recentHalfLife > 0;
@@ -285,8 +303,27 @@ public final class FeaturePredictor implements UtilityPredictor {
         effects = MemoryFit.fit(ex, weight, z, sparse, priorPrecision);
       }
     }
-    published = new Published(w, sw, effects[0], effects[1], graded, now);
-    spareBuffers.set(buf); // only after a normal end: the sparse gradient is all zeros again
+    if (!Double.isFinite(now)) {
+      throw new IllegalStateException("the teacher's update diverged (recent offset " + now + "); the predictor keeps "
+          + "its state from before this train");
+    }
+    published = new Published(w, sw, effects[0], effects[1], graded, now, adam, sparseOpt, rng.state());
+  }
+
+  /** Throws, naming the first, if a weight is not finite (a diverged update must not be published). */
+  private static void requireFinite(double[] w, float[] sw) {
+    for (int i = 0; i < w.length; i++) {
+      if (!Double.isFinite(w[i])) {
+        throw new IllegalStateException("the teacher's update diverged (weight " + i + " = " + w[i] + "); the predictor "
+            + "keeps its state from before this train");
+      }
+    }
+    for (int i = 0; i < sw.length; i++) {
+      if (!Float.isFinite(sw[i])) {
+        throw new IllegalStateException("the teacher's update diverged (sparse weight " + i + " = " + sw[i] + "); the "
+            + "predictor keeps its state from before this train");
+      }
+    }
   }
 
   /**
@@ -324,7 +361,7 @@ public final class FeaturePredictor implements UtilityPredictor {
 
   /** One pass over the window in minibatches in the given order, updating w and sw in place. */
   private void epoch(TrainingExamples ex, double[] weight, byte[] rows, char[] ids, double[] w, float[] sw, boolean graded,
-      int[] order, TrainBuffers buf) {
+      int[] order, TrainBuffers buf, Adam adam, SparseLinear sparseOpt) {
     int count = ex.size();
     int batchSize = training.batchSize();
     double[] grad = buf.grad;
@@ -417,16 +454,33 @@ public final class FeaturePredictor implements UtilityPredictor {
     return d;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Writes the state as of the last completed {@link #train}; safe to call while a train runs on
+   * another thread.
+   */
   @Override
   public void writeState(DataOutput out) throws IOException {
+    write(out, published);
+  }
+
+  /** The published state itself: nothing is copied, and a train never changes it. */
+  @Override
+  public StateSnapshot stateSnapshot() {
     Published pub = published;
+    return out -> write(out, pub);
+  }
+
+  private void write(DataOutput out, Published pub) throws IOException {
+    Adam adam = pub.adam;
     out.writeInt(STATE_VERSION);
     out.writeInt(hidden);
     out.writeUTF(target.name());
     out.writeUTF(features.name());
     out.writeBoolean(sparseText);
     out.writeBoolean(pub.graded);
-    out.writeLong(rng.state());
+    out.writeLong(pub.rngState);
     out.writeLong(adam.step);
     double[] w = pub.w;
     for (int i = 0; i < w.length; i++) {
@@ -436,7 +490,7 @@ public final class FeaturePredictor implements UtilityPredictor {
     }
     for (int i = 0; i < pub.sparse.length; i++) {
       out.writeFloat(pub.sparse[i]);
-      out.writeFloat(sparseOpt.meanSquare[i]);
+      out.writeFloat(pub.sparseOpt.meanSquare[i]);
     }
     pub.effects.write(out);
     pub.clusterEffects.write(out);
@@ -478,7 +532,7 @@ public final class FeaturePredictor implements UtilityPredictor {
         throw new IOException("corrupt features-mlp state: parameter " + i + " = (" + w[i] + ", " + mm[i] + ", " + vv[i] + ")");
       }
     }
-    int buckets = sparseOpt == null ? 0 : SparseLinear.BUCKETS;
+    int buckets = sparseText ? SparseLinear.BUCKETS : 0;
     float[] sw = new float[buckets];
     float[] ms = new float[buckets];
     for (int i = 0; i < sw.length; i++) {
@@ -494,14 +548,16 @@ public final class FeaturePredictor implements UtilityPredictor {
     if (!Double.isFinite(now)) {
       throw new IOException("corrupt features-mlp state: recent offset " + now);
     }
-    rng.setState(rngState);
-    if (sparseOpt != null) {
-      System.arraycopy(ms, 0, sparseOpt.meanSquare, 0, ms.length);
-    }
+    Adam adam = new Adam(n, training.learningRate());
     adam.step = step;
     System.arraycopy(mm, 0, adam.m, 0, n);
     System.arraycopy(vv, 0, adam.v, 0, n);
-    published = new Published(w, sw, effects, clusterEffects, graded, now);
+    SparseLinear sparseOpt = null;
+    if (sparseText) {
+      sparseOpt = new SparseLinear(training.learningRate());
+      System.arraycopy(ms, 0, sparseOpt.meanSquare, 0, ms.length);
+    }
+    published = new Published(w, sw, effects, clusterEffects, graded, now, adam, sparseOpt, rngState);
   }
 
   @Override

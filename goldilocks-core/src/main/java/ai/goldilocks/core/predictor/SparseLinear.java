@@ -20,6 +20,13 @@ final class SparseLinear {
     this.learningRate = learningRate;
   }
 
+  /** A copy with the same mean squares. */
+  SparseLinear copy() {
+    SparseLinear s = new SparseLinear(learningRate);
+    System.arraycopy(meanSquare, 0, s.meanSquare, 0, meanSquare.length);
+    return s;
+  }
+
   /** The contribution to a logit: the weights of ids[base .. base + SLOTS). */
   static double sum(float[] weights, char[] ids, int base) {
     double z = 0;

@@ -288,10 +288,17 @@ abstract class AbstractSampler<C extends Record> implements Sampler {
     }
   }
 
+  /** Runs {@code action} (a save) under {@link #lock}; default: just under the lock. */
+  void saving(IoAction action) throws IOException {
+    synchronized (lock) {
+      action.run();
+    }
+  }
+
   @Override
   public final void saveState(OutputStream out) throws IOException {
     Objects.requireNonNull(out, "out");
-    quiesced(() -> SamplerState.write(this, out));
+    saving(() -> SamplerState.write(this, out));
   }
 
   @Override

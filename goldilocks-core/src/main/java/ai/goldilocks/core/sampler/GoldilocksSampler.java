@@ -34,6 +34,12 @@ import org.apiguardian.api.API;
  * {@code executor(Runnable::run)}) trains inside the {@code feedback} call that completes the batch
  * of new samples, which makes runs exactly reproducible; a host may pass its own executor.
  *
+ * <p>{@link #saveState} never waits for an update that trains: it stores the teacher as of its last
+ * finished update (a {@link UtilityPredictor#stateSnapshot} taken before each asynchronous update)
+ * and every sample accepted since, with the update queued or in flight marked as due;
+ * {@link #restoreState} schedules that update again, so no accepted sample is lost or trained on
+ * twice.
+ *
  * <p>The sampler owns its teacher: {@link #close} closes it (see {@link Builder#closeTeacher}).
  */
 @API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
@@ -213,6 +219,11 @@ public final class GoldilocksSampler extends AbstractSampler<GoldilocksSampler.C
   @Override
   void quiesced(IoAction action) throws IOException {
     teacher.quiesced(action);
+  }
+
+  @Override
+  void saving(IoAction action) throws IOException {
+    teacher.saving(action);
   }
 
   @Override

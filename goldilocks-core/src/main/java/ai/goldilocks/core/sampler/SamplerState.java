@@ -13,7 +13,9 @@ import java.util.Map;
 /**
  * The sampler state's format, inside an {@link Envelope} of the sampler's kind.
  *
- * <p>Format 5 (written): pool size and id fingerprint, the typed configuration
+ * <p>Format 6 (written): format 5 with, at the end of the Goldilocks sampler's part, whether a
+ * teacher update is due (queued or in flight when the state was saved; a restore schedules it).
+ * Format 5 (read too): pool size and id fingerprint, the typed configuration
  * ({@link ConfigCodec}), the random generator, the newest policy version, the counters
  * ({@link SamplerStats}), the outstanding hand-outs, the set of questions ever handed out, then the
  * kind's own part. Format 4 (read too): the same without the configuration (the reward range stood
@@ -23,7 +25,7 @@ import java.util.Map;
 final class SamplerState {
   static final String WHAT = "sampler state";
   /** The format written. */
-  static final int VERSION = 5;
+  static final int VERSION = 6;
   /** The oldest format read. */
   static final int OLDEST = 4;
 

@@ -27,6 +27,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>All methods but {@link #awaitUpdates} and {@link #close} are called with the sampler's lock
  * held; the update task takes the lock itself, and trains outside it unless it runs inline.
+ *
+ * <p><b>What a saved state holds.</b> The teacher as of its last finished update, and every sample
+ * accepted since: a save never waits for an update that trains. An asynchronous update takes a
+ * {@link UtilityPredictor#stateSnapshot} of the teacher before it trains, and a save while it trains
+ * writes that snapshot, counts the samples it took as untrained again, and marks an update as due;
+ * a save while an update is queued (not yet started) marks it as due too. Restoring a state with
+ * an update due schedules that update on the restoring sampler's executor (inline for a synchronous
+ * one), so no accepted sample is lost, none is trained on twice, and with a host executor that runs
+ * updates when told the restored sampler repeats the uninterrupted one's picks. An update that was
+ * in flight is re-run as one over the window as saved: when samples arrived while it trained, the
+ * re-run also trains on them (asynchronous results depend on timing anyway).
  */
 final class Teacher {
   private static final Logger LOG = LoggerFactory.getLogger(GoldilocksSampler.class);
@@ -48,6 +59,8 @@ final class Teacher {
   // samples taken by the update in flight
   private int inFlight;
   private boolean training;
+  // while an asynchronous update trains: the teacher as of the last finished update (null until taken)
+  private UtilityPredictor.StateSnapshot lastFinished;
   private boolean updateQueued;
   // updates scheduled and not finished (awaitUpdates waits for 0)
   private int busy;
@@ -126,6 +139,11 @@ final class Teacher {
       merged++;
       return;
     }
+    schedule();
+  }
+
+  /** Queues an update on the executor; a refusal counts as a failed update and keeps the samples. */
+  private void schedule() {
     updateQueued = true;
     busy++;
     try {
@@ -140,10 +158,18 @@ final class Teacher {
 
   /** One update: trains on a snapshot of the window. Runs on the executor, possibly inline. */
   private void update() {
+    // inline: the caller holds the lock throughout, so no save can see this update half done
+    boolean inline = Thread.holdsLock(lock);
     TrainingExamples examples;
     synchronized (lock) {
       while (training) {
         waitOnLock();
+      }
+      if (!updateQueued) {
+        // a restore replaced the state this update was queued for, and that state had none due
+        busy--;
+        lock.notifyAll();
+        return;
       }
       training = true;
       updateQueued = false;
@@ -154,6 +180,9 @@ final class Teacher {
     }
     boolean ok = false;
     try {
+      if (!inline) {
+        snapshotBeforeTraining();
+      }
       predictor.train(pool, examples, epochs);
       ok = true;
     } catch (RuntimeException e) {
@@ -169,9 +198,29 @@ final class Teacher {
         }
         inFlight = 0;
         training = false;
+        lastFinished = null;
         busy--;
         lock.notifyAll();
       }
+    }
+  }
+
+  /**
+   * Takes the teacher's state before this update trains (outside the lock: a default snapshot
+   * serialises the teacher; picks go on meanwhile), for a save while it trains. If that fails, a
+   * save waits for the update to end instead.
+   */
+  private void snapshotBeforeTraining() {
+    UtilityPredictor.StateSnapshot snapshot = null;
+    try {
+      snapshot = predictor.stateSnapshot();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("the teacher {} could not snapshot its state before an update; a save waits for the update instead",
+          predictor.name(), e);
+    }
+    synchronized (lock) {
+      lastFinished = snapshot;
+      lock.notifyAll();
     }
   }
 
@@ -222,7 +271,21 @@ final class Teacher {
     }
   }
 
-  /** Runs {@code action} with the lock held and no update training. */
+  /**
+   * Runs {@code action} (a save) with the lock held once every update that trains has a snapshot
+   * of the teacher before it: at most the time a snapshot takes, never the length of an update
+   * (unless taking the snapshot failed).
+   */
+  void saving(AbstractSampler.IoAction action) throws IOException {
+    synchronized (lock) {
+      while (training && lastFinished == null) {
+        waitOnLock();
+      }
+      action.run();
+    }
+  }
+
+  /** Runs {@code action} (a restore) with the lock held and no update training. */
   void quiesced(AbstractSampler.IoAction action) throws IOException {
     synchronized (lock) {
       while (training) {
@@ -241,15 +304,20 @@ final class Teacher {
   }
 
   /**
-   * Writes the teacher's part of the state: window and update interval, the window's samples and how
-   * many are untrained, the pending samples, the MAE, the counters, the MAE history and the
-   * predictor's own state. Format 4's layout, with the failure count added at the end in format 5.
+   * Writes the teacher's part of the state (see the class documentation for what it holds): window
+   * and update interval, the window's samples and how many are untrained, the pending samples, the
+   * MAE, the counters, the MAE history and the predictor's own state. Format 4's layout, with the
+   * failure count added at the end in format 5 and whether an update is due in format 6.
    */
   void write(DataOutputStream out) throws IOException {
+    if (training && lastFinished == null) {
+      throw new IllegalStateException("a save while an update trains needs the teacher's state from before it");
+    }
     out.writeInt(window.capacity());
     out.writeInt(pending.capacity());
     out.writeInt(window.size());
-    out.writeInt(untrained);
+    // the samples of the update in flight are untrained as far as the saved teacher goes
+    out.writeInt(training ? Math.min(window.size(), untrained + inFlight) : untrained);
     window.writeSamples(out);
     pending.write(out);
     mae.writeLast(out);
@@ -260,10 +328,15 @@ final class Teacher {
     mae.writeRows(out);
     ByteArrayOutputStream p = new ByteArrayOutputStream();
     DataOutputStream pd = new DataOutputStream(p);
-    predictor.writeState(pd);
+    if (training) {
+      lastFinished.writeTo(pd);
+    } else {
+      predictor.writeState(pd);
+    }
     pd.flush();
     Envelope.writeBytes(out, p.toByteArray());
     out.writeLong(failures);
+    out.writeBoolean(training || updateQueued);
   }
 
   /** Parses {@link #write}'s form (format {@code version}) without applying it; returns what applies it. */
@@ -298,6 +371,7 @@ final class Teacher {
     if (failed < 0) {
       throw new IOException("corrupt sampler state: negative failure count " + failed);
     }
+    boolean due = version >= 6 && in.readBoolean();
     return () -> {
       predictor.readState(new DataInputStream(new ByteArrayInputStream(predictorState)));
       window.copyFrom(win);
@@ -310,6 +384,11 @@ final class Teacher {
       waits = waitCount;
       failures = failed;
       inFlight = 0;
+      if (!due) {
+        updateQueued = false; // an update queued before the restore finds none due and does nothing
+      } else if (!updateQueued) {
+        schedule();
+      } // else: the update already queued trains on the restored samples
     };
   }
 

@@ -21,6 +21,12 @@ public interface FixedUtilityPredictor extends UtilityPredictor {
   @Override
   default void writeState(DataOutput out) {}
 
+  /** An empty snapshot: there is no state. */
+  @Override
+  default StateSnapshot stateSnapshot() {
+    return out -> {};
+  }
+
   /** Reads nothing: there is no state. */
   @Override
   default void readState(DataInput in) {}

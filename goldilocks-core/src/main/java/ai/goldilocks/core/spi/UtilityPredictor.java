@@ -1,8 +1,10 @@
 package ai.goldilocks.core.spi;
 
 import ai.goldilocks.core.QuestionPool;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataOutput;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import org.apiguardian.api.API;
 
@@ -16,8 +18,13 @@ import org.apiguardian.api.API;
  *   <li>{@link #predict} returns values in [0, 0.5] and is thread-safe; it may run concurrently
  *       with {@link #train} (implementations train on a private copy and publish new weights
  *       atomically), so selection never waits for training.
- *   <li>{@link #train} is never called concurrently with itself, {@link #writeState} or
- *       {@link #readState}: the owning sampler serialises these calls.
+ *   <li>{@link #train} is never called concurrently with itself, {@link #writeState},
+ *       {@link #stateSnapshot} or {@link #readState}: the owning sampler serialises these calls.
+ *       {@link #writeState} and {@link #stateSnapshot} may run concurrently with {@link #predict}
+ *       (both only read).
+ *   <li>Before an asynchronous update trains, the sampler takes a {@link #stateSnapshot}, so that
+ *       saving its state while the update trains writes the teacher as of the last finished update
+ *       and never waits for training.
  *   <li>Determinism: the same seed, the same calls in the same order give the same predictions.
  *   <li>{@link #readState} restores exactly what {@link #writeState} wrote; on malformed input it
  *       throws and leaves the predictor unchanged.
@@ -68,6 +75,29 @@ public interface UtilityPredictor extends AutoCloseable {
 
   /** Writes the complete state (weights, optimizer moments, RNG). */
   void writeState(DataOutput out) throws IOException;
+
+  /**
+   * The state as {@link #writeState} would write it now, frozen: the snapshot writes exactly those
+   * bytes later, also while {@link #train} runs on another thread. The default writes the state into
+   * a byte array now (a copy as large as the state, taken before each asynchronous update); a
+   * teacher that publishes immutable state returns a reference to it instead (as
+   * {@code FeaturePredictor} does).
+   */
+  default StateSnapshot stateSnapshot() throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream data = new DataOutputStream(bytes);
+    writeState(data);
+    data.flush();
+    byte[] state = bytes.toByteArray();
+    return out -> out.write(state);
+  }
+
+  /** A teacher's state frozen at one moment ({@link #stateSnapshot}), written later. */
+  @FunctionalInterface
+  interface StateSnapshot {
+    /** Writes the frozen state, in {@link #writeState}'s form. */
+    void writeTo(DataOutput out) throws IOException;
+  }
 
   /** Restores a state written by {@link #writeState}; all-or-nothing. */
   void readState(DataInput in) throws IOException;

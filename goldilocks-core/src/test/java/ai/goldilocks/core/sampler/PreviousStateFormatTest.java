@@ -22,15 +22,16 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * States written by format 4 (main at db76197, before typed configurations) still restore, and the
- * restored sampler picks exactly what the old code picked after saving them. The fixtures were made
- * by the old code: a sampler over the contract's pool of 120 questions, seed 3, ten rounds of eight
+ * States written by format 4 (main at db76197, before typed configurations) and format 5 (main at
+ * fed080c, before a due teacher update was stored; Goldilocks only) still restore, and the restored
+ * sampler picks exactly what the old code picked after saving them. The fixtures were made by the
+ * old code: a sampler over the contract's pool of 120 questions, seed 3, ten rounds of eight
  * picks with feedback, three more picks left outstanding, then the state; the {@code .next.txt}
  * file lists the six rounds of picks that followed ("id@predicted utility").
  */
 class PreviousStateFormatTest {
-  /** Reaches the contract's pool and rewards. */
-  private abstract static class Fixtures extends SamplerContract {
+  /** Reaches the contract's pool and rewards (for the other tests of this package too). */
+  abstract static class Fixtures extends SamplerContract {
     static QuestionPool contractPool(int n) {
       return pool(n);
     }
@@ -59,12 +60,13 @@ class PreviousStateFormatTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"goldilocks", "beta-thompson", "uniform"})
-  void aFormat4StateRestoresAndPicksWhatTheOldCodePicked(String kind) throws IOException {
-    byte[] state = resource("state-v4-" + kind + ".bin");
-    assertEquals(4, java.nio.ByteBuffer.wrap(state, 4, 4).getInt(), "the fixture is of format 4");
+  @ValueSource(strings = {"v4-goldilocks", "v4-beta-thompson", "v4-uniform", "v5-goldilocks"})
+  void aStateOfAnOlderFormatRestoresAndPicksWhatTheOldCodePicked(String fixture) throws IOException {
+    String kind = fixture.substring(3);
+    byte[] state = resource("state-" + fixture + ".bin");
+    assertEquals(fixture.charAt(1) - '0', java.nio.ByteBuffer.wrap(state, 4, 4).getInt(), "the fixture's format");
     List<String> expected = new ArrayList<>(Arrays.asList(
-        new String(resource("state-v4-" + kind + ".next.txt"), StandardCharsets.UTF_8).split("\n")));
+        new String(resource("state-" + fixture + ".next.txt"), StandardCharsets.UTF_8).split("\n")));
     String oldMetrics = expected.remove(expected.size() - 1);
     QuestionPool pool = Fixtures.contractPool(120);
     try (Sampler s = make(kind, pool)) {
@@ -94,13 +96,13 @@ class PreviousStateFormatTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {3, 6})
+  @ValueSource(ints = {3, 7})
   void versionsOutsideTheReadRangeAreRefusedNamingThem(int version) throws IOException {
     byte[] state = resource("state-v4-uniform.bin");
     java.nio.ByteBuffer.wrap(state, 4, 4).putInt(version);
     try (Sampler s = make("uniform", Fixtures.contractPool(120))) {
       IOException e = assertThrows(IOException.class, () -> s.restoreState(new ByteArrayInputStream(state)));
-      assertTrue(e.getMessage().contains("format version " + version) && e.getMessage().contains("4 to 5"), e.getMessage());
+      assertTrue(e.getMessage().contains("format version " + version) && e.getMessage().contains("4 to 6"), e.getMessage());
     }
   }
 }

@@ -116,6 +116,13 @@ public final class Nd4jMlpPredictor implements UtilityPredictor {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>All or nothing: the update works on copies of the weights, Adam's moments and step and the
+   * random stream, and keeps them only at a normal end with finite weights (otherwise
+   * {@link IllegalStateException}); a train that throws leaves the predictor as it was.
+   */
   @Override
   public void train(QuestionPool pool, TrainingExamples examples, int epochs) {
     int[] questions = examples.questions();
@@ -131,6 +138,8 @@ public final class Nd4jMlpPredictor implements UtilityPredictor {
     }
     byte[] table = TextFeatures.table(pool);
     Params w = published.dup();
+    Adam adam = new Adam(m.dup(), v.dup(), adamStep);
+    Rng rng = new Rng(this.rng.state());
     int[] order = Rng.identity(count);
     int[] idx = new int[batchSize];
     float[] yb = new float[batchSize];
@@ -156,21 +165,46 @@ public final class Nd4jMlpPredictor implements UtilityPredictor {
         INDArray da = dh.muli(a.gt(0).castTo(DataType.FLOAT));
         INDArray gw1 = da.transpose().mmul(x);
         INDArray gb1 = da.sum(0).reshape(1, hidden);
-        adam(w, new INDArray[] {gw1, gb1, gw2, gb2});
+        adam(w, new INDArray[] {gw1, gb1, gw2, gb2}, adam);
       }
     }
+    for (INDArray a : w.all()) {
+      for (float f : a.dup('c').data().asFloat()) {
+        if (!Float.isFinite(f)) {
+          throw new IllegalStateException("the nd4j-mlp update diverged (a weight became " + f + "); the predictor keeps "
+              + "its state from before this train");
+        }
+      }
+    }
+    m = adam.m;
+    v = adam.v;
+    adamStep = adam.step;
+    this.rng.setState(rng.state());
     published = w;
   }
 
-  private void adam(Params w, INDArray[] grads) {
-    adamStep++;
+  /** Adam's moments and step count for one train (copies, kept only if the train ends normally). */
+  private static final class Adam {
+    final Params m;
+    final Params v;
+    long step;
+
+    Adam(Params m, Params v, long step) {
+      this.m = m;
+      this.v = v;
+      this.step = step;
+    }
+  }
+
+  private void adam(Params w, INDArray[] grads, Adam adam) {
+    long adamStep = ++adam.step;
     double b1 = 0.9;
     double b2 = 0.999;
     double c1 = 1 - Math.pow(b1, adamStep);
     double c2 = 1 - Math.pow(b2, adamStep);
     INDArray[] ws = w.all();
-    INDArray[] ms = m.all();
-    INDArray[] vs = v.all();
+    INDArray[] ms = adam.m.all();
+    INDArray[] vs = adam.v.all();
     for (int i = 0; i < ws.length; i++) {
       ms[i].muli(b1).addi(grads[i].mul(1 - b1));
       vs[i].muli(b2).addi(grads[i].mul(grads[i]).muli(1 - b2));

@@ -88,4 +88,26 @@ class Nd4jMlpPredictorTest {
       assertEquals(pb[i], pa[i], 0.0);
     }
   }
+
+  private static byte[] state(Nd4jMlpPredictor p) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    p.writeState(new DataOutputStream(b));
+    return b.toByteArray();
+  }
+
+  @Test
+  void aDivergingTrainIsRefusedAndLeavesWeightsMomentsStepAndRandomStreamAsTheyWere() throws IOException {
+    double[] truth = new double[200];
+    QuestionPool pool = pool(200, truth, 6);
+    // a learning rate this large makes the float weights overflow within a few steps
+    Nd4jMlpPredictor p = Nd4jMlpPredictor.builder().seed(2).learningRate(1e37).batchSize(8).build();
+    int[] idx = new int[200];
+    for (int i = 0; i < 200; i++) {
+      idx[i] = i;
+    }
+    byte[] before = state(p);
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> p.train(pool, idx, truth, 200, 3));
+    assertTrue(e.getMessage().contains("diverged"), e.getMessage());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(before, state(p));
+  }
 }
