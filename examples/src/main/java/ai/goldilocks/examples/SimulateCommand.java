@@ -35,7 +35,8 @@ final class SimulateCommand implements Callable<Integer> {
       + "goldilocks-async (asynchronous updates, lag unbounded), goldilocks-async-bounded (asynchronous, default lag bound), "
       + "goldilocks-arithmetic (opt-in arithmetic features), ablation-no-sparse-text, goldilocks-djl-w1024 and "
       + "goldilocks-w1024 (the DJL transformer teacher and the default teacher under the benchmark's sampler settings), "
-      + "goldilocks-paper, ablation-utility-head, ablation-no-recency, ablation-no-recent-offset, ablation-no-memory, ablation-uniform-exploration.",
+      + "goldilocks-paper, ablation-utility-head, ablation-no-recency, ablation-no-recent-offset, ablation-no-digit-pairs, ablation-no-memory, "
+      + "ablation-uniform-exploration.",
       defaultValue = "goldilocks,uniform,dynamic-filter,beta-thompson,oracle")
   List<String> samplers;
 
@@ -268,6 +269,8 @@ final class SimulateCommand implements Callable<Integer> {
     sim.register("ablation-no-recency", c -> ablation(c, FeaturePredictor.builder().seed(c.seed()).halfLife(flat),
         GoldilocksSampler.Exploration.PROPORTIONAL));
     sim.register("ablation-no-recent-offset", c -> ablation(c, FeaturePredictor.builder().seed(c.seed()).recentHalfLife(0),
+        GoldilocksSampler.Exploration.PROPORTIONAL));
+    sim.register("ablation-no-digit-pairs", c -> ablation(c, FeaturePredictor.builder().seed(c.seed()).digitPairs(false),
         GoldilocksSampler.Exploration.PROPORTIONAL));
     sim.register("ablation-no-memory", c -> ablation(c, FeaturePredictor.builder().seed(c.seed()).memory(false),
         GoldilocksSampler.Exploration.PROPORTIONAL));

@@ -44,7 +44,10 @@ import org.apiguardian.api.API;
  * default, <b>sparse text</b>: a linear part over each question's least frequent words and their
  * crosses with its level, so that a topic word or a rare word gets a weight of its own, and memory
  * shared by questions that state the same numbers (a cluster effect, then a per-question deviation
- * from it), so that a rewording never seen inherits what its cluster did.
+ * from it), so that a rewording never seen inherits what its cluster did; and <b>digit pairs</b>
+ * ({@link Builder#digitPairs}), the digits that stand in the same place in the question's two
+ * longest numbers, with a weight each, so that the teacher can learn where an addition carries
+ * without being told what carrying is.
  *
  * <p>Training works on a private copy of the weights and publishes the result with one volatile
  * write, so {@link #predict} (any thread) never waits and never sees half-updated weights.
@@ -52,8 +55,9 @@ import org.apiguardian.api.API;
 @API(status = API.Status.EXPERIMENTAL, since = "0.1.0")
 public final class FeaturePredictor implements UtilityPredictor {
   private static final int D = TextFeatures.DIM;
-  private static final int STATE_VERSION = 4;
+  private static final int STATE_VERSION = 5;
   private static final int SLOTS = SparseText.SLOTS;
+  private static final int PAIRS = SparseText.PAIRS;
   /** Prior precision of the recent offset: N(0, 1) on the logit. */
   private static final double RECENT_PRIOR = 1;
 
@@ -64,8 +68,9 @@ public final class FeaturePredictor implements UtilityPredictor {
    * fails part-way leaves the predictor exactly as it was, and {@link #writeState} may read it
    * while a train runs.
    */
-  private record Published(double[] w, float[] sparse, QuestionEffects effects, QuestionEffects clusterEffects,
-      boolean graded, double now, Adam adam, SparseLinear sparseOpt, long rngState) {
+  private record Published(double[] w, float[] sparse, float[] pairs, QuestionEffects effects,
+      QuestionEffects clusterEffects, boolean graded, double now, Adam adam, SparseLinear sparseOpt, SparseLinear pairOpt,
+      long rngState) {
   }
 
   private final Mlp net;
@@ -77,6 +82,7 @@ public final class FeaturePredictor implements UtilityPredictor {
   private final double priorPrecision;
   private final FeatureSet features;
   private final boolean sparseText;
+  private final boolean digitPairs;
   private volatile Published published;
   private final ThreadLocal<Scratch> scratch;
   private final AtomicReference<TrainBuffers> spareBuffers = new AtomicReference<>();
@@ -94,11 +100,13 @@ public final class FeaturePredictor implements UtilityPredictor {
     this.priorPrecision = Double.isNaN(b.priorStd) ? Double.NaN : 1.0 / (b.priorStd * b.priorStd);
     this.features = b.features;
     this.sparseText = b.sparseText;
+    this.digitPairs = b.sparseText && b.digitPairs;
     Rng rng = new Rng(training.seed());
     double[] w = net.init(rng);
-    this.published = new Published(w, new float[sparseText ? SparseLinear.BUCKETS : 0], QuestionEffects.EMPTY,
-        QuestionEffects.EMPTY, false, 0, new Adam(net.size, training.learningRate()),
-        sparseText ? new SparseLinear(training.learningRate()) : null, rng.state());
+    this.published = new Published(w, new float[sparseText ? SparseLinear.BUCKETS : 0],
+        digitPairs ? new float[SparseText.PAIR_VALUES] : null, QuestionEffects.EMPTY, QuestionEffects.EMPTY, false, 0,
+        new Adam(net.size, training.learningRate()), sparseText ? new SparseLinear(training.learningRate()) : null,
+        digitPairs ? new SparseLinear(SparseText.PAIR_VALUES, training.learningRate(), true) : null, rng.state());
     this.scratch = ThreadLocal.withInitial(() -> new Scratch(hidden));
   }
 
@@ -155,12 +163,21 @@ public final class FeaturePredictor implements UtilityPredictor {
         if (sparse != null) {
           System.arraycopy(sparse.ids, q * SLOTS, s.ids, j * SLOTS, SLOTS);
           s.cluster[j] = sparse.cluster[q];
+          if (pub.pairs != null) {
+            System.arraycopy(sparse.pairs, q * PAIRS, s.pairs, j * PAIRS, PAIRS);
+          }
         }
       }
       for (int j = 0; j < n; j++) {
         int q = candidates[from + j];
         Mlp.load(s.rows, j, x);
-        double z = net.forward(pub.w, x, h) + (sparse == null ? 0 : SparseLinear.sum(pub.sparse, s.ids, j * SLOTS));
+        double z = net.forward(pub.w, x, h);
+        if (sparse != null) {
+          z += SparseLinear.sum(pub.sparse, s.ids, j * SLOTS, SLOTS);
+          if (pub.pairs != null) {
+            z += SparseLinear.sum(pub.pairs, s.pairs, j * PAIRS, PAIRS);
+          }
+        }
         if (target == TeacherTarget.UTILITY) {
           out[from + j] = 0.5 * MemoryFit.sigmoid(z);
         } else {
@@ -191,6 +208,7 @@ public final class FeaturePredictor implements UtilityPredictor {
     static final int BLOCK = 16;
     final byte[] rows = new byte[BLOCK * D];
     final char[] ids = new char[BLOCK * SLOTS];
+    final char[] pairs = new char[BLOCK * PAIRS];
     final int[] cluster = new int[BLOCK];
     final double[] x = new double[D];
     final double[] h;
@@ -264,35 +282,42 @@ public final class FeaturePredictor implements UtilityPredictor {
     // the previous update's buffers when no other update holds them
     TrainBuffers buf = spareBuffers.getAndSet(null);
     if (buf == null) {
-      buf = new TrainBuffers(net.size, sparse != null, training.batchSize());
+      buf = new TrainBuffers(net.size, sparse != null, digitPairs, training.batchSize());
     }
     byte[] rows = buf.rows(count);
     char[] ids = sparse == null ? null : buf.ids(count);
+    char[] pairs = digitPairs ? buf.pairs(count) : null;
     for (int i = 0; i < count; i++) {
       int q = ex.question(i);
       System.arraycopy(table, q * D, rows, i * D, D);
       if (ids != null) {
         System.arraycopy(sparse.ids, q * SLOTS, ids, i * SLOTS, SLOTS);
       }
+      if (pairs != null) {
+        System.arraycopy(sparse.pairs, q * PAIRS, pairs, i * PAIRS, PAIRS);
+      }
     }
     double[] w = pub.w.clone();
     float[] sw = pub.sparse.clone();
+    float[] pw = pub.pairs == null ? null : pub.pairs.clone();
     Adam adam = pub.adam.copy();
     SparseLinear sparseOpt = pub.sparseOpt == null ? null : pub.sparseOpt.copy();
+    SparseLinear pairOpt = pub.pairOpt == null ? null : pub.pairOpt.copy();
     Rng rng = new Rng(pub.rngState);
     int[] order = Rng.identity(count);
+    Parts parts = new Parts(ids, pairs, w, sw, pw, adam, sparseOpt, pairOpt);
     for (int e = 0; e < epochs; e++) {
       rng.shuffle(order);
-      epoch(ex, weight, rows, ids, w, sw, graded, order, buf, adam, sparseOpt);
+      epoch(ex, weight, rows, parts, graded, order, buf);
       afterEpoch.accept(e);
     }
     spareBuffers.set(buf); // the epochs ended normally: the sparse gradient is all zeros again
-    requireFinite(w, sw);
+    requireFinite(w, sw, pw);
     double now = 0;
     QuestionEffects[] effects = {QuestionEffects.EMPTY, QuestionEffects.EMPTY};
     boolean recent = recentHalfLife > 0;
     if (memory || recent) {
-      double[] z = logits(rows, ids, w, sw, count);
+      double[] z = logits(rows, parts, count);
       if (recent) {
         now = MemoryFit.recentOffset(ex, z, recentHalfLife, RECENT_PRIOR);
         for (int i = 0; i < count; i++) {
@@ -307,11 +332,11 @@ public final class FeaturePredictor implements UtilityPredictor {
       throw new IllegalStateException("the teacher's update diverged (recent offset " + now + "); the predictor keeps "
           + "its state from before this train");
     }
-    published = new Published(w, sw, effects[0], effects[1], graded, now, adam, sparseOpt, rng.state());
+    published = new Published(w, sw, pw, effects[0], effects[1], graded, now, adam, sparseOpt, pairOpt, rng.state());
   }
 
   /** Throws, naming the first, if a weight is not finite (a diverged update must not be published). */
-  private static void requireFinite(double[] w, float[] sw) {
+  private static void requireFinite(double[] w, float[] sw, float[] pw) {
     for (int i = 0; i < w.length; i++) {
       if (!Double.isFinite(w[i])) {
         throw new IllegalStateException("the teacher's update diverged (weight " + i + " = " + w[i] + "); the predictor "
@@ -324,24 +349,42 @@ public final class FeaturePredictor implements UtilityPredictor {
             + "predictor keeps its state from before this train");
       }
     }
+    for (int i = 0; pw != null && i < pw.length; i++) {
+      if (!Float.isFinite(pw[i])) {
+        throw new IllegalStateException("the teacher's update diverged (digit pair weight " + i + " = " + pw[i] + "); the "
+            + "predictor keeps its state from before this train");
+      }
+    }
   }
 
   /**
-   * One update's working arrays, kept for the next: the gathered rows and ids of the window, the
-   * dense gradient, and the sparse gradient (all zeros between minibatches: each step clears what it
-   * touched) with its list of touched ids.
+   * One update's working arrays, kept for the next: the gathered rows, ids and digit pairs of the
+   * window, the dense gradient, and the sparse and pair gradients (all zeros between minibatches:
+   * each step clears what it touched) with their lists of touched ids.
    */
   private static final class TrainBuffers {
     private byte[] rows = new byte[0];
     private char[] ids = new char[0];
+    private char[] pairs = new char[0];
     final double[] grad;
     final float[] sgrad;
     final int[] touched;
+    final float[] pgrad;
+    final int[] ptouched;
 
-    TrainBuffers(int size, boolean sparse, int batchSize) {
+    TrainBuffers(int size, boolean sparse, boolean digitPairs, int batchSize) {
       grad = new double[size];
       sgrad = new float[sparse ? SparseLinear.BUCKETS : 0];
       touched = new int[sparse ? batchSize * SLOTS : 0];
+      pgrad = new float[digitPairs ? SparseText.PAIR_VALUES : 0];
+      ptouched = new int[digitPairs ? SparseText.PAIR_VALUES : 0];
+    }
+
+    char[] pairs(int count) {
+      if (pairs.length < count * PAIRS) {
+        pairs = new char[count * PAIRS];
+      }
+      return pairs;
     }
 
     byte[] rows(int count) {
@@ -359,24 +402,36 @@ public final class FeaturePredictor implements UtilityPredictor {
     }
   }
 
-  /** One pass over the window in minibatches in the given order, updating w and sw in place. */
-  private void epoch(TrainingExamples ex, double[] weight, byte[] rows, char[] ids, double[] w, float[] sw, boolean graded,
-      int[] order, TrainBuffers buf, Adam adam, SparseLinear sparseOpt) {
+  /**
+   * What an update trains, on its own copies: the window's gathered sparse ids and digit pairs
+   * (null without them), the dense, sparse and pair weights and their optimizers.
+   */
+  private record Parts(char[] ids, char[] pairs, double[] w, float[] sw, float[] pw, Adam adam, SparseLinear sparseOpt,
+      SparseLinear pairOpt) {
+  }
+
+  /** One pass over the window in minibatches in the given order, updating the parts in place. */
+  private void epoch(TrainingExamples ex, double[] weight, byte[] rows, Parts parts, boolean graded, int[] order,
+      TrainBuffers buf) {
     int count = ex.size();
     int batchSize = training.batchSize();
+    double[] w = parts.w;
     double[] grad = buf.grad;
     float[] sgrad = buf.sgrad;
     int[] touched = buf.touched;
+    float[] pgrad = buf.pgrad;
+    int[] ptouched = buf.ptouched;
     double[] x = new double[D];
     double[] h = new double[hidden];
     for (int start = 0; start < count; start += batchSize) {
       int end = Math.min(count, start + batchSize);
       Arrays.fill(grad, 0);
       int nTouched = 0;
+      int pTouched = 0;
       for (int s = start; s < end; s++) {
         int i = order[s];
         Mlp.load(rows, i, x);
-        double z = net.forward(w, x, h) + (ids == null ? 0 : SparseLinear.sum(sw, ids, i * SLOTS));
+        double z = textLogit(parts, i, x, h);
         double dz;
         double ds = 0;
         if (target == TeacherTarget.UTILITY) {
@@ -396,26 +451,44 @@ public final class FeaturePredictor implements UtilityPredictor {
         double scale = weight[i] / (end - start);
         dz *= scale;
         ds *= scale;
-        if (ids != null) {
-          nTouched = SparseLinear.accumulate(sgrad, ids, i * SLOTS, dz, touched, nTouched);
+        if (parts.ids != null) {
+          nTouched = SparseLinear.accumulate(sgrad, parts.ids, i * SLOTS, SLOTS, dz, touched, nTouched);
+        }
+        if (parts.pairs != null) {
+          pTouched = SparseLinear.accumulate(pgrad, parts.pairs, i * PAIRS, PAIRS, dz, ptouched, pTouched);
         }
         net.backward(w, grad, x, h, dz, ds);
       }
-      adam.step(w, grad);
-      if (sparseOpt != null) {
-        sparseOpt.step(sw, sgrad, touched, nTouched);
+      parts.adam.step(w, grad);
+      if (parts.sparseOpt != null) {
+        parts.sparseOpt.step(parts.sw, sgrad, touched, nTouched);
+      }
+      if (parts.pairOpt != null) {
+        parts.pairOpt.step(parts.pw, pgrad, ptouched, pTouched);
       }
     }
   }
 
-  /** The text's logits (dense and sparse parts) of the window's examples. */
-  private double[] logits(byte[] rows, char[] ids, double[] w, float[] sw, int count) {
+  /** The text's logits (dense, sparse and pair parts) of the window's examples. */
+  private double[] logits(byte[] rows, Parts parts, int count) {
     double[] x = new double[D];
     double[] h = new double[hidden];
     double[] z = new double[count];
     for (int i = 0; i < count; i++) {
       Mlp.load(rows, i, x);
-      z[i] = net.forward(w, x, h) + (ids == null ? 0 : SparseLinear.sum(sw, ids, i * SLOTS));
+      z[i] = textLogit(parts, i, x, h);
+    }
+    return z;
+  }
+
+  /** Example i's text logit, its row already loaded in x (h: the hidden layer, written). */
+  private double textLogit(Parts parts, int i, double[] x, double[] h) {
+    double z = net.forward(parts.w, x, h);
+    if (parts.ids != null) {
+      z += SparseLinear.sum(parts.sw, parts.ids, i * SLOTS, SLOTS);
+    }
+    if (parts.pairs != null) {
+      z += SparseLinear.sum(parts.pw, parts.pairs, i * PAIRS, PAIRS);
     }
     return z;
   }
@@ -495,12 +568,19 @@ public final class FeaturePredictor implements UtilityPredictor {
     pub.effects.write(out);
     pub.clusterEffects.write(out);
     out.writeDouble(pub.now);
+    out.writeBoolean(digitPairs);
+    if (digitPairs) {
+      for (int v = 1; v < pub.pairs.length; v++) {
+        out.writeFloat(pub.pairs[v]);
+        out.writeFloat(pub.pairOpt.meanSquare[v]);
+      }
+    }
   }
 
   @Override
   public void readState(DataInput in) throws IOException {
     int version = in.readInt();
-    if (version != STATE_VERSION && version != 3) {
+    if (version < 3 || version > STATE_VERSION) {
       throw new IOException("unsupported features-mlp state version " + version + " (this predictor reads " + STATE_VERSION + ")");
     }
     int h = in.readInt();
@@ -548,6 +628,24 @@ public final class FeaturePredictor implements UtilityPredictor {
     if (!Double.isFinite(now)) {
       throw new IOException("corrupt features-mlp state: recent offset " + now);
     }
+    // versions 3 and 4 had no digit pairs: their weights start at 0
+    boolean dp = version >= 5 ? in.readBoolean() : digitPairs;
+    if (dp != digitPairs) {
+      throw new IOException("features-mlp state was trained " + (dp ? "with" : "without") + " digit pairs, this predictor "
+          + (digitPairs ? "reads them" : "does not read them"));
+    }
+    float[] pw = digitPairs ? new float[SparseText.PAIR_VALUES] : null;
+    SparseLinear pairOpt = digitPairs ? new SparseLinear(SparseText.PAIR_VALUES, training.learningRate(), true) : null;
+    if (digitPairs && version >= 5) {
+      for (int v = 1; v < pw.length; v++) {
+        pw[v] = in.readFloat();
+        pairOpt.meanSquare[v] = in.readFloat();
+        if (!Float.isFinite(pw[v]) || !(pairOpt.meanSquare[v] >= 0) || !Float.isFinite(pairOpt.meanSquare[v])) {
+          throw new IOException("corrupt features-mlp state: digit pair weight " + v + " = (" + pw[v] + ", "
+              + pairOpt.meanSquare[v] + ")");
+        }
+      }
+    }
     Adam adam = new Adam(n, training.learningRate());
     adam.step = step;
     System.arraycopy(mm, 0, adam.m, 0, n);
@@ -557,13 +655,13 @@ public final class FeaturePredictor implements UtilityPredictor {
       sparseOpt = new SparseLinear(training.learningRate());
       System.arraycopy(ms, 0, sparseOpt.meanSquare, 0, ms.length);
     }
-    published = new Published(w, sw, effects, clusterEffects, graded, now, adam, sparseOpt, rngState);
+    published = new Published(w, sw, pw, effects, clusterEffects, graded, now, adam, sparseOpt, pairOpt, rngState);
   }
 
   @Override
   public String toString() {
     return "FeaturePredictor[target=" + target + ", hidden=" + hidden + ", lr=" + training.learningRate() + ", batch="
-        + training.batchSize() + ", halfLife=" + training.halfLife() + ", memory=" + memory + ", recentHalfLife=" + recentHalfLife + ", features=" + features + ", sparseText=" + sparseText + "]";
+        + training.batchSize() + ", halfLife=" + training.halfLife() + ", memory=" + memory + ", recentHalfLife=" + recentHalfLife + ", features=" + features + ", sparseText=" + sparseText + ", digitPairs=" + digitPairs + "]";
   }
 
   /**
@@ -578,6 +676,7 @@ public final class FeaturePredictor implements UtilityPredictor {
     private double priorStd = Double.NaN;
     private FeatureSet features = FeatureSet.GENERAL;
     private boolean sparseText = true;
+    private boolean digitPairs = true;
 
     private Builder() {}
 
@@ -603,6 +702,20 @@ public final class FeaturePredictor implements UtilityPredictor {
      */
     public Builder sparseText(boolean on) {
       this.sparseText = on;
+      return this;
+    }
+
+    /**
+     * Digit pairs (default on; part of sparse text, off without it): the digits that stand in the
+     * same place in a question's two longest numbers (aligned at their last digits), each with the
+     * operator between the numbers, as up to 8 ids of a linear part of their own (501 weights,
+     * 16 bytes per question), trained by Adagrad: steps shrink as evidence accumulates, since
+     * these describe the text's structure rather than a skill that moves. Nothing here knows
+     * arithmetic: the teacher learns from the student's outcomes which pairs make a question
+     * harder (in an addition, those that carry). Text with fewer than two numbers has none.
+     */
+    public Builder digitPairs(boolean on) {
+      this.digitPairs = on;
       return this;
     }
 

@@ -1,47 +1,56 @@
 package ai.goldilocks.core.predictor;
 
 /**
- * The linear part over {@link SparseText}'s word and cross ids: one weight per bucket, trained by
- * RMSProp on the weights a minibatch touched (a running mean square per weight, decay 0.99) with a
- * little L2. Holds the optimizer's state; the weights themselves are passed in.
+ * A linear part over ids (one weight per id; id 0 = an empty slot, weight 0), trained on the
+ * weights a minibatch touched with a little L2, by one of two per-weight step sizes: RMSProp (a
+ * running mean square of the gradient, decay 0.99; for {@link SparseText}'s word and cross ids,
+ * whose weights must follow a student whose skills per topic move) or Adagrad (the sum of the
+ * squared gradients, so steps shrink as evidence accumulates; for its digit pairs, which describe
+ * the text's structure). Holds the optimizer's state; the weights themselves are passed in.
  */
 final class SparseLinear {
   static final int BUCKETS = SparseText.BUCKETS;
-  static final int SLOTS = SparseText.SLOTS;
   private static final double DECAY = 0.99;
   private static final double L2 = 1e-4;
 
-  /** Running mean square of each bucket's gradient. */
+  /** Running mean square (RMSProp) or sum of squares (Adagrad) of each weight's gradient. */
   final float[] meanSquare;
   private final double learningRate;
+  private final boolean adagrad;
 
+  /** An RMSProp part over {@link #BUCKETS} ids. */
   SparseLinear(double learningRate) {
-    this.meanSquare = new float[BUCKETS];
+    this(BUCKETS, learningRate, false);
+  }
+
+  SparseLinear(int size, double learningRate, boolean adagrad) {
+    this.meanSquare = new float[size];
     this.learningRate = learningRate;
+    this.adagrad = adagrad;
   }
 
   /** A copy with the same mean squares. */
   SparseLinear copy() {
-    SparseLinear s = new SparseLinear(learningRate);
+    SparseLinear s = new SparseLinear(meanSquare.length, learningRate, adagrad);
     System.arraycopy(meanSquare, 0, s.meanSquare, 0, meanSquare.length);
     return s;
   }
 
-  /** The contribution to a logit: the weights of ids[base .. base + SLOTS). */
-  static double sum(float[] weights, char[] ids, int base) {
+  /** The contribution to a logit: the weights of ids[base .. base + slots). */
+  static double sum(float[] weights, char[] ids, int base, int slots) {
     double z = 0;
-    for (int s = 0; s < SLOTS; s++) {
-      z += weights[ids[base + s]]; // bucket 0 (empty) keeps weight 0
+    for (int s = 0; s < slots; s++) {
+      z += weights[ids[base + s]]; // id 0 (empty) keeps weight 0
     }
     return z;
   }
 
   /**
-   * Adds dz to the gradient of each id of ids[base .. base + SLOTS), listing newly touched ids in
+   * Adds dz to the gradient of each id of ids[base .. base + slots), listing newly touched ids in
    * {@code touched}; returns the new count of touched ids.
    */
-  static int accumulate(float[] grad, char[] ids, int base, double dz, int[] touched, int nTouched) {
-    for (int sl = 0; sl < SLOTS; sl++) {
+  static int accumulate(float[] grad, char[] ids, int base, int slots, double dz, int[] touched, int nTouched) {
+    for (int sl = 0; sl < slots; sl++) {
       int id = ids[base + sl];
       if (id != 0) {
         if (grad[id] == 0) {
@@ -61,7 +70,7 @@ final class SparseLinear {
     for (int k = 0; k < n; k++) {
       int id = touched[k];
       double gi = grad[id];
-      double ms = DECAY * meanSquare[id] + (1 - DECAY) * gi * gi;
+      double ms = adagrad ? meanSquare[id] + gi * gi : DECAY * meanSquare[id] + (1 - DECAY) * gi * gi;
       meanSquare[id] = (float) ms;
       weights[id] = (float) (weights[id] - learningRate * (gi / (Math.sqrt(ms) + 1e-8) + L2 * weights[id]));
       grad[id] = 0;

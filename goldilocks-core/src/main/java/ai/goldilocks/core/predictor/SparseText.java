@@ -23,6 +23,14 @@ import java.util.stream.IntStream;
  * ways. A question with no such numbers is a cluster of its own. The cluster is the smallest pool
  * index among its members, 4 bytes per question.
  *
+ * <p><b>Digit pairs.</b> The digits that stand in the same place in the two longest numbers of
+ * the text (kept in the order they appear, aligned at their last digits, up to {@value #PAIRS}
+ * places from the right), each with the operator that stands between the two numbers: the value
+ * 1 + op x 100 + 10 x first digit + second digit, op 0 (none or another), 1 (+), 2 (-),
+ * 3 (* or x), 4 (/ or division sign); 0 = empty. Nothing here knows what an operator does:
+ * the teacher learns from the student's outcomes which pairs make a question harder ({@link SparseLinear}).
+ * Stored as {@value #PAIRS} 16-bit values per question.
+ *
  * <p>Computed once per pool, in parallel, and cached.
  */
 final class SparseText {
@@ -30,16 +38,22 @@ final class SparseText {
   static final int WORDS = 9;
   static final int CROSSES = 3;
   static final int SLOTS = WORDS + CROSSES;
+  static final int PAIRS = 8;
+  /** Distinct digit-pair values, 0 (empty) included. */
+  static final int PAIR_VALUES = 501;
   private static final Map<QuestionPool, SparseText> CACHE = Collections.synchronizedMap(new WeakHashMap<>());
 
   /** {@code ids[i * SLOTS + s]}: bucket of slot s of question i, 0 = empty. */
   final char[] ids;
   /** Cluster of question i (a pool index). */
   final int[] cluster;
+  /** {@code pairs[i * PAIRS + k]}: digit pair k places from the right, 0 = empty. */
+  final char[] pairs;
 
-  private SparseText(char[] ids, int[] cluster) {
+  private SparseText(char[] ids, int[] cluster, char[] pairs) {
     this.ids = ids;
     this.cluster = cluster;
+    this.pairs = pairs;
   }
 
   static SparseText of(QuestionPool pool) {
@@ -135,6 +149,70 @@ final class SparseText {
     return 0;
   }
 
+  /** The operator code of the first operator in text[from, to): see the class comment. */
+  private static int operator(String text, int from, int to) {
+    for (int i = from; i < to; i++) {
+      switch (text.charAt(i)) {
+        case '+' -> {
+          return 1;
+        }
+        case '-', '\u2212' -> {
+          return 2;
+        }
+        case '*', '\u00d7' -> {
+          return 3;
+        }
+        case '/', '\u00f7' -> {
+          return 4;
+        }
+        default -> { }
+      }
+    }
+    return 0;
+  }
+
+  /** Writes the text's digit pairs into out[at .. at + PAIRS) (see the class comment). */
+  static void pairs(String text, char[] out, int at) {
+    int aStart = -1;
+    int aLen = 0;
+    int bStart = -1;
+    int bLen = 0;
+    int run = 0;
+    int len = text.length();
+    for (int i = 0; i <= len; i++) {
+      char ch = i < len ? text.charAt(i) : ' ';
+      if (ch >= '0' && ch <= '9') {
+        run++;
+      } else if (run > 0) {
+        if (run > aLen) {
+          bStart = aStart;
+          bLen = aLen;
+          aStart = i - run;
+          aLen = run;
+        } else if (run > bLen) {
+          bStart = i - run;
+          bLen = run;
+        }
+        run = 0;
+      }
+    }
+    if (bLen == 0) {
+      return;
+    }
+    boolean aFirst = aStart < bStart;
+    int firstStart = aFirst ? aStart : bStart;
+    int firstLen = aFirst ? aLen : bLen;
+    int secondStart = aFirst ? bStart : aStart;
+    int secondLen = aFirst ? bLen : aLen;
+    int op = operator(text, firstStart + firstLen, secondStart);
+    int places = Math.min(PAIRS, Math.min(firstLen, secondLen));
+    for (int k = 1; k <= places; k++) {
+      int x = text.charAt(firstStart + firstLen - k) - '0';
+      int y = text.charAt(secondStart + secondLen - k) - '0';
+      out[at + k - 1] = (char) (1 + op * 100 + 10 * x + y);
+    }
+  }
+
   private static SparseText compute(QuestionPool pool) {
     int n = pool.size();
     int[] df = new int[BUCKETS];
@@ -154,6 +232,7 @@ final class SparseText {
     }
     int common = Math.max(2, n / 200);
     char[] ids = new char[Math.multiplyExact(n, SLOTS)];
+    char[] pairs = new char[Math.multiplyExact(n, PAIRS)];
     IntStream.range(0, n).parallel().forEach(i -> {
       int[] w = perQuestion[i];
       // least frequent first; ties keep the order of appearance (stable on the packed key)
@@ -174,6 +253,7 @@ final class SparseText {
           ids[base + WORDS + c++] = (char) bucket(word * 0x01000193 + levels[i] * 0x5BD1E995 + 0x27D4EB2F);
         }
       }
+      pairs(pool.text(i), pairs, i * PAIRS);
       perQuestion[i] = null;
     });
     // clusters: the distinct keys sorted; per key the smallest index that has it
@@ -193,6 +273,6 @@ final class SparseText {
         cluster[i] = first[Arrays.binarySearch(sorted, keys[i])];
       }
     }
-    return new SparseText(ids, cluster);
+    return new SparseText(ids, cluster, pairs);
   }
 }

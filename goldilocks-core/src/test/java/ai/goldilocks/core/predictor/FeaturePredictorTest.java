@@ -252,6 +252,57 @@ class FeaturePredictorTest {
     assertTrue(a[9] > b[9] && a[10] > b[10], "brackets and nesting depth");
   }
 
+  @Test
+  void digitPairsLearnWhichColumnsMakeAnAdditionHarder() {
+    // four-digit additions whose success rate falls with the number of carrying columns: the
+    // dense features and words see the same shape for every question, only the digit pairs differ
+    Rng rng = new Rng(8);
+    int n = 6000;
+    List<Question> qs = new ArrayList<>();
+    double[] p = new double[n];
+    double[] truth = new double[n];
+    for (int i = 0; i < n; i++) {
+      int a = 1000 + rng.nextInt(9000);
+      int b = 1000 + rng.nextInt(9000);
+      int carries = 0;
+      for (int x = a, y = b, c = 0; x > 0; x /= 10, y /= 10) {
+        c = x % 10 + y % 10 + c >= 10 ? 1 : 0;
+        carries += c;
+      }
+      qs.add(new Question("q" + i, "Compute " + a + "+" + b + "."));
+      p[i] = 1 / (1 + Math.exp(-(2.0 - 1.3 * carries)));
+      truth[i] = utility(p[i]);
+    }
+    QuestionPool pool = QuestionPool.of(qs);
+    int[] test = new int[1500];
+    for (int i = 0; i < 1500; i++) {
+      test[i] = 4500 + i;
+    }
+    TrainingExamples groups = rollouts(p, 4500, new Rng(6));
+    FeaturePredictor pairs = FeaturePredictor.builder().seed(3).build();
+    FeaturePredictor without = FeaturePredictor.builder().seed(3).digitPairs(false).build();
+    for (int update = 0; update < 12; update++) { // as a sampler's updates do, on one window
+      pairs.train(pool, groups, 3);
+      without.train(pool, groups, 3);
+    }
+    double withPairs = mae(pairs, pool, test, truth);
+    double noPairs = mae(without, pool, test, truth);
+    assertTrue(withPairs < 0.8 * noPairs, "MAE on unseen additions: digit pairs " + withPairs + ", without " + noPairs);
+  }
+
+  @Test
+  void aStateWithDigitPairsIsRefusedByATeacherWithoutThemNamingThem() throws Exception {
+    Data d = additions(200, 5);
+    FeaturePredictor with = FeaturePredictor.builder().seed(1).build();
+    with.train(d.pool, rollouts(d.p, 200, new Rng(2)), 2);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    with.writeState(new java.io.DataOutputStream(bytes));
+    FeaturePredictor without = FeaturePredictor.builder().seed(1).digitPairs(false).build();
+    java.io.IOException e = assertThrows(java.io.IOException.class, () -> without.readState(
+        new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))));
+    assertTrue(e.getMessage().contains("digit pairs"), e.getMessage());
+  }
+
   /** Questions "Compute a+b. Mind the w." whose success rate is set by a rare word w's hidden weight. */
   private static Data rareWords(int n, int words, long seed) {
     Rng rng = new Rng(seed);

@@ -62,4 +62,36 @@ class SparseTextProperties {
       assertTrue(words <= distinct && words >= Math.min(SparseText.WORDS, distinct) - 1, pool.text(i) + ": " + words + " of " + distinct);
     }
   }
+
+  @Property(tries = 200)
+  void digitPairsAreTheDigitsInTheSamePlaceOfTheTwoLongestNumbersWithTheOperatorBetween(
+      @ForAll @IntRange(min = 0, max = 999_999_999) int a, @ForAll @IntRange(min = 0, max = 999_999_999) int b,
+      @ForAll @IntRange(min = 0, max = 4) int op, @ForAll @IntRange(min = 0, max = 9) int small) {
+    String[] ops = {" and ", " + ", " - ", " * ", " / "};
+    String sa = Integer.toString(a);
+    String sb = Integer.toString(b);
+    // a one-digit number after them is never one of the two longest unless a or b is as short
+    String text = "Take " + sa + ops[op] + sb + ", then " + small + ".";
+    char[] out = new char[SparseText.PAIRS];
+    SparseText.pairs(text, out, 0);
+    boolean smallCounts = sa.length() == 1 && sb.length() == 1;
+    for (int k = 1; k <= SparseText.PAIRS; k++) {
+      int expected = 0;
+      if (!smallCounts && k <= Math.min(sa.length(), sb.length())) {
+        int x = sa.charAt(sa.length() - k) - '0';
+        int y = sb.charAt(sb.length() - k) - '0';
+        expected = 1 + op * 100 + 10 * x + y;
+      }
+      if (!smallCounts) {
+        assertEquals(expected, out[k - 1], text + ": place " + k);
+      }
+    }
+    // fewer than two numbers: no pairs
+    char[] none = new char[SparseText.PAIRS];
+    SparseText.pairs("Spell " + sa + " in words.", none, 0);
+    SparseText.pairs("No numbers at all.", none, 0);
+    for (char c : none) {
+      assertEquals(0, c);
+    }
+  }
 }
