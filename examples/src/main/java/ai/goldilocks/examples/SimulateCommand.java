@@ -278,7 +278,7 @@ final class SimulateCommand implements Callable<Integer> {
         GoldilocksSampler.Exploration.UNIFORM));
     // cheaper synchronous updates (issue 28): later epochs over the newest samples only, or fewer epochs
     for (int newest : new int[] {256, 512, 1024}) {
-      for (int epochs : new int[] {3, 4}) {
+      for (int epochs : new int[] {2, 3, 4}) {
         sim.register("sync-e" + epochs + "-later" + newest, c -> cheaper(c, FeaturePredictor.builder().seed(c.seed())
             .laterEpochsOn(newest), epochs));
       }
