@@ -36,7 +36,8 @@ final class SimulateCommand implements Callable<Integer> {
       + "goldilocks-arithmetic (opt-in arithmetic features), ablation-no-sparse-text, goldilocks-djl-w1024 and "
       + "goldilocks-w1024 (the DJL transformer teacher and the default teacher under the benchmark's sampler settings), "
       + "goldilocks-paper, ablation-utility-head, ablation-no-recency, ablation-no-recent-offset, ablation-no-digit-pairs, ablation-no-memory, "
-      + "ablation-uniform-exploration.",
+      + "ablation-uniform-exploration; cheaper synchronous updates: sync-epochs1, sync-epochs2, sync-eE-laterN (E epochs of 2, 3, "
+      + "4, the later ones on the newest N of 256, 512, 1024 samples: FeaturePredictor.Builder.laterEpochsOn).",
       defaultValue = "goldilocks,uniform,dynamic-filter,beta-thompson,oracle")
   List<String> samplers;
 
