@@ -18,6 +18,7 @@ public class Worker {
   static Rng rngLoop = new Rng(9);
   static Rng rngAsync = new Rng(11);
   // the teacher's training, from the system property perfab.teacher at setup ("later=512,epochs=2"; empty: the default)
+  // (epochs=0: train times what an update does besides its epochs; the synchronous sampler then keeps 1)
   static int later = 0;
   static int epochs = 3;
 
@@ -48,7 +49,7 @@ public class Worker {
     for (int i = 0; i < idx.length; i++) { idx[i] = rng.nextInt(pool.size()); p[i] = rng.nextInt(9) / 8.0; y[i] = Math.sqrt(p[i] * (1 - p[i])); g[i] = 8; }
     window = new TrainingExamples(idx, y, p, g, idx.length, 64);
     predictor.train(pool, window, epochs);
-    sync = GoldilocksSampler.builder(pool).predictor(teacher()).epochs(epochs).updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).build();
+    sync = GoldilocksSampler.builder(pool).predictor(teacher()).epochs(Math.max(1, epochs)).updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).build();
     async = GoldilocksSampler.builder(pool).predictor(FeaturePredictor.builder().build()).maxTeacherLag(Integer.MAX_VALUE).build();
   }
 
