@@ -12,7 +12,8 @@ import java.util.*;
  * and per round the ratio B / A. Both builds do the same work when their numbers are the same:
  * syncSamplerStatesEqual compares the synchronous samplers' saved states at the end.
  *
- * <p>Usage: Driver questions rounds buildA buildB (a build: a folder with lib/*.jar).
+ * <p>Usage: Driver questions rounds buildA buildB (a build: a folder with lib/*.jar, optionally followed by
+ * {@code @later=512,epochs=2}: how its teacher trains).
  */
 public class Driver {
   public static void main(String[] a) throws Exception {
@@ -23,9 +24,12 @@ public class Driver {
     for (int v = 0; v < 2; v++) {
       List<URL> urls = new ArrayList<>();
       urls.add(new File(System.getProperty("perfab.worker")).toURI().toURL());
-      for (File f : new File(dirs[v], "lib").listFiles()) urls.add(f.toURI().toURL());
+      // BUILD@later=512,epochs=2: that build's teacher trains so (Worker.setup reads perfab.teacher)
+      String[] spec = dirs[v].split("@", 2);
+      for (File f : new File(spec[0], "lib").listFiles()) urls.add(f.toURI().toURL());
       ClassLoader cl = new URLClassLoader(urls.toArray(new URL[0]), ClassLoader.getPlatformClassLoader());
       w[v] = Class.forName("Worker", true, cl);
+      System.setProperty("perfab.teacher", spec.length > 1 ? spec[1] : "");
       w[v].getMethod("setup", int.class).invoke(null, n);
     }
     String[] names = {"A", "B"};

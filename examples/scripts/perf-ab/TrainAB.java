@@ -13,13 +13,14 @@ import java.util.List;
  * median and quartiles of the per-round ratio B / A. Finer than Driver's updateMs, which shares its
  * rounds with the pick loops.
  *
- * <p>Usage: TrainAB questions rounds buildA buildB (a build: a folder with lib/*.jar).
+ * <p>Usage: TrainAB questions rounds buildA buildB (a build: a folder with lib/*.jar, optionally followed by
+ * {@code @later=512,epochs=2}: how its teacher trains).
  */
 public class TrainAB {
   private static Method train(String build) throws Exception {
     List<URL> urls = new ArrayList<>();
     urls.add(new File(System.getProperty("perfab.worker")).toURI().toURL());
-    for (File f : new File(build, "lib").listFiles((d, name) -> name.endsWith(".jar"))) {
+    for (File f : new File(build.split("@", 2)[0], "lib").listFiles((d, name) -> name.endsWith(".jar"))) {
       urls.add(f.toURI().toURL());
     }
     Class<?> w = new URLClassLoader(urls.toArray(new URL[0]), ClassLoader.getPlatformClassLoader()).loadClass("Worker");
@@ -30,8 +31,11 @@ public class TrainAB {
     int n = Integer.parseInt(a[0]);
     int rounds = Integer.parseInt(a[1]);
     Method[] t = {train(a[2]), train(a[3])};
-    for (Method m : t) {
-      m.getDeclaringClass().getMethod("setup", int.class).invoke(null, n);
+    for (int v = 0; v < 2; v++) {
+      // BUILD@later=512,epochs=2: that build's teacher trains so (Worker.setup reads perfab.teacher)
+      String[] spec = a[2 + v].split("@", 2);
+      System.setProperty("perfab.teacher", spec.length > 1 ? spec[1] : "");
+      t[v].getDeclaringClass().getMethod("setup", int.class).invoke(null, n);
     }
     for (int i = 0; i < 3; i++) {
       t[0].invoke(null, 5);

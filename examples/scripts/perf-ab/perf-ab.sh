@@ -6,12 +6,13 @@
 # (BUILD_A/goldilocks-examples.jar for simulate)
 #   perf-ab.sh freeze BUILD [questions=3200000] [rounds=8]           # K = 16 with background updates vs none
 #   perf-ab.sh train BUILD_A BUILD_B [questions=400000] [rounds=40]  # teacher updates alone, side by side
+# In ab and train, a build may be followed by @later=512,epochs=2 (its teacher's laterEpochsOn and epochs).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 mode=$1; a=$2
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-javac -d "$out/w" -cp "$a/lib/*" "$here/Worker.java" "$here/Ident.java" "$here/Freeze.java"
+javac -d "$out/w" -cp "${a%%@*}/lib/*" "$here/Worker.java" "$here/Ident.java" "$here/Freeze.java"
 javac -d "$out" "$here/Driver.java" "$here/TrainAB.java"
 case $mode in
   ab) java -Dperfab.worker="$out/w/" -cp "$out" Driver "${4:-400000}" "${5:-10}" "$a" "$3" ;;

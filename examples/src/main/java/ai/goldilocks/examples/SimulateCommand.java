@@ -36,7 +36,8 @@ final class SimulateCommand implements Callable<Integer> {
       + "goldilocks-arithmetic (opt-in arithmetic features), ablation-no-sparse-text, goldilocks-djl-w1024 and "
       + "goldilocks-w1024 (the DJL transformer teacher and the default teacher under the benchmark's sampler settings), "
       + "goldilocks-paper, ablation-utility-head, ablation-no-recency, ablation-no-recent-offset, ablation-no-digit-pairs, ablation-no-memory, "
-      + "ablation-uniform-exploration.",
+      + "ablation-uniform-exploration; cheaper synchronous updates: sync-epochs1, sync-epochs2, sync-eE-laterN (E epochs of 2, 3, "
+      + "4, the later ones on the newest N of 256, 512, 1024 samples: FeaturePredictor.Builder.laterEpochsOn).",
       defaultValue = "goldilocks,uniform,dynamic-filter,beta-thompson,oracle")
   List<String> samplers;
 
@@ -276,6 +277,15 @@ final class SimulateCommand implements Callable<Integer> {
         GoldilocksSampler.Exploration.PROPORTIONAL));
     sim.register("ablation-uniform-exploration", c -> ablation(c, FeaturePredictor.builder().seed(c.seed()),
         GoldilocksSampler.Exploration.UNIFORM));
+    // cheaper synchronous updates (issue 28): later epochs over the newest samples only, or fewer epochs
+    for (int newest : new int[] {256, 512, 1024}) {
+      for (int epochs : new int[] {2, 3, 4}) {
+        sim.register("sync-e" + epochs + "-later" + newest, c -> cheaper(c, FeaturePredictor.builder().seed(c.seed())
+            .laterEpochsOn(newest), epochs));
+      }
+    }
+    sim.register("sync-epochs2", c -> cheaper(c, FeaturePredictor.builder().seed(c.seed()), 2));
+    sim.register("sync-epochs1", c -> cheaper(c, FeaturePredictor.builder().seed(c.seed()), 1));
   }
 
   /**
@@ -321,6 +331,12 @@ final class SimulateCommand implements Callable<Integer> {
       GoldilocksSampler.Exploration exploration) {
     return GoldilocksSampler.builder(c.pool()).predictor(teacher.build()).candidates(c.config().candidates()).epsilon(0.1)
         .exploration(exploration).seed(c.seed()).updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).build();
+  }
+
+  /** The default teacher, synchronous, with {@code epochs} per update (the tries at a cheaper update). */
+  private static GoldilocksSampler cheaper(Simulation.Context c, FeaturePredictor.Builder teacher, int epochs) {
+    return GoldilocksSampler.builder(c.pool()).predictor(teacher.build()).candidates(c.config().candidates()).epsilon(0.1)
+        .epochs(epochs).seed(c.seed()).updateMode(GoldilocksSampler.UpdateMode.SYNCHRONOUS).build();
   }
 
   private static Map<String, Object> summarise(List<SimulationResult> runs) {

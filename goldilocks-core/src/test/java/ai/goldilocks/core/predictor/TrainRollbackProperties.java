@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * weights, the optimizers' moments and step count, memory, recent offset and random stream.
  */
 class TrainRollbackProperties {
-  private static final QuestionPool POOL = pool();
+  static final QuestionPool POOL = pool();
 
   private static QuestionPool pool() {
     List<String> texts = new ArrayList<>();
@@ -35,7 +35,8 @@ class TrainRollbackProperties {
     return PredictorProperties.pool(texts);
   }
 
-  private static TrainingExamples batch(long seed, int n) {
+  /** {@code n} examples of questions drawn from {@link #POOL}, groups of 8 (test data shared with other tests). */
+  static TrainingExamples batch(long seed, int n) {
     Rng rng = new Rng(seed);
     int[] q = new int[n];
     double[] p = new double[n];
