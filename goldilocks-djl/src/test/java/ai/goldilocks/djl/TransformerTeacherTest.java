@@ -192,4 +192,65 @@ class TransformerTeacherTest {
       assertTrue(moved, "the update after the refused one must apply");
     }
   }
+
+  /**
+   * A train that fails part-way (an exception after some minibatches were applied, or a gradient
+   * that is not finite) changes nothing: the same train afterwards leaves the teacher bit for bit
+   * as a copy that never failed (weights, AdamW's moments and step, random stream).
+   */
+  @Test
+  void aTrainThatFailsPartWayChangesNothing() throws IOException {
+    List<Question> qs = new ArrayList<>();
+    double[] y = new double[40];
+    int[] idx = new int[40];
+    for (int i = 0; i < 40; i++) {
+      qs.add(new Question("q" + i, (i * 37) + "+" + i + "="));
+      y[i] = 0.0125 * i;
+      idx[i] = i;
+    }
+    QuestionPool pool = QuestionPool.of(qs);
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger failAt = new java.util.concurrent.atomic.AtomicInteger(-1);
+    java.util.concurrent.atomic.AtomicBoolean nan = new java.util.concurrent.atomic.AtomicBoolean();
+    try (TransformerTeacher ref = TransformerTeacher.builder(ENCODER, TOK).seed(5).batchSize(16).build();
+        TransformerTeacher t = TransformerTeacher.builder(ENCODER, TOK).seed(5).batchSize(16).gradientProbe(params -> {
+          if (calls.incrementAndGet() == failAt.get()) {
+            if (nan.get()) {
+              params.get(1).getGradient().addi(Float.NaN);
+            } else {
+              throw new IllegalStateException("planted failure");
+            }
+          }
+        }).build()) {
+      ref.train(pool, idx, y, 40, 1);
+      t.train(pool, idx, y, 40, 1); // 3 minibatches: moments and step are not zero
+      byte[] before = state(t);
+      // the 5th minibatch: 2 of this call's 6 were applied
+      calls.set(0);
+      failAt.set(5);
+      assertThrows(IllegalStateException.class, () -> t.train(pool, idx, y, 40, 2));
+      org.junit.jupiter.api.Assertions.assertArrayEquals(before, state(t));
+      calls.set(0);
+      failAt.set(3);
+      nan.set(true);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.train(pool, idx, y, 40, 2));
+      assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+      org.junit.jupiter.api.Assertions.assertArrayEquals(before, state(t));
+      failAt.set(-1);
+      ref.train(pool, idx, y, 40, 2);
+      t.train(pool, idx, y, 40, 2);
+      double[] pr = new double[40];
+      double[] pt = new double[40];
+      ref.predict(pool, idx, 40, pr);
+      t.predict(pool, idx, 40, pt);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(pr, pt, 0.0);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(state(ref), state(t));
+    }
+  }
+
+  static byte[] state(TransformerTeacher t) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    t.writeState(new DataOutputStream(bytes));
+    return bytes.toByteArray();
+  }
 }
