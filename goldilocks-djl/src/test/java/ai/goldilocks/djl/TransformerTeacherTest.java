@@ -248,6 +248,29 @@ class TransformerTeacherTest {
     }
   }
 
+  /**
+   * A snapshot writes the state as of when it was taken, also after later trains have replaced the
+   * moments and reused both weight buffers.
+   */
+  @Test
+  void aSnapshotKeepsTheStateOfItsMomentWhileLaterTrainsRun() throws IOException {
+    QuestionPool pool = QuestionPool.of(List.of(new Question("a", "1+1="), new Question("b", "12345+67890="),
+        new Question("c", "7*8="), new Question("d", "999-1=")));
+    int[] idx = {0, 1, 2, 3};
+    double[] y = {0.1, 0.4, 0.2, 0.3};
+    try (TransformerTeacher t = TransformerTeacher.builder(ENCODER, TOK).seed(3).batchSize(2).build()) {
+      t.train(pool, idx, y, 4, 1);
+      ai.goldilocks.core.spi.UtilityPredictor.StateSnapshot snapshot = t.stateSnapshot();
+      byte[] then = state(t);
+      t.train(pool, idx, y, 4, 2);
+      t.train(pool, idx, y, 4, 1);
+      assertTrue(!java.util.Arrays.equals(then, state(t)), "the trains must change the state");
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      snapshot.writeTo(new DataOutputStream(bytes));
+      org.junit.jupiter.api.Assertions.assertArrayEquals(then, bytes.toByteArray());
+    }
+  }
+
   static byte[] state(TransformerTeacher t) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     t.writeState(new DataOutputStream(bytes));
