@@ -216,7 +216,9 @@ class TransformerTeacherTest {
         TransformerTeacher t = TransformerTeacher.builder(ENCODER, TOK).seed(5).batchSize(16).gradientProbe(params -> {
           if (calls.incrementAndGet() == failAt.get()) {
             if (nan.get()) {
-              params.get(1).getGradient().addi(Float.NaN);
+              try (ai.djl.ndarray.NDArray g = params.get(1).getGradient()) { // a view: closing it frees the view only
+                g.addi(Float.NaN);
+              }
             } else {
               throw new IllegalStateException("planted failure");
             }
@@ -225,6 +227,7 @@ class TransformerTeacherTest {
       ref.train(pool, idx, y, 40, 1);
       t.train(pool, idx, y, 40, 1); // 3 minibatches: moments and step are not zero
       byte[] before = state(t);
+      int arrays = t.liveArrayCount();
       // the 5th minibatch: 2 of this call's 6 were applied
       calls.set(0);
       failAt.set(5);
@@ -245,6 +248,7 @@ class TransformerTeacherTest {
       t.predict(pool, idx, 40, pt);
       org.junit.jupiter.api.Assertions.assertArrayEquals(pr, pt, 0.0);
       org.junit.jupiter.api.Assertions.assertArrayEquals(state(ref), state(t));
+      assertEquals(arrays, t.liveArrayCount(), "the moments a train replaced, or a failed one made, must be freed");
     }
   }
 
