@@ -298,19 +298,18 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
    */
   @Override
   public void writeState(DataOutput out) throws IOException {
-    TeacherState state;
     synchronized (updates) {
-      state = TeacherState.capture(rng.state(), optimizer, weights.served().parameters());
+      TeacherState.write(out, target, rng.state(), optimizer, weights.served().parameters());
     }
-    state.write(out, target);
   }
 
   /**
    * {@inheritDoc}
    *
-   * <p>Copies the weights, moments, step and random stream out of the engine (three float arrays
-   * per parameter, a fraction of a millisecond at the benchmark's size) and encodes them only when
-   * written: the encoding is most of what {@link #writeState} costs.
+   * <p>Copies the weights, moments, step and random stream out of the engine into the Java heap
+   * (three float arrays per parameter, as large as the state; a fraction of a millisecond at the
+   * benchmark's size) and encodes them only when written: the encoding is most of what
+   * {@link #writeState} costs.
    */
   @Override
   public StateSnapshot stateSnapshot() {
