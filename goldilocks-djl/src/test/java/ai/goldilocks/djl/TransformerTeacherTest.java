@@ -228,13 +228,13 @@ class TransformerTeacherTest {
       t.train(pool, idx, y, 40, 1); // 3 minibatches: moments and step are not zero
       byte[] before = state(t);
       int arrays = t.liveArrayCount();
-      // the 5th minibatch: 2 of this call's 6 were applied
+      // fails at the 5th of this call's 6 minibatches (3 an epoch): 4 were applied, the shuffle of epoch 2 drawn
       calls.set(0);
       failAt.set(5);
       assertThrows(IllegalStateException.class, () -> t.train(pool, idx, y, 40, 2));
       org.junit.jupiter.api.Assertions.assertArrayEquals(before, state(t));
       calls.set(0);
-      failAt.set(3);
+      failAt.set(3); // a NaN in the 3rd: 2 were applied
       nan.set(true);
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.train(pool, idx, y, 40, 2));
       assertTrue(e.getMessage().contains("NaN"), e.getMessage());
