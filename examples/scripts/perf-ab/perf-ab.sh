@@ -6,12 +6,24 @@
 # (BUILD_A/goldilocks-examples.jar for simulate)
 #   perf-ab.sh freeze BUILD [questions=3200000] [rounds=8]           # K = 16 with background updates vs none
 #   perf-ab.sh train BUILD_A BUILD_B [questions=400000] [rounds=40]  # teacher updates alone, side by side
+#   perf-ab.sh djl-teacher BUILD_A BUILD_B [rounds=20]  # DJL teacher updates and state snapshots, side by side
+#   java -cp "BUILD/lib/*" SnapshotCost.java [rounds=20]  # stateSnapshot() of the blend and the tracker, beside updates
 # In ab and train, a build may be followed by @later=512,epochs=2 (its teacher's laterEpochsOn and epochs).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 mode=$1; a=$2
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+if [ "$mode" = djl-teacher ]; then
+  # DJL and the other libraries from BUILD_A, loaded once; each build's goldilocks jars in a loader of its own
+  shared=$(ls "$a"/lib/*.jar | grep -v '/goldilocks-[^/]*$' | paste -sd:)
+  own() { ls "$1"/lib/goldilocks-*.jar | grep -v -- '-sources.jar$' | paste -sd:; }
+  javac -d "$out/w" -cp "$a/lib/*" "$here/DjlTeacherWorker.java"
+  javac -d "$out" "$here/DjlTeacherAB.java"
+  DJL_OFFLINE=true OPT_OUT_TRACKING=true java -Dperfab.worker="$out/w/" -cp "$out" DjlTeacherAB "${4:-20}" "$shared" \
+    "$(own "$a")" "$(own "$3")"
+  exit
+fi
 javac -d "$out/w" -cp "${a%%@*}/lib/*" "$here/Worker.java" "$here/Ident.java" "$here/Freeze.java"
 javac -d "$out" "$here/Driver.java" "$here/TrainAB.java"
 case $mode in

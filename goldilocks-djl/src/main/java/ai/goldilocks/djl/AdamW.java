@@ -11,7 +11,8 @@ import java.util.List;
  * AdamW with global-norm gradient clipping over a list of parameters. Moments live in the model's
  * manager and are allocated on first use (twice the weights' size: a policy that only samples, or a
  * checkpoint loaded for evaluation, never pays for them); every temporary is attached to the
- * caller's step scope.
+ * caller's step scope. Updates between {@link #begin} and {@link #commit} can be undone by
+ * {@link #rollback} (a teacher's all-or-nothing train).
  */
 final class AdamW {
   private final NDManager owner;
@@ -27,6 +28,17 @@ final class AdamW {
   final double weightDecay;
   final double clipNorm;
   long step;
+  /** Whether a transaction ({@link #begin}) is open. */
+  private boolean inTransaction;
+  /** The step as the open transaction began. */
+  private long priorStep;
+  /**
+   * The moments as the open transaction began, once its first update has replaced them (null
+   * before that): the first update writes new arrays instead of updating in place, so these stay
+   * intact until {@link #commit} frees them or {@link #rollback} puts them back.
+   */
+  private List<NDArray> priorM;
+  private List<NDArray> priorV;
 
   AdamW(NDManager owner, List<NDArray> params, double learningRate, double weightDecay, double clipNorm) {
     this(owner, params, learningRate, weightDecay, clipNorm, null);
@@ -116,6 +128,12 @@ final class AdamW {
   void update(NDManager scope, double norm) {
     double c = clipNorm > 0 && norm > clipNorm ? clipNorm / (norm + 1e-6) : 1.0;
     allocateMoments();
+    // the first update of a transaction keeps the moments it started from (see begin)
+    boolean outOfPlace = inTransaction && priorM == null;
+    if (outOfPlace) {
+      priorM = new ArrayList<>(m);
+      priorV = new ArrayList<>(v);
+    }
     step++;
     double bc1 = 1 - Math.pow(beta1, step);
     double bc2 = 1 - Math.pow(beta2, step);
@@ -136,8 +154,21 @@ final class AdamW {
           NDArray g = p.getGradient();
           g.attach(temporary);
           NDArray gs = c == 1.0 ? g : g.mul(clip);
-          m.get(i).muli(decay1).addi(gs.mul(keep1));
-          v.get(i).muli(decay2).addi(gs.square().muli(keep2));
+          NDArray mi = m.get(i);
+          NDArray vi = v.get(i);
+          if (outOfPlace) {
+            mi = mi.mul(decay1);
+            mi.attach(owner);
+            m.set(i, mi);
+            vi = vi.mul(decay2);
+            vi.attach(owner);
+            v.set(i, vi);
+          } else {
+            mi.muli(decay1);
+            vi.muli(decay2);
+          }
+          mi.addi(gs.mul(keep1));
+          vi.addi(gs.square().muli(keep2));
           NDArray upd = m.get(i).div(correction1);
           upd.attach(temporary);
           NDArray denom = v.get(i).div(correction2);
@@ -152,6 +183,69 @@ final class AdamW {
         }
         Ops.zeroGradient(p);
       }
+    }
+  }
+
+  /**
+   * Opens a transaction: the updates until {@link #commit} or {@link #rollback} can be undone. No
+   * moments are copied: the first update of the transaction writes its moments to new arrays and
+   * keeps the old ones (the same arithmetic, out of place), so a transaction holds at most one
+   * more set of moments, and only until it ends.
+   */
+  void begin() {
+    if (inTransaction) {
+      throw new IllegalStateException("an optimizer transaction is already open");
+    }
+    inTransaction = true;
+    priorStep = step;
+    priorM = null;
+    priorV = null;
+  }
+
+  /** Keeps the transaction's updates and frees the moments it replaced. */
+  void commit() {
+    requireTransaction();
+    inTransaction = false;
+    if (priorM != null) {
+      for (int i = 0; i < priorM.size(); i++) {
+        priorM.get(i).close();
+        priorV.get(i).close();
+      }
+    }
+    priorM = null;
+    priorV = null;
+  }
+
+  /**
+   * Undoes the transaction: the moments and step as it began, its new moments freed, the
+   * gradients zeroed (a failure between a backward pass and its update leaves them set).
+   */
+  void rollback() {
+    requireTransaction();
+    inTransaction = false;
+    step = priorStep;
+    if (priorM != null) {
+      for (int i = 0; i < priorM.size(); i++) {
+        if (m.get(i) != priorM.get(i)) {
+          m.get(i).close();
+        }
+        if (v.get(i) != priorV.get(i)) {
+          v.get(i).close();
+        }
+      }
+      m.clear();
+      m.addAll(priorM);
+      v.clear();
+      v.addAll(priorV);
+    }
+    priorM = null;
+    priorV = null;
+    zeroGradients();
+  }
+
+  private void requireTransaction() {
+    if (!inTransaction) {
+      throw new IllegalStateException("no optimizer transaction is open");
     }
   }
 

@@ -5,6 +5,7 @@ import ai.goldilocks.core.predictor.TeacherTarget;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -19,22 +20,61 @@ import java.util.List;
 record TeacherState(long rngState, long step, float[][][] values) {
   static final int VERSION = 2;
 
-  /** Writes a teacher's state: {@code params} are its published weights. */
-  static void write(DataOutput out, TeacherTarget target, long rngState, AdamW optimizer, List<NDArray> params) throws IOException {
+  /**
+   * Writes a teacher's state: {@code params} are its published weights. Streams one array at a
+   * time (a large teacher's state need not fit the Java heap).
+   */
+  static void write(DataOutput out, TeacherTarget target, long rngState, AdamW optimizer, List<NDArray> params)
+      throws IOException {
+    writeHeader(out, target, rngState, optimizer.step, params.size());
+    for (int i = 0; i < params.size(); i++) {
+      for (NDArray a : new NDArray[] {params.get(i), optimizer.firstMoments().get(i), optimizer.secondMoments().get(i)}) {
+        writeFloats(out, a.toFloatArray());
+      }
+    }
+  }
+
+  /**
+   * A teacher's state copied out of the engine now, into the Java heap (three arrays per
+   * parameter): {@code params} are its published weights. The copy stays valid whatever the
+   * teacher does next ({@link TransformerTeacher#stateSnapshot}).
+   */
+  static TeacherState capture(long rngState, AdamW optimizer, List<NDArray> params) {
+    float[][][] values = new float[params.size()][][];
+    for (int i = 0; i < params.size(); i++) {
+      values[i] = new float[][] {params.get(i).toFloatArray(), optimizer.firstMoments().get(i).toFloatArray(),
+          optimizer.secondMoments().get(i).toFloatArray()};
+    }
+    return new TeacherState(rngState, optimizer.step, values);
+  }
+
+  /** Writes this state for a teacher with head {@code target}, as {@link #write(DataOutput, TeacherTarget, long, AdamW, List)}. */
+  void write(DataOutput out, TeacherTarget target) throws IOException {
+    writeHeader(out, target, rngState, step, values.length);
+    for (float[][] parameter : values) {
+      for (float[] v : parameter) {
+        writeFloats(out, v);
+      }
+    }
+  }
+
+  private static void writeHeader(DataOutput out, TeacherTarget target, long rngState, long step, int parameters)
+      throws IOException {
     out.writeInt(VERSION);
     out.writeUTF(target.name());
     out.writeLong(rngState);
-    out.writeLong(optimizer.step);
-    out.writeInt(params.size());
-    for (int i = 0; i < params.size(); i++) {
-      for (NDArray a : new NDArray[] {params.get(i), optimizer.firstMoments().get(i), optimizer.secondMoments().get(i)}) {
-        float[] v = a.toFloatArray();
-        out.writeInt(v.length);
-        for (float f : v) {
-          out.writeFloat(f);
-        }
-      }
+    out.writeLong(step);
+    out.writeInt(parameters);
+  }
+
+  /** The length, then each value as {@link DataOutput#writeFloat} writes it, in one write. */
+  private static void writeFloats(DataOutput out, float[] v) throws IOException {
+    out.writeInt(v.length);
+    ByteBuffer buf = ByteBuffer.allocate(4 * v.length);
+    for (float f : v) {
+      buf.putInt(Float.floatToIntBits(f));
     }
+    out.write(buf.array());
   }
 
   /**

@@ -163,9 +163,12 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
   /**
    * {@inheritDoc}
    *
-   * <p>A minibatch whose gradient is not finite is refused: the gradients are cleared, the
-   * training weights go back to the last published ones (what {@link #predict} serves) and an
-   * {@link IllegalArgumentException} names the batch; the next call trains normally.
+   * <p>All or nothing: a call that throws part-way leaves the teacher exactly as before it (the
+   * weights, AdamW's moments and step, the random stream), so the same call made again trains as
+   * if the failed one had never run. A minibatch whose gradient is not finite is refused that way,
+   * with an {@link IllegalArgumentException} naming the batch. Nothing is copied for this: the
+   * training copy of the weights is brought back from the served one only after a failure, and
+   * the first update of a call writes new moment arrays, keeping the old ones until the call ends.
    */
   @Override
   public void train(QuestionPool pool, TrainingExamples examples, int epochs) {
@@ -219,7 +222,22 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     }
     weights.write(training -> {
       optimize(training);
-      trainEpochs(pool, training, questions, targets, sampleWeights, count, epochs);
+      long rngBefore = rng.state();
+      optimizer.begin();
+      try {
+        trainEpochs(pool, training, questions, targets, sampleWeights, count, epochs);
+      } catch (RuntimeException | Error e) {
+        // all or nothing: the moments, step and random stream as before; the weights buffer copies
+        // the served weights back into this network before its next use
+        rng.setState(rngBefore);
+        try {
+          optimizer.rollback();
+        } catch (RuntimeException | Error r) {
+          e.addSuppressed(r);
+        }
+        throw e;
+      }
+      optimizer.commit();
       return null;
     });
     weights.publish();
@@ -261,8 +279,6 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
           }
           double norm = optimizer.gradientNorm(scope);
           if (!Double.isFinite(norm)) {
-            optimizer.zeroGradients();
-            training.copyFrom(weights.served()); // the weights of the last published update
             throw new IllegalArgumentException("teacher gradient norm is " + norm + " (epoch " + e + ", batch at " + start
                 + "); no update applied and the weights are those of the last completed train()");
           }
@@ -285,6 +301,23 @@ public final class TransformerTeacher implements UtilityPredictor, AutoCloseable
     synchronized (updates) {
       TeacherState.write(out, target, rng.state(), optimizer, weights.served().parameters());
     }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Copies the weights, moments, step and random stream out of the engine into the Java heap
+   * (three float arrays per parameter, as large as the state; a fraction of a millisecond at the
+   * benchmark's size) and encodes them only when written: the encoding is most of what
+   * {@link #writeState} costs.
+   */
+  @Override
+  public StateSnapshot stateSnapshot() {
+    TeacherState state;
+    synchronized (updates) {
+      state = TeacherState.capture(rng.state(), optimizer, weights.served().parameters());
+    }
+    return out -> state.write(out, target);
   }
 
   @Override

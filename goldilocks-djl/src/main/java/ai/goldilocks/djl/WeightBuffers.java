@@ -65,7 +65,8 @@ final class WeightBuffers implements AutoCloseable {
 
   /**
    * Runs {@code f} on the training network, brought up to date with the served weights first,
-   * while no prediction reads it.
+   * while no prediction reads it. If {@code f} throws, the training network may hold part of its
+   * work: the next write brings it up to date again first.
    */
   <T> T write(Function<Network, T> f) {
     checkOpen();
@@ -77,7 +78,10 @@ final class WeightBuffers implements AutoCloseable {
         t.network.copyFrom(serving.network);
         inSync = true;
       }
-      return f.apply(t.network);
+      inSync = false; // until f returns
+      T result = f.apply(t.network);
+      inSync = true;
+      return result;
     } finally {
       t.lock.writeLock().unlock();
     }

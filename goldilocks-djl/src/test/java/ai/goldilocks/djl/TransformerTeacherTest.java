@@ -192,4 +192,92 @@ class TransformerTeacherTest {
       assertTrue(moved, "the update after the refused one must apply");
     }
   }
+
+  /**
+   * A train that fails part-way (an exception after some minibatches were applied, or a gradient
+   * that is not finite) changes nothing: the same train afterwards leaves the teacher bit for bit
+   * as a copy that never failed (weights, AdamW's moments and step, random stream).
+   */
+  @Test
+  void aTrainThatFailsPartWayChangesNothing() throws IOException {
+    List<Question> qs = new ArrayList<>();
+    double[] y = new double[40];
+    int[] idx = new int[40];
+    for (int i = 0; i < 40; i++) {
+      qs.add(new Question("q" + i, (i * 37) + "+" + i + "="));
+      y[i] = 0.0125 * i;
+      idx[i] = i;
+    }
+    QuestionPool pool = QuestionPool.of(qs);
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger failAt = new java.util.concurrent.atomic.AtomicInteger(-1);
+    java.util.concurrent.atomic.AtomicBoolean nan = new java.util.concurrent.atomic.AtomicBoolean();
+    try (TransformerTeacher ref = TransformerTeacher.builder(ENCODER, TOK).seed(5).batchSize(16).build();
+        TransformerTeacher t = TransformerTeacher.builder(ENCODER, TOK).seed(5).batchSize(16).gradientProbe(params -> {
+          if (calls.incrementAndGet() == failAt.get()) {
+            if (nan.get()) {
+              try (ai.djl.ndarray.NDArray g = params.get(1).getGradient()) { // a view: closing it frees the view only
+                g.addi(Float.NaN);
+              }
+            } else {
+              throw new IllegalStateException("planted failure");
+            }
+          }
+        }).build()) {
+      ref.train(pool, idx, y, 40, 1);
+      t.train(pool, idx, y, 40, 1); // 3 minibatches: moments and step are not zero
+      byte[] before = state(t);
+      int arrays = t.liveArrayCount();
+      // fails at the 5th of this call's 6 minibatches (3 an epoch): 4 were applied, the shuffle of epoch 2 drawn
+      calls.set(0);
+      failAt.set(5);
+      assertThrows(IllegalStateException.class, () -> t.train(pool, idx, y, 40, 2));
+      org.junit.jupiter.api.Assertions.assertArrayEquals(before, state(t));
+      calls.set(0);
+      failAt.set(3); // a NaN in the 3rd: 2 were applied
+      nan.set(true);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.train(pool, idx, y, 40, 2));
+      assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+      org.junit.jupiter.api.Assertions.assertArrayEquals(before, state(t));
+      failAt.set(-1);
+      ref.train(pool, idx, y, 40, 2);
+      t.train(pool, idx, y, 40, 2);
+      double[] pr = new double[40];
+      double[] pt = new double[40];
+      ref.predict(pool, idx, 40, pr);
+      t.predict(pool, idx, 40, pt);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(pr, pt, 0.0);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(state(ref), state(t));
+      assertEquals(arrays, t.liveArrayCount(), "the moments a train replaced, or a failed one made, must be freed");
+    }
+  }
+
+  /**
+   * A snapshot writes the state as of when it was taken, also after later trains have replaced the
+   * moments and reused both weight buffers.
+   */
+  @Test
+  void aSnapshotKeepsTheStateOfItsMomentWhileLaterTrainsRun() throws IOException {
+    QuestionPool pool = QuestionPool.of(List.of(new Question("a", "1+1="), new Question("b", "12345+67890="),
+        new Question("c", "7*8="), new Question("d", "999-1=")));
+    int[] idx = {0, 1, 2, 3};
+    double[] y = {0.1, 0.4, 0.2, 0.3};
+    try (TransformerTeacher t = TransformerTeacher.builder(ENCODER, TOK).seed(3).batchSize(2).build()) {
+      t.train(pool, idx, y, 4, 1);
+      ai.goldilocks.core.spi.UtilityPredictor.StateSnapshot snapshot = t.stateSnapshot();
+      byte[] then = state(t);
+      t.train(pool, idx, y, 4, 2);
+      t.train(pool, idx, y, 4, 1);
+      assertTrue(!java.util.Arrays.equals(then, state(t)), "the trains must change the state");
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      snapshot.writeTo(new DataOutputStream(bytes));
+      org.junit.jupiter.api.Assertions.assertArrayEquals(then, bytes.toByteArray());
+    }
+  }
+
+  static byte[] state(TransformerTeacher t) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    t.writeState(new DataOutputStream(bytes));
+    return bytes.toByteArray();
+  }
 }

@@ -56,22 +56,48 @@ public final class BlendPredictor implements UtilityPredictor {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>All or nothing when the general model's train is (as every teacher of this project's):
+   * the tracker's window is checked and built first, then the general model trains, then the
+   * window replaces the tracker's; a refusal of either leaves both as they were.
+   */
   @Override
   public void train(QuestionPool pool, int[] questions, double[] targets, int count, int epochs) {
+    TrackerPredictor.Snapshot window = tracker.fit(pool, TrainingExamples.ofUtilities(questions, targets, count));
     general.train(pool, questions, targets, count, epochs);
-    tracker.train(pool, questions, targets, count, epochs);
+    tracker.publish(window);
   }
 
+  /** {@inheritDoc} All or nothing, as the other {@code train}. */
   @Override
   public void train(QuestionPool pool, TrainingExamples examples, int epochs) {
+    TrackerPredictor.Snapshot window = tracker.fit(pool, examples);
     general.train(pool, examples, epochs);
-    tracker.train(pool, examples, epochs);
+    tracker.publish(window);
   }
 
   @Override
   public void writeState(DataOutput out) throws IOException {
     writeBlob(out, general);
     writeBlob(out, tracker);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The parts' own snapshots (a reference for this project's feature teacher and the
+   * tracker), encoded only when written.
+   */
+  @Override
+  public StateSnapshot stateSnapshot() throws IOException {
+    StateSnapshot g = general.stateSnapshot();
+    StateSnapshot t = tracker.stateSnapshot();
+    return out -> {
+      writeBlob(out, g);
+      writeBlob(out, t);
+    };
   }
 
   @Override
@@ -85,9 +111,13 @@ public final class BlendPredictor implements UtilityPredictor {
   }
 
   private static void writeBlob(DataOutput out, UtilityPredictor p) throws IOException {
+    writeBlob(out, p::writeState);
+  }
+
+  private static void writeBlob(DataOutput out, StateSnapshot p) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream data = new DataOutputStream(bytes);
-    p.writeState(data);
+    p.writeTo(data);
     data.flush();
     out.writeInt(bytes.size());
     out.write(bytes.toByteArray());

@@ -19,7 +19,8 @@ import org.apiguardian.api.API;
 public final class TrackerPredictor implements UtilityPredictor {
   private static final int STATE_VERSION = 1;
 
-  private record Snapshot(Map<Integer, double[]> perQuestion, double globalMean) {}
+  /** One window's means, immutable once published. */
+  record Snapshot(Map<Integer, double[]> perQuestion, double globalMean) {}
 
   private volatile Snapshot snapshot = new Snapshot(Map.of(), 0.25);
 
@@ -46,17 +47,39 @@ public final class TrackerPredictor implements UtilityPredictor {
     return e == null ? 0 : (int) e[1];
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>All or nothing: the new window is checked and built aside and replaces the old one in one
+   * step. A question index outside {@code pool} is refused ({@link IllegalArgumentException}).
+   */
   @Override
   public void train(QuestionPool pool, TrainingExamples examples, int epochs) {
+    Snapshot s = fit(pool, examples);
+    if (s != null) {
+      snapshot = s;
+    }
+  }
+
+  /**
+   * The window {@code examples} make, built aside (null for no examples: the old one stays); what
+   * {@link #train} publishes. {@link BlendPredictor} fits its tracker before training its general
+   * model, so that a refusal here changes neither.
+   */
+  Snapshot fit(QuestionPool pool, TrainingExamples examples) {
     int[] questions = examples.questions();
     double[] targets = examples.utilities();
     int count = examples.size();
     if (count == 0) {
-      return;
+      return null;
     }
     Map<Integer, double[]> map = new HashMap<>();
     double sum = 0;
     for (int i = 0; i < count; i++) {
+      if (questions[i] >= pool.size()) {
+        throw new IllegalArgumentException("example " + i + ": question index " + questions[i] + " outside the pool of "
+            + pool.size());
+      }
       if (!(targets[i] >= 0 && targets[i] <= 0.5)) {
         throw new IllegalArgumentException("target[" + i + "] = " + targets[i] + " is outside [0, 0.5]");
       }
@@ -65,12 +88,29 @@ public final class TrackerPredictor implements UtilityPredictor {
       e[1] += 1;
       sum += targets[i];
     }
-    snapshot = new Snapshot(map, sum / count);
+    return new Snapshot(map, sum / count);
+  }
+
+  /** Makes a window built by {@link #fit} the tracker's (null: no change). */
+  void publish(Snapshot s) {
+    if (s != null) {
+      snapshot = s;
+    }
   }
 
   @Override
   public void writeState(DataOutput out) throws IOException {
+    write(out, snapshot);
+  }
+
+  /** The published window itself: nothing is copied, and a train never changes it. */
+  @Override
+  public StateSnapshot stateSnapshot() {
     Snapshot s = snapshot;
+    return out -> write(out, s);
+  }
+
+  private static void write(DataOutput out, Snapshot s) throws IOException {
     out.writeInt(STATE_VERSION);
     out.writeDouble(s.globalMean);
     int[] keys = s.perQuestion.keySet().stream().mapToInt(Integer::intValue).sorted().toArray();

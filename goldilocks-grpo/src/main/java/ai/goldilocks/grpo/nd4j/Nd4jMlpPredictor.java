@@ -215,11 +215,31 @@ public final class Nd4jMlpPredictor implements UtilityPredictor {
 
   @Override
   public void writeState(DataOutput out) throws IOException {
+    write(out, rng.state(), adamStep, published, m, v);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>References to the published weights and moments, which a train replaces and never changes:
+   * nothing is copied.
+   */
+  @Override
+  public StateSnapshot stateSnapshot() {
+    long rngState = rng.state();
+    long step = adamStep;
+    Params w = published;
+    Params m1 = m;
+    Params v1 = v;
+    return out -> write(out, rngState, step, w, m1, v1);
+  }
+
+  private void write(DataOutput out, long rngState, long step, Params w, Params m1, Params v1) throws IOException {
     out.writeInt(STATE_VERSION);
     out.writeInt(hidden);
-    out.writeLong(rng.state());
-    out.writeLong(adamStep);
-    for (Params p : new Params[] {published, m, v}) {
+    out.writeLong(rngState);
+    out.writeLong(step);
+    for (Params p : new Params[] {w, m1, v1}) {
       for (INDArray a : p.all()) {
         for (float f : a.dup('c').data().asFloat()) {
           out.writeFloat(f);

@@ -70,9 +70,14 @@ class Nd4jMlpPredictorTest {
     a.train(pool, idx, truth, 100, 2);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     a.writeState(new DataOutputStream(bytes));
+    ai.goldilocks.core.spi.UtilityPredictor.StateSnapshot snapshot = a.stateSnapshot();
     Nd4jMlpPredictor b = Nd4jMlpPredictor.builder().seed(9).build();
     b.readState(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
     a.train(pool, idx, truth, 100, 1);
+    // the snapshot keeps the state of its moment after the train
+    ByteArrayOutputStream then = new ByteArrayOutputStream();
+    snapshot.writeTo(new DataOutputStream(then));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(bytes.toByteArray(), then.toByteArray());
     b.train(pool, idx, truth, 100, 1);
     double[] pa = new double[100];
     double[] pb = new double[100];
