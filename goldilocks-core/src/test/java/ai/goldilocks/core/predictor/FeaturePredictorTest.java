@@ -303,6 +303,39 @@ class FeaturePredictorTest {
     assertTrue(e.getMessage().contains("digit pairs"), e.getMessage());
   }
 
+  @Test
+  void aStateWithANegativeAdamStepIsRefusedNamingItAndChangesNothing() throws Exception {
+    Data d = additions(200, 5);
+    FeaturePredictor a = FeaturePredictor.builder().seed(1).build();
+    a.train(d.pool, rollouts(d.p, 200, new Rng(2)), 2);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    a.writeState(new java.io.DataOutputStream(bytes));
+    byte[] state = bytes.toByteArray();
+    // the header up to Adam's step count: version, hidden, target, features, sparse, graded, random stream
+    java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(state);
+    java.io.DataInputStream data = new java.io.DataInputStream(in);
+    data.readInt();
+    data.readInt();
+    data.readUTF();
+    data.readUTF();
+    data.readBoolean();
+    data.readBoolean();
+    data.readLong();
+    int at = state.length - in.available();
+    assertTrue(data.readLong() > 0, "Adam's step count after a train");
+    java.nio.ByteBuffer.wrap(state).putLong(at, -3);
+    FeaturePredictor b = FeaturePredictor.builder().seed(9).build();
+    int[] idx = {0, 1, 2, 3};
+    double[] before = new double[4];
+    b.predict(d.pool, idx, 4, before);
+    java.io.IOException e = assertThrows(java.io.IOException.class,
+        () -> b.readState(new java.io.DataInputStream(new java.io.ByteArrayInputStream(state))));
+    assertTrue(e.getMessage().contains("step"), e.getMessage());
+    double[] after = new double[4];
+    b.predict(d.pool, idx, 4, after);
+    assertTrue(Arrays.equals(before, after), "a refused state must change nothing");
+  }
+
   /** Questions "Compute a+b. Mind the w." whose success rate is set by a rare word w's hidden weight. */
   private static Data rareWords(int n, int words, long seed) {
     Rng rng = new Rng(seed);
