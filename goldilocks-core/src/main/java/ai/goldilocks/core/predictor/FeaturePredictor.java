@@ -612,6 +612,9 @@ public final class FeaturePredictor implements UtilityPredictor {
     boolean graded = in.readBoolean();
     long rngState = in.readLong();
     long step = in.readLong();
+    if (step < 0) {
+      throw new IOException("corrupt features-mlp state: Adam step count " + step + " (must be >= 0)");
+    }
     int n = net.size;
     double[] w = new double[n];
     double[] mm = new double[n];

@@ -24,10 +24,13 @@ import java.util.stream.IntStream;
  * index among its members, 4 bytes per question.
  *
  * <p><b>Digit pairs.</b> The digits that stand in the same place in the two longest numbers of
- * the text (kept in the order they appear, aligned at their last digits, up to {@value #PAIRS}
- * places from the right), each with the operator that stands between the two numbers: the value
- * 1 + op x 100 + 10 x first digit + second digit, op 0 (none or another), 1 (+), 2 (-),
- * 3 (* or x), 4 (/ or division sign); 0 = empty. Nothing here knows what an operator does:
+ * the text (the first ones on ties; kept in the order they appear, aligned at their last digits, up
+ * to {@value #PAIRS} places from the right; a number is a run of ASCII digits, so a decimal point or
+ * a thousands separator splits one), each with the first operator that stands between the two
+ * numbers: the value
+ * 1 + op x 100 + 10 x first digit + second digit, op 0 (none or another), 1 (+), 2 (- or the
+ * minus sign U+2212), 3 (* or the multiplication sign U+00D7; not the letter x), 4 (/ or the
+ * division sign U+00F7); 0 = empty. Nothing here knows what an operator does:
  * the teacher learns from the student's outcomes which pairs make a question harder ({@link SparseLinear}).
  * Stored as {@value #PAIRS} 16-bit values per question.
  *

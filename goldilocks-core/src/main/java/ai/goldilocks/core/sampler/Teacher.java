@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * writes that snapshot, counts the samples it took as untrained again, and marks an update as due;
  * a save while an update is queued (not yet started) marks it as due too. Restoring a state with
  * an update due schedules that update on the restoring sampler's executor (inline for a synchronous
- * one), so no accepted sample is lost, none is trained on twice, and with a host executor that runs
+ * one; a closed sampler runs nothing and keeps it due for its next save), so no accepted sample is
+ * lost, none is trained on twice, and with a host executor that runs
  * updates when told the restored sampler repeats the uninterrupted one's picks. An update that was
  * in flight is re-run as one over the window as saved: when samples arrived while it trained, the
  * re-run also trains on them (asynchronous results depend on timing anyway).
@@ -386,6 +387,8 @@ final class Teacher {
       inFlight = 0;
       if (!due) {
         updateQueued = false; // an update queued before the restore finds none due and does nothing
+      } else if (closed) {
+        updateQueued = true; // closed: nothing may train any more; the update stays due in a later save
       } else if (!updateQueued) {
         schedule();
       } // else: the update already queued trains on the restored samples

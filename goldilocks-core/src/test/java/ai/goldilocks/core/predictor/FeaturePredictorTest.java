@@ -303,6 +303,94 @@ class FeaturePredictorTest {
     assertTrue(e.getMessage().contains("digit pairs"), e.getMessage());
   }
 
+  @Test
+  void aStateWithANegativeAdamStepIsRefusedNamingItAndChangesNothing() throws Exception {
+    Data d = additions(200, 5);
+    FeaturePredictor a = FeaturePredictor.builder().seed(1).build();
+    a.train(d.pool, rollouts(d.p, 200, new Rng(2)), 2);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    a.writeState(new java.io.DataOutputStream(bytes));
+    byte[] state = bytes.toByteArray();
+    // the header up to Adam's step count: version, hidden, target, features, sparse, graded, random stream
+    java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(state);
+    java.io.DataInputStream data = new java.io.DataInputStream(in);
+    data.readInt();
+    data.readInt();
+    data.readUTF();
+    data.readUTF();
+    data.readBoolean();
+    data.readBoolean();
+    data.readLong();
+    int at = state.length - in.available();
+    assertTrue(data.readLong() > 0, "Adam's step count after a train");
+    java.nio.ByteBuffer.wrap(state).putLong(at, -3);
+    FeaturePredictor b = FeaturePredictor.builder().seed(9).build();
+    int[] idx = {0, 1, 2, 3};
+    double[] before = new double[4];
+    b.predict(d.pool, idx, 4, before);
+    java.io.IOException e = assertThrows(java.io.IOException.class,
+        () -> b.readState(new java.io.DataInputStream(new java.io.ByteArrayInputStream(state))));
+    assertTrue(e.getMessage().contains("step"), e.getMessage());
+    double[] after = new double[4];
+    b.predict(d.pool, idx, 4, after);
+    assertTrue(Arrays.equals(before, after), "a refused state must change nothing");
+  }
+
+  /**
+   * A version-4 state written by the code before digit pairs (main at fed080c; the fixture's
+   * generator: 40 questions "Compute a + b." / "Compute a - b.", a = 100 + 37i mod 900, b = 10 + 53i
+   * mod 90, success rate ((7i mod 9) + 0.5) / 10 in groups of 8, the default teacher with seed 1,
+   * three trains of 3 epochs, then the state, the predictions, one more train and the predictions).
+   * The current code predicts exactly what the old code predicted, with digit pairs (their weights
+   * start at 0) or without; and without them the next train is the old code's, bit for bit.
+   */
+  @Test
+  void aVersion4StateFromBeforeDigitPairsPredictsWhatTheOldCodePredicted() throws Exception {
+    int n = 40;
+    List<Question> qs = new ArrayList<>();
+    int[] q = new int[n];
+    double[] y = new double[n];
+    double[] p = new double[n];
+    int[] g = new int[n];
+    for (int i = 0; i < n; i++) {
+      qs.add(new Question("q" + i, "Compute " + (100 + (i * 37) % 900) + (i % 2 == 0 ? " + " : " - ") + (10 + (i * 53) % 90)
+          + "."));
+      q[i] = i;
+      p[i] = ((i * 7) % 9 + 0.5) / 10;
+      y[i] = Math.sqrt(p[i] * (1 - p[i]));
+      g[i] = 8;
+    }
+    QuestionPool pool = QuestionPool.of(qs);
+    TrainingExamples ex = new TrainingExamples(q, y, p, g, n, n);
+    byte[] state;
+    try (java.io.InputStream in = new java.util.zip.GZIPInputStream(
+        FeaturePredictorTest.class.getResourceAsStream("features-mlp-v4.bin.gz"))) {
+      state = in.readAllBytes();
+    }
+    assertEquals(4, java.nio.ByteBuffer.wrap(state).getInt(), "the fixture is a version-4 state");
+    String[] lines;
+    try (java.io.InputStream in = FeaturePredictorTest.class.getResourceAsStream("features-mlp-v4.predictions.txt")) {
+      lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n");
+    }
+    assertEquals(n, lines.length);
+    for (boolean digitPairs : new boolean[] {true, false}) {
+      FeaturePredictor f = FeaturePredictor.builder().seed(7).digitPairs(digitPairs).build();
+      f.readState(new java.io.DataInputStream(new java.io.ByteArrayInputStream(state)));
+      double[] now = new double[n];
+      f.predict(pool, q, n, now);
+      for (int i = 0; i < n; i++) {
+        assertEquals(Double.parseDouble(lines[i].split(" ")[0]), now[i], 0.0, "digit pairs " + digitPairs + ", question " + i);
+      }
+      if (!digitPairs) {
+        f.train(pool, ex, 3);
+        f.predict(pool, q, n, now);
+        for (int i = 0; i < n; i++) {
+          assertEquals(Double.parseDouble(lines[i].split(" ")[1]), now[i], 0.0, "after a train, question " + i);
+        }
+      }
+    }
+  }
+
   /** Questions "Compute a+b. Mind the w." whose success rate is set by a rare word w's hidden weight. */
   private static Data rareWords(int n, int words, long seed) {
     Rng rng = new Rng(seed);

@@ -94,4 +94,32 @@ class SparseTextProperties {
       assertEquals(0, c);
     }
   }
+
+  private static String pairs(String text) {
+    char[] out = new char[SparseText.PAIRS];
+    SparseText.pairs(text, out, 0);
+    StringBuilder b = new StringBuilder();
+    for (char c : out) {
+      b.append(c == 0 ? "." : Integer.toString(c - 1)).append(' ');
+    }
+    return b.toString().trim();
+  }
+
+  /**
+   * The documented edge cases: ties between numbers of the longest length keep the first ones; a
+   * longer number later takes the first place it beats; past 8 places nothing; the minus,
+   * multiplication and division signs are their operators, the letter x is none; a decimal point
+   * splits a number (so "3.14" is the numbers 3 and 14).
+   */
+  @net.jqwik.api.Example
+  void digitPairsEdgeCases() {
+    assertEquals("124 113 . . . . . .", pairs("12 + 34 + 56 = ?")); // the first two of equal length
+    assertEquals("120 115 . . . . . .", pairs("12 + 3 + 450")); // 12 and 450, aligned at the right, with the + after 12
+    assertEquals("200 291 282 273 264 255 246 237", pairs("1234567890 - 9876543210")); // 8 places from the right
+    assertEquals("209", pairs("10 \u2212 9").split(" ")[0]);
+    assertEquals("327", pairs("2 \u00d7 7").split(" ")[0]);
+    assertEquals("436", pairs("3 \u00f7 6").split(" ")[0]);
+    assertEquals("27", pairs("2 x 7").split(" ")[0]); // the letter x is no operator
+    assertEquals("141 117 . . . . . .", pairs("3.14 + 2.71")); // 14 and 71
+  }
 }

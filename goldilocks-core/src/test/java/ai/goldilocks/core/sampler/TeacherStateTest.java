@@ -140,6 +140,34 @@ class TeacherStateTest {
     }
   }
 
+  @Test
+  void aRestoreIntoAClosedSamplerKeepsTheDueUpdateDueAndCountsNoFailure() throws IOException {
+    QuestionPool pool = pool(300);
+    ManualExecutor first = new ManualExecutor();
+    ManualExecutor third = new ManualExecutor();
+    byte[] saved;
+    try (GoldilocksSampler a = sampler(pool, FeaturePredictor.builder().seed(1).build(), first)) {
+      round(a, 8, 0);
+      first.runAll();
+      round(a, 8, 1); // an update is due and queued, not started
+      saved = save(a);
+      first.runAll();
+    }
+    // closed: its own background thread is stopped, so nothing can run the update that is due
+    GoldilocksSampler b = sampler(pool, FeaturePredictor.builder().seed(1).build(), null);
+    b.close();
+    b.restoreState(new ByteArrayInputStream(saved));
+    assertEquals(0, b.metrics().teacherFailures(), "no update ran, so none failed");
+    assertEquals(8, b.metrics().teacherLagSamples());
+    byte[] again = save(b);
+    try (GoldilocksSampler c = sampler(pool, FeaturePredictor.builder().seed(1).build(), third)) {
+      c.restoreState(new ByteArrayInputStream(again));
+      assertEquals(1, third.queue.size(), "the update is still due in the closed sampler's state");
+      third.runAll();
+      assertEquals(0, c.metrics().teacherFailures());
+    }
+  }
+
   /**
    * A feature teacher whose update trains and then blocks (the update is not finished for the
    * sampler) until released, and records what it trained on.
