@@ -323,7 +323,6 @@ public final class FeaturePredictor implements UtilityPredictor {
       epoch(ex, weight, rows, parts, graded, o, buf);
       afterEpoch.accept(e);
     }
-    spareBuffers.set(buf); // the epochs ended normally: the sparse gradient is all zeros again
     requireFinite(w, sw, pw);
     double now = 0;
     QuestionEffects[] effects = {QuestionEffects.EMPTY, QuestionEffects.EMPTY};
@@ -344,6 +343,8 @@ public final class FeaturePredictor implements UtilityPredictor {
       throw new IllegalStateException("the teacher's update diverged (recent offset " + now + "); the predictor keeps "
           + "its state from before this train");
     }
+    // after the last read of the gathered rows (the logits above): the sparse gradients are all zeros again
+    spareBuffers.set(buf);
     published = new Published(w, sw, pw, effects[0], effects[1], graded, now, adam, sparseOpt, pairOpt, rng.state());
   }
 
