@@ -70,11 +70,11 @@ final class TeacherService implements AutoCloseable {
     this.config = config;
     this.disk = disk;
   }
+
   /** The sampler served. */
   Sampler sampler() {
     return sampler;
   }
-
 
   QuestionPool pool() {
     return pool;

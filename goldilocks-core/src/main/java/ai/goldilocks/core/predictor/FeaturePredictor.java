@@ -340,8 +340,7 @@ public final class FeaturePredictor implements UtilityPredictor {
       }
     }
     if (!Double.isFinite(now)) {
-      throw new IllegalStateException("the teacher's update diverged (recent offset " + now + "); the predictor keeps "
-          + "its state from before this train");
+      throw diverged("recent offset " + now);
     }
     // after the last read of the gathered rows (the logits above): the sparse gradients are all zeros again
     spareBuffers.set(buf);
@@ -352,22 +351,26 @@ public final class FeaturePredictor implements UtilityPredictor {
   private static void requireFinite(double[] w, float[] sw, float[] pw) {
     for (int i = 0; i < w.length; i++) {
       if (!Double.isFinite(w[i])) {
-        throw new IllegalStateException("the teacher's update diverged (weight " + i + " = " + w[i] + "); the predictor "
-            + "keeps its state from before this train");
+        throw diverged("weight " + i + " = " + w[i]);
       }
     }
-    for (int i = 0; i < sw.length; i++) {
-      if (!Float.isFinite(sw[i])) {
-        throw new IllegalStateException("the teacher's update diverged (sparse weight " + i + " = " + sw[i] + "); the "
-            + "predictor keeps its state from before this train");
+    requireFinite(sw, "sparse weight ");
+    if (pw != null) {
+      requireFinite(pw, "digit pair weight ");
+    }
+  }
+
+  private static void requireFinite(float[] weights, String what) {
+    for (int i = 0; i < weights.length; i++) {
+      if (!Float.isFinite(weights[i])) {
+        throw diverged(what + i + " = " + weights[i]);
       }
     }
-    for (int i = 0; pw != null && i < pw.length; i++) {
-      if (!Float.isFinite(pw[i])) {
-        throw new IllegalStateException("the teacher's update diverged (digit pair weight " + i + " = " + pw[i] + "); the "
-            + "predictor keeps its state from before this train");
-      }
-    }
+  }
+
+  private static IllegalStateException diverged(String what) {
+    return new IllegalStateException("the teacher's update diverged (" + what + "); the predictor keeps its state from "
+        + "before this train");
   }
 
   /**

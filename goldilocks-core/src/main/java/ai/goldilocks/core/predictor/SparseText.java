@@ -176,37 +176,15 @@ final class SparseText {
 
   /** Writes the text's digit pairs into out[at .. at + PAIRS) (see the class comment). */
   static void pairs(String text, char[] out, int at) {
-    int aStart = -1;
-    int aLen = 0;
-    int bStart = -1;
-    int bLen = 0;
-    int run = 0;
-    int len = text.length();
-    for (int i = 0; i <= len; i++) {
-      char ch = i < len ? text.charAt(i) : ' ';
-      if (ch >= '0' && ch <= '9') {
-        run++;
-      } else if (run > 0) {
-        if (run > aLen) {
-          bStart = aStart;
-          bLen = aLen;
-          aStart = i - run;
-          aLen = run;
-        } else if (run > bLen) {
-          bStart = i - run;
-          bLen = run;
-        }
-        run = 0;
-      }
-    }
-    if (bLen == 0) {
+    LongestNumbers two = LongestNumbers.of(text);
+    if (two.secondLen() == 0) {
       return;
     }
-    boolean aFirst = aStart < bStart;
-    int firstStart = aFirst ? aStart : bStart;
-    int firstLen = aFirst ? aLen : bLen;
-    int secondStart = aFirst ? bStart : aStart;
-    int secondLen = aFirst ? bLen : aLen;
+    boolean longestFirst = two.firstStart() < two.secondStart();
+    int firstStart = longestFirst ? two.firstStart() : two.secondStart();
+    int firstLen = longestFirst ? two.firstLen() : two.secondLen();
+    int secondStart = longestFirst ? two.secondStart() : two.firstStart();
+    int secondLen = longestFirst ? two.secondLen() : two.firstLen();
     int op = operator(text, firstStart + firstLen, secondStart);
     int places = Math.min(PAIRS, Math.min(firstLen, secondLen));
     for (int k = 1; k <= places; k++) {

@@ -57,11 +57,6 @@ public final class TextFeatures {
     int maxDepth = 0;
     int sentences = 0;
     int letters = 0;
-    // the two longest numbers: start offsets and lengths
-    int firstStart = -1;
-    int firstLen = 0;
-    int secondStart = -1;
-    int secondLen = 0;
     boolean inWord = false;
     int wordHash = 0;
     int tokens = 0;
@@ -80,15 +75,6 @@ public final class TextFeatures {
       } else if (run > 0) {
         numbers++;
         maxDigits = Math.max(maxDigits, run);
-        if (run > firstLen) {
-          secondStart = firstStart;
-          secondLen = firstLen;
-          firstStart = i - run;
-          firstLen = run;
-        } else if (run > secondLen) {
-          secondStart = i - run;
-          secondLen = run;
-        }
         run = 0;
       }
       switch (ch) {
@@ -137,15 +123,16 @@ public final class TextFeatures {
     out[5] = words / (words + 20f);
     out[6] = len == 0 ? 0f : (float) digits / len;
     out[7] = latex / (latex + 4f);
-    out[8] = Math.min(1f, secondLen / 12f);
+    LongestNumbers two = LongestNumbers.of(text);
+    out[8] = Math.min(1f, two.secondLen() / 12f);
     if (set == FeatureSet.ARITHMETIC) {
       out[9] = digits == 0 ? 0f : (float) high / digits;
       out[10] = digits == 0 ? 0f : (float) nines / digits;
       out[11] = digits == 0 ? 0f : (float) zeros / digits;
       out[12] = mulOps / (mulOps + 1f);
-      if (secondLen > 0) {
-        out[13] = columns(text, firstStart, firstLen, secondStart, secondLen, true) / (float) firstLen;
-        out[14] = columns(text, firstStart, firstLen, secondStart, secondLen, false) / (float) firstLen;
+      if (two.secondLen() > 0) {
+        out[13] = columns(text, two, true) / (float) two.firstLen();
+        out[14] = columns(text, two, false) / (float) two.firstLen();
       }
     } else {
       out[9] = brackets / (brackets + 2f);
@@ -166,11 +153,11 @@ public final class TextFeatures {
    * {@code sums}, the columns whose digits sum to 10 or more (where an addition would carry), else
    * those where the longer number's digit is the smaller (where a subtraction would borrow).
    */
-  private static int columns(String text, int aStart, int aLen, int bStart, int bLen, boolean sums) {
+  private static int columns(String text, LongestNumbers two, boolean sums) {
     int n = 0;
-    for (int k = 1; k <= bLen; k++) {
-      int a = text.charAt(aStart + aLen - k) - '0';
-      int b = text.charAt(bStart + bLen - k) - '0';
+    for (int k = 1; k <= two.secondLen(); k++) {
+      int a = text.charAt(two.firstStart() + two.firstLen() - k) - '0';
+      int b = text.charAt(two.secondStart() + two.secondLen() - k) - '0';
       n += sums ? (a + b >= 10 ? 1 : 0) : (a < b ? 1 : 0);
     }
     return n;
